@@ -1,0 +1,50 @@
+"""Stage 1: the command line, with the standard library only.
+
+GUI and headless flags are parsed here; a tooling subcommand (``build``, ``bench``, ...) hands
+the whole argv to the click CLI in ``sloppy.cli``, which the GUI path never imports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+TOOLING_COMMANDS = frozenset({"build", "bench", "verify"})
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="sloppy",
+        description="A desktop LLM chat client. Tooling: sloppy build --dist DIR, sloppy bench.",
+    )
+    p.add_argument("--headless", action="store_true", help="no window: controller, warmup, hooks")
+    p.add_argument("--enable-test-hooks", action="store_true", help="start the hook API server")
+    p.add_argument("--hook-port", type=int, default=8999, metavar="N", help="0 picks a free port")
+    p.add_argument(
+        "--web-host", default="127.0.0.1", metavar="ADDR", help="hook server address (loopback)"
+    )
+    p.add_argument("--startup-report", metavar="PATH", help="write the startup report JSON here")
+    p.add_argument("--exit-when-warm", action="store_true", help="exit 0 once warmup is done")
+    p.add_argument("--version", action="store_true", help="print versions and exit")
+    return p
+
+
+def parse(argv: list[str]) -> argparse.Namespace | int:
+    """The parsed flags, or an exit code when the work is already done (version, tooling)."""
+    if argv and argv[0] in TOOLING_COMMANDS:
+        from sloppy.cli import main as cli_main
+
+        return cli_main(argv)
+    args = _parser().parse_args(argv)
+    if not 0 <= args.hook_port <= 65535:
+        _parser().error(f"--hook-port must be 0..65535, not {args.hook_port}")
+    if args.version:
+        from sloppy.versions import versions_text
+
+        print(versions_text())
+        return 0
+    return args
+
+
+if __name__ == "__main__":
+    print(parse(sys.argv[1:]))

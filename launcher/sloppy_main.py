@@ -1,0 +1,28 @@
+"""``sloppy``: the console script and the script PyInstaller freezes.
+
+Reads in start-up order: parse argv (boot1), install the import finders (boot2), run the app
+(boot3). Tooling subcommands leave at boot1 for the click CLI.
+"""
+
+from __future__ import annotations
+
+import time
+
+PROCESS_START_EPOCH = time.time()
+
+import sys  # noqa: E402
+
+from launcher import boot1_argv, boot2_finders, boot3_app  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run sloppy with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
+    args = boot1_argv.parse(sys.argv[1:] if argv is None else argv)
+    if isinstance(args, int):
+        return args
+    boot2_finders.install(PROCESS_START_EPOCH)
+    return boot3_app.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""The application controller: one shared I/O pool and the background warmup that runs on it.
+
+Instead of ``threading.Thread(target=job).start()`` per task, call ``controller.submit_io(job)``:
+every background job (warm imports, saves, log pruning, provider calls) shares ``_io_pool``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, ParamSpec, TypeVar
+
+from sloppy import import_profile, import_recorder, warm_list, warm_planner
+from sloppy.startup_profiler import PROFILER, StartupProfiler
+from sloppy.warmup import Warmup, activate
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+IO_WORKERS = 4
+SHUTDOWN_GRACE_S = 1.5
+
+
+class AppController:
+    """Owns ``_io_pool`` and the warmup; ``__init__`` never waits for either."""
+
+    def __init__(
+        self,
+        *,
+        enable_hooks: bool = False,
+        warm_modules: Sequence[str] | None = None,
+        profiler: StartupProfiler | None = None,
+        profile_store: import_profile.ProfileStore | None = None,
+        start_warmup: bool = True,
+    ) -> None:
+        self.profiler = profiler or PROFILER
+        with self.profiler.phase("controller.init"):
+            with self.profiler.phase("controller.io_pool"):
+                self._io_pool = ThreadPoolExecutor(
+                    max_workers=IO_WORKERS, thread_name_prefix="controller-io"
+                )
+            with self.profiler.phase("controller.warm_list"):
+                modules = (
+                    list(warm_modules)
+                    if warm_modules is not None
+                    else warm_list.warm_modules(hooks=enable_hooks)
+                )
+            with self.profiler.phase("controller.warm_engine"):
+                self.warmup = Warmup(modules, t0_epoch=self.profiler.process_start_epoch)
+                activate(self.warmup)
+                self._profile_store = profile_store or import_profile.ProfileStore()
+                self._run_id = f"{int(time.time() * 1000)}-{os.getpid()}"
+                self._costs: dict[str, float] = {}
+                self._lane_future: Future[None] | None = None
+                self._closed = False
+                self.warmup.on_complete(self._on_warm_done)
+            if start_warmup:
+                with self.profiler.phase("controller.warm_submit"):
+                    self.start_warmup()
+
+    # -- the pool ----------------------------------------------------------------------
+
+    def submit_io(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        """Run ``fn`` on the shared pool; the Future carries its result or exception."""
+        return self._io_pool.submit(fn, *args, **kwargs)
+
+    # -- warmup ------------------------------------------------------------------------
+
+    def start_warmup(self) -> None:
+        """Plan the order from the recorded profile and start the lane (idempotent)."""
+        if self._lane_future is None:
+            self._lane_future = self.submit_io(self._plan_and_warm)
+
+    def _plan_and_warm(self) -> None:
+        with self.profiler.phase("warmup.plan"):
+            runs = self._profile_store.runs(key=import_profile.run_key())
+            if not runs:
+                runs = import_profile.baked_runs()
+            modules = self.warmup.status()["order"]
+            self._costs = warm_planner.recorded_costs(runs)
+            self.warmup.set_order(warm_planner.plan(modules, runs))
+        with self.profiler.phase("warmup.run"):
+            self.warmup.run()
+
+    def _on_warm_done(self, _engine: Warmup) -> None:
+        self.save_profile()
+
+    def warmup_status(self) -> dict[str, Any]:
+        """The status dict: pending, in_flight, completed, failed (module, error), order, done."""
+        return self.warmup.status()
+
+    def is_warmup_done(self) -> bool:
+        return self.warmup.is_done()
+
+    def wait_for_warmup(self, timeout: float | None = None) -> bool:
+        """Block until warmup is done; False on timeout. Never called on the GUI thread."""
+        return self.warmup.wait(timeout)
+
+    def on_warmup_complete(self, cb: Callable[[], None]) -> None:
+        """Call ``cb()`` once when warmup is done (at once if it already is)."""
+        self.warmup.on_complete(lambda _w: cb())
+
+    def warmup_eta_s(self) -> float | None:
+        """Seconds of recorded cost still pending, or None without a profile."""
+        if not self._costs:
+            return None
+        status = self.warmup.status()
+        return sum(self._costs.get(m, 0.0) for m in status["pending"] + status["in_flight"])
+
+    # -- the profile -------------------------------------------------------------------
+
+    def profile_record(self) -> dict[str, Any]:
+        """This run's import profile record (what the planner reads next time)."""
+        recorder = import_recorder.current()
+        loads = (
+            [[n, t, round(s, 5), round(d, 6), src] for n, t, s, d, src in recorder.loads]
+            if recorder is not None
+            else []
+        )
+        warm = {r["name"]: r["duration_s"] for r in self.warmup.records() if not r["error"]}
+        return {
+            "id": self._run_id,
+            "key": import_profile.run_key(),
+            "started_epoch": self.profiler.process_start_epoch,
+            "warm": warm,
+            "demands": self.warmup.demands(),
+            "loads": loads,
+        }
+
+    def save_profile(self) -> bool:
+        """Save this run's record atomically (on completion, and again at clean exit)."""
+        return self._profile_store.save_run(self.profile_record())
+
+    # -- shutdown ----------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Cancel queued jobs, stop the lane, save the profile; returns within about 2 s."""
+        if self._closed:
+            return
+        self._closed = True
+        self.warmup.stop()
+        self._io_pool.shutdown(wait=False, cancel_futures=True)
+        self.save_profile()
+        lane = self._lane_future
+        if lane is not None:
+            done = threading.Event()
+            lane.add_done_callback(lambda _f: done.set())
+            done.wait(SHUTDOWN_GRACE_S)
+        activate(None)

@@ -1,0 +1,87 @@
+"""The import profile: what previous runs loaded, how long it took, and when it was needed.
+
+Instead of guessing a warm order, each run appends a record here (atomically) and the planner
+reads the last ``KEEP_RUNS`` records that share this run's key (app, Python, frozen or not).
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+from sloppy import __version__, paths, storage
+
+SCHEMA = 1
+KEEP_RUNS = 8
+#: Only the newest runs keep their full load list (thousands of rows); older ones keep summaries.
+KEEP_LOADS = 2
+FILENAME = "import_profile.json"
+
+log = logging.getLogger(__name__)
+
+
+def run_key() -> dict[str, Any]:
+    """What makes two runs comparable: timings from another Python or build do not transfer."""
+    return {
+        "app": __version__,
+        "python": platform.python_version(),
+        "frozen": bool(getattr(sys, "frozen", False)),
+    }
+
+
+def default_path() -> Path:
+    return paths.cache_dir() / FILENAME
+
+
+class ProfileStore:
+    """Load and save the run records in one JSON file; never raises on a bad file or dir."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or default_path()
+        self._warned = False
+
+    def runs(self, *, key: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Recorded runs, oldest first; with ``key``, only those recorded under that key."""
+        doc = storage.read_json(self.path, schema=SCHEMA)
+        runs = doc.get("runs") if isinstance(doc, dict) else None
+        if not isinstance(runs, list):
+            if doc is not None:
+                storage.set_aside(self.path, "no list of runs")
+            return []
+        good = [r for r in runs if isinstance(r, dict) and isinstance(r.get("id"), str)]
+        return [r for r in good if key is None or r.get("key") == key]
+
+    def save_run(self, run: dict[str, Any]) -> bool:
+        """Add ``run`` (or replace the record with its ``id``), keep the newest ``KEEP_RUNS``."""
+        runs = [r for r in self.runs() if r.get("id") != run["id"]]
+        runs.append(run)
+        runs = runs[-KEEP_RUNS:]
+        for old in runs[:-KEEP_LOADS]:
+            old.pop("loads", None)
+        doc = {"schema": SCHEMA, "runs": runs}
+        if paths.ensure_dir(self.path.parent) is None:
+            return False
+        try:
+            storage.write_json_atomic(self.path, doc)
+        except OSError as exc:
+            if not self._warned:
+                self._warned = True
+                log.warning("cannot save the import profile to %s: %s", self.path, exc)
+            return False
+        return True
+
+
+BAKED_FILENAME = "baked_profile.json"
+
+
+def baked_runs() -> list[dict[str, Any]]:
+    """Runs baked into a frozen bundle by its training run: the plan for a first launch."""
+    base = getattr(sys, "_MEIPASS", None)
+    if base is None:
+        return []
+    doc = storage.read_json(Path(base) / "sloppy" / BAKED_FILENAME, schema=SCHEMA)
+    runs = doc.get("runs") if isinstance(doc, dict) else None
+    return [r for r in runs if isinstance(r, dict)] if isinstance(runs, list) else []

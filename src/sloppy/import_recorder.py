@@ -1,0 +1,139 @@
+"""Record every module load in this process: name, thread, start, duration, source.
+
+Instead of ``python -X importtime`` (stderr text, startup only) or an ``import`` audit hook
+(which ``importlib.import_module`` never raises), install ``ImportRecorder`` first on
+``sys.meta_path``: every load, whoever asks for it, passes through a finder.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from importlib.machinery import ModuleSpec
+from types import ModuleType
+from typing import Any, NamedTuple
+
+
+class ModuleLoad(NamedTuple):
+    """One module load; ``start`` is seconds since the recorder started."""
+
+    name: str
+    thread: str
+    start: float
+    duration: float
+    source: str
+
+
+def classify_loader(loader: object) -> str:
+    """``warm-cache``, ``archive`` (PyInstaller's PYZ), ``builtin`` or ``filesystem``."""
+    cls = type(loader)
+    name = cls.__name__
+    if getattr(cls, "SLOPPY_SOURCE", None):
+        return str(cls.SLOPPY_SOURCE)  # type: ignore[attr-defined]
+    if name.startswith("PyiFrozen") or cls.__module__.startswith("pyimod"):
+        return "archive"
+    if name in ("BuiltinImporter", "FrozenImporter"):
+        return "builtin"
+    return "filesystem"
+
+
+class _TimingLoader:
+    """Wraps a loader for one load; puts the real loader back before the module runs."""
+
+    def __init__(self, loader: Any, recorder: ImportRecorder, name: str) -> None:
+        self._loader = loader
+        self._recorder = recorder
+        self._name = name
+        self._t0: float | None = None
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self._loader, attr)
+
+    def create_module(self, spec: ModuleSpec) -> ModuleType | None:
+        self._recorder.before_load(self._name)
+        self._t0 = time.perf_counter()
+        create = getattr(self._loader, "create_module", None)
+        return create(spec) if create is not None else None
+
+    def exec_module(self, module: ModuleType) -> None:
+        # Restore the real loader first so the module, importlib.resources and tracebacks
+        # never see the wrapper.
+        spec = module.__spec__
+        if spec is not None:
+            spec.loader = self._loader
+        module.__loader__ = self._loader
+        t0 = self._t0 if self._t0 is not None else time.perf_counter()
+        try:
+            self._loader.exec_module(module)
+        finally:
+            self._recorder.record(
+                self._name, t0, time.perf_counter(), classify_loader(self._loader)
+            )
+
+
+class ImportRecorder(importlib.abc.MetaPathFinder):
+    """A pass-through meta-path finder that times every load found by the finders after it."""
+
+    def __init__(self) -> None:
+        self.t0_epoch = time.time()
+        self._t0 = time.perf_counter()
+        self.loads: list[ModuleLoad] = []
+        self._sources: dict[str, str] = {}
+        #: Called before each load (on the loading thread); the warm engine paces itself here.
+        self.gate: Callable[[str], None] | None = None
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        for finder in sys.meta_path:
+            if finder is self:
+                continue
+            find = getattr(finder, "find_spec", None)
+            if find is None:
+                continue
+            spec: ModuleSpec | None = find(fullname, path, target)
+            if spec is None:
+                continue
+            if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                spec.loader = _TimingLoader(spec.loader, self, fullname)  # type: ignore[assignment]
+            return spec
+        return None
+
+    def before_load(self, name: str) -> None:
+        gate = self.gate
+        if gate is not None:
+            gate(name)
+
+    def record(self, name: str, t0: float, t1: float, source: str) -> None:
+        thread = threading.current_thread().name
+        self.loads.append(ModuleLoad(name, thread, t0 - self._t0, t1 - t0, source))
+        self._sources[name] = source
+
+    def source_of(self, name: str) -> str:
+        """Where ``name`` was loaded from, or ``filesystem`` if it loaded before the recorder."""
+        return self._sources.get(name, "filesystem")
+
+    def offset(self) -> float:
+        """Seconds since the recorder started (the time base of ``loads``)."""
+        return time.perf_counter() - self._t0
+
+
+_installed: ImportRecorder | None = None
+
+
+def install() -> ImportRecorder:
+    """Put the process-wide recorder first on ``sys.meta_path`` (idempotent) and return it."""
+    global _installed
+    if _installed is None:
+        _installed = ImportRecorder()
+    if _installed not in sys.meta_path:
+        sys.meta_path.insert(0, _installed)
+    return _installed
+
+
+def current() -> ImportRecorder | None:
+    """The installed recorder, if any."""
+    return _installed

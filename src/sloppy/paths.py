@@ -1,0 +1,69 @@
+"""Where sloppy keeps its files: platformdirs locations, or all of them under ``$SLOPPY_HOME``.
+
+Instead of ``platformdirs.user_cache_dir("sloppy")`` scattered around, call ``cache_dir()``.
+Paths are computed on each call so tests (and ``SLOPPY_HOME``) can relocate them at any time.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "sloppy"
+HOME_ENV = "SLOPPY_HOME"
+
+log = logging.getLogger(__name__)
+_warned: set[Path] = set()
+
+
+def _base(kind: str) -> Path:
+    home = os.environ.get(HOME_ENV)
+    if home:
+        return Path(home).expanduser() / kind
+    getter = {
+        "config": platformdirs.user_config_dir,
+        "cache": platformdirs.user_cache_dir,
+        "data": platformdirs.user_data_dir,
+        "logs": platformdirs.user_log_dir,
+    }[kind]
+    return Path(getter(APP_NAME, appauthor=False))
+
+
+def config_dir() -> Path:
+    """Settings, window layout, the hook key."""
+    return _base("config")
+
+
+def cache_dir() -> Path:
+    """The import profile and the warm cache: safe to delete, rebuilt on the next run."""
+    return _base("cache")
+
+
+def data_dir() -> Path:
+    """Discussions: user data, never deleted by sloppy."""
+    return _base("data")
+
+
+def log_dir() -> Path:
+    """Rotated log files."""
+    return _base("logs")
+
+
+def all_dirs() -> dict[str, Path]:
+    """Every sloppy directory by role, for the diagnostics panel and the README."""
+    return {"config": config_dir(), "cache": cache_dir(), "data": data_dir(), "logs": log_dir()}
+
+
+def ensure_dir(path: Path) -> Path | None:
+    """Create ``path`` if needed; on failure warn once per path and return None (no raise)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if path not in _warned:
+            _warned.add(path)
+            log.warning("cannot use directory %s: %s", path, exc)
+        return None
+    return path

@@ -1,0 +1,60 @@
+"""Named, nestable, thread-safe timing of start-up phases.
+
+Instead of sprinkling ``t = time.perf_counter()`` around start-up code, wrap each step in
+``with PROFILER.phase("name"):``; the diagnostics panel, the hook API and the startup report
+all read ``PROFILER.phases()``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(slots=True)
+class Phase:
+    """One timed phase; ``duration_s`` is None while it is still open."""
+
+    name: str
+    start_epoch: float
+    duration_s: float | None
+    depth: int
+    thread: str
+
+
+class StartupProfiler:
+    """Collects phases from any thread; nesting is tracked per thread."""
+
+    def __init__(self, process_start_epoch: float | None = None) -> None:
+        self.process_start_epoch = process_start_epoch or time.time()
+        self._phases: list[Phase] = []
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Time the body as phase ``name``; phases opened inside it are its children."""
+        depth = getattr(self._local, "depth", 0)
+        entry = Phase(name, time.time(), None, depth, threading.current_thread().name)
+        start = time.perf_counter()
+        with self._lock:
+            self._phases.append(entry)
+        self._local.depth = depth + 1
+        try:
+            yield
+        finally:
+            self._local.depth = depth
+            entry.duration_s = time.perf_counter() - start
+
+    def phases(self) -> list[dict[str, Any]]:
+        """A snapshot of every phase, in start order, as plain dicts."""
+        with self._lock:
+            return [asdict(p) for p in self._phases]
+
+
+#: The process-wide profiler: the launcher, the controller and the GUI all record here.
+PROFILER = StartupProfiler()

@@ -1,0 +1,53 @@
+"""The startup report (JSON contract): when the process started, drew, and finished warming.
+
+Instead of ad-hoc timing prints, the launcher writes ``build(...)`` with ``write``; benchmarks
+compare its epoch times with when they spawned the process.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sloppy import storage
+
+if TYPE_CHECKING:
+    from sloppy.app_controller import AppController
+
+SCHEMA = 1
+
+
+def build(
+    controller: AppController,
+    *,
+    mode: str,
+    first_frame_epoch: float | None = None,
+    frame_times_ms: list[float] | None = None,
+    warm_done_epoch: float | None = None,
+) -> dict[str, Any]:
+    """The report as a dict; GUI-only fields are None or empty in headless mode."""
+    status = controller.warmup_status()
+    return {
+        "schema": SCHEMA,
+        "mode": mode,
+        "frozen": bool(getattr(sys, "frozen", False)),
+        "process_start_epoch": controller.profiler.process_start_epoch,
+        "first_frame_epoch": first_frame_epoch,
+        "warm_done_epoch": warm_done_epoch,
+        "phases": [
+            {"name": p["name"], "start_epoch": p["start_epoch"], "duration_s": p["duration_s"]}
+            for p in controller.profiler.phases()
+        ],
+        "modules": [
+            {k: r[k] for k in ("name", "thread", "start_epoch", "duration_s", "source")}
+            for r in controller.warmup.records()
+        ],
+        "frame_times_ms": list(frame_times_ms or []),
+        "warmup": status,
+    }
+
+
+def write(path: str | Path, report: dict[str, Any]) -> None:
+    """Write the report atomically (pretty-printed: people read it too)."""
+    storage.write_json_atomic(Path(path), report, indent=1)

@@ -1,0 +1,53 @@
+"""The warm list: every heavy module sloppy loads in the background, declared once as data.
+
+Instead of ``import anthropic`` at the top of a feature module, add the module here and reach
+it with ``sloppy.warmup._require_warmed("anthropic")``. The controller, the planner, the
+PyInstaller spec (hidden imports), the gates and the benchmarks all read this table.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class WarmEntry(NamedTuple):
+    """One heavy module: what it is called, what users see while it loads, when it is needed."""
+
+    module: str
+    label: str
+    hooks_only: bool = False
+
+
+WARM_LIST: tuple[WarmEntry, ...] = (
+    WarmEntry("google.genai", "Gemini SDK"),
+    WarmEntry("anthropic", "Anthropic SDK"),
+    WarmEntry("openai", "OpenAI SDK"),
+    WarmEntry("numpy", "numpy (charts)"),
+    WarmEntry("sloppy.command_palette", "command palette"),
+    WarmEntry("sloppy.theme_nerv", "NERV theme"),
+    WarmEntry("sloppy.theme_nerv_fx", "NERV effects"),
+    WarmEntry("sloppy.markdown_table", "markdown tables"),
+    WarmEntry("fastapi", "FastAPI", hooks_only=True),
+    WarmEntry("fastapi.security.api_key", "FastAPI security", hooks_only=True),
+    WarmEntry("uvicorn", "uvicorn", hooks_only=True),
+)
+
+#: Modules that must never load on the main thread (the runtime purity test's denylist).
+MAIN_THREAD_DENYLIST: tuple[str, ...] = (
+    *(e.module for e in WARM_LIST),
+    "pydantic",
+    "requests",
+)
+
+
+def warm_modules(*, hooks: bool) -> list[str]:
+    """The modules to warm, in declaration order (the default plan)."""
+    return [e.module for e in WARM_LIST if hooks or not e.hooks_only]
+
+
+def label(module: str) -> str:
+    """The user-facing name of a warm-listed module (``Loading <label>...``)."""
+    for entry in WARM_LIST:
+        if entry.module == module:
+            return entry.label
+    return module

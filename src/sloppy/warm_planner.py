@@ -1,0 +1,47 @@
+"""Order the warm list from recorded runs: what was needed first, then what is cheapest.
+
+Instead of a hand-tuned import order, call ``plan(modules, runs)``. Without usable runs the
+declared order stands.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+def _per_module(runs: Sequence[Mapping[str, Any]], field: str) -> dict[str, list[float]]:
+    values: dict[str, list[float]] = {}
+    for run in runs:
+        table = run.get(field)
+        if not isinstance(table, Mapping):
+            continue
+        for module, value in table.items():
+            if isinstance(value, int | float) and value >= 0:
+                values.setdefault(module, []).append(float(value))
+    return values
+
+
+def recorded_costs(runs: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """Median recorded warm time (seconds) of each module across ``runs``."""
+    return {m: statistics.median(v) for m, v in _per_module(runs, "warm").items()}
+
+
+def plan(modules: Sequence[str], runs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The warm order: demanded modules by earliest median demand, then by median cost.
+
+    Modules with neither record keep their declared order, after the rest.
+    """
+    demands = {m: statistics.median(v) for m, v in _per_module(runs, "demands").items()}
+    costs = recorded_costs(runs)
+    declared = {m: i for i, m in enumerate(modules)}
+
+    def rank(module: str) -> tuple[int, float, int]:
+        if module in demands:
+            return (0, demands[module], declared[module])
+        if module in costs:
+            return (1, costs[module], declared[module])
+        return (2, 0.0, declared[module])
+
+    return sorted(dict.fromkeys(modules), key=rank)

@@ -1,0 +1,261 @@
+"""The warm engine: heavy modules load one after another on a pool thread, in planned order.
+
+Instead of ``import anthropic`` inside a function (the first caller pays seconds), feature code
+calls ``_require_warmed("anthropic")``: the module if warm; if still queued, its job jumps to
+the front and the caller waits (bounded); if it failed, ``WarmupError`` with the cause.
+
+One lane, not four: CPython's per-module import locks can deadlock or expose half-initialised
+modules when threads import overlapping packages (cpython gh-83065), and with the GIL four
+importers were slower than one here (docs/design.md has the figures).
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from types import ModuleType
+from typing import Any
+
+from sloppy import import_recorder
+
+log = logging.getLogger(__name__)
+
+#: How long ``_require_warmed`` waits for a queued or in-flight module by default.
+DEFAULT_REQUIRE_TIMEOUT = 60.0
+
+
+class WarmupError(ImportError):
+    """A warm-listed module is unavailable: it failed to import, or waiting for it timed out."""
+
+    def __init__(self, module: str, cause: str) -> None:
+        super().__init__(f"{module}: {cause}", name=module)
+        self.module = module
+        self.cause = cause
+
+
+class _Cancelled(BaseException):
+    """Raised inside the lane's import to abandon it at shutdown (not an Exception on purpose)."""
+
+
+@dataclass(slots=True)
+class WarmRecord:
+    """How one warm job went."""
+
+    name: str
+    thread: str
+    start_epoch: float
+    duration_s: float
+    source: str
+    error: str | None = None
+
+
+class Warmup:
+    """Warm ``modules`` on one lane; ``run()`` is the lane and belongs on a pool thread."""
+
+    def __init__(self, modules: Sequence[str], *, t0_epoch: float | None = None) -> None:
+        self.t0_epoch = t0_epoch or time.time()
+        self._cv = threading.Condition()
+        self._order: list[str] = list(dict.fromkeys(modules))
+        self._queue: list[str] = list(self._order)
+        self._in_flight: str | None = None
+        self._completed: list[str] = []
+        self._failed: dict[str, str] = {}
+        self._records: dict[str, WarmRecord] = {}
+        self._demands: dict[str, float] = {}
+        self._callbacks: list[Callable[[Warmup], None]] = []
+        self._done = threading.Event()
+        self._fired = False
+        self._stopping = False
+        self._lane: threading.Thread | None = None
+        #: Called on the lane before each module load; the GUI uses it to pace around frames.
+        self.pace: Callable[[], None] | None = None
+
+    # -- planning and the lane ---------------------------------------------------------
+
+    def set_order(self, order: Sequence[str]) -> None:
+        """Reorder what is still queued; modules missing from ``order`` keep their place last."""
+        rank = {m: i for i, m in enumerate(order)}
+        with self._cv:
+            self._order.sort(key=lambda m: rank.get(m, len(rank)))
+            self._queue.sort(key=lambda m: rank.get(m, len(rank)))
+
+    def run(self) -> None:
+        """Import every queued module, one at a time, until the queue is empty or ``stop()``."""
+        self._lane = threading.current_thread()
+        recorder = import_recorder.current()
+        if recorder is not None:
+            recorder.gate = self._gate
+        try:
+            while True:
+                with self._cv:
+                    if self._stopping or not self._queue:
+                        break
+                    name = self._in_flight = self._queue.pop(0)
+                if self._warm_one(name, recorder):
+                    break
+        finally:
+            if recorder is not None and recorder.gate == self._gate:
+                recorder.gate = None
+            self._lane = None
+        self._finish()
+
+    def _gate(self, _module: str) -> None:
+        if threading.current_thread() is not self._lane:
+            return
+        if self._stopping:
+            raise _Cancelled
+        pace = self.pace
+        if pace is not None:
+            pace()
+
+    def _warm_one(self, name: str, recorder: import_recorder.ImportRecorder | None) -> bool:
+        """Import ``name`` and record the outcome; True if the lane was cancelled."""
+        start_epoch, t0 = time.time(), time.perf_counter()
+        error: str | None = None
+        cancelled = False
+        try:
+            self._gate(name)
+            importlib.import_module(name)
+        except _Cancelled:
+            cancelled = True
+            error = "cancelled at shutdown"
+        except BaseException as exc:  # a warm job must never take the lane down
+            error = "".join(traceback.format_exception_only(exc)).strip()
+            log.warning("warmup of %s failed: %s", name, error)
+        duration = time.perf_counter() - t0
+        source = recorder.source_of(name) if recorder is not None else "filesystem"
+        record = WarmRecord(
+            name, threading.current_thread().name, start_epoch, duration, source, error
+        )
+        with self._cv:
+            self._in_flight = None
+            self._records[name] = record
+            if cancelled:
+                self._queue.insert(0, name)
+            elif error is None:
+                self._completed.append(name)
+            else:
+                self._failed[name] = error
+            self._cv.notify_all()
+        return cancelled
+
+    def _finish(self) -> None:
+        with self._cv:
+            if self._queue or self._in_flight is not None or self._fired:
+                return
+            self._fired = True
+            callbacks = list(self._callbacks)
+        self._done.set()
+        for cb in callbacks:
+            self._call(cb)
+
+    def _call(self, cb: Callable[[Warmup], None]) -> None:
+        try:
+            cb(self)
+        except Exception:
+            log.exception("a warmup-complete callback raised")
+
+    def stop(self) -> None:
+        """Stop after (or, at its next submodule, during) the current import; wake all waiters."""
+        with self._cv:
+            self._stopping = True
+            self._cv.notify_all()
+
+    # -- demand ------------------------------------------------------------------------
+
+    def require(self, name: str, timeout: float = DEFAULT_REQUIRE_TIMEOUT) -> ModuleType:
+        """The warmed module ``name``; a queued one jumps to the front; waits up to ``timeout``."""
+        deadline = time.monotonic() + timeout
+        with self._cv:
+            self._demands.setdefault(name, time.time() - self.t0_epoch)
+            if name not in self._order:
+                raise WarmupError(name, "not in the warm list")
+            if name in self._queue:
+                self._queue.remove(name)
+                self._queue.insert(0, name)
+            if threading.current_thread() is self._lane and name not in self._completed:
+                raise WarmupError(name, "required from inside another warm import")
+            while name not in self._completed:
+                if name in self._failed:
+                    raise WarmupError(name, self._failed[name])
+                if self._stopping:
+                    raise WarmupError(name, "warmup was stopped")
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise WarmupError(name, f"still warming after {timeout:g} s")
+                self._cv.wait(remaining)
+        return sys.modules[name]
+
+    def is_ready(self, name: str) -> bool:
+        """True once ``name`` is warm (never blocks: for per-frame checks)."""
+        with self._cv:
+            return name in self._completed
+
+    # -- status ------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        """The warmup status contract: pending, in_flight, completed, failed, order, done."""
+        with self._cv:
+            return {
+                "pending": list(self._queue),
+                "in_flight": [self._in_flight] if self._in_flight else [],
+                "completed": list(self._completed),
+                "failed": [{"module": m, "error": e} for m, e in self._failed.items()],
+                "order": list(self._order),
+                "done": self._done.is_set(),
+            }
+
+    def is_done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until warmup is done; False on timeout."""
+        return self._done.wait(timeout)
+
+    def on_complete(self, cb: Callable[[Warmup], None]) -> None:
+        """Call ``cb(self)`` once when done (at once if already done); a raising cb is logged."""
+        with self._cv:
+            if not self._fired:
+                self._callbacks.append(cb)
+                return
+        self._call(cb)
+
+    def records(self) -> list[dict[str, Any]]:
+        """Per-module warm timings, in the order they ran."""
+        with self._cv:
+            rows = sorted(self._records.values(), key=lambda r: r.start_epoch)
+        return [asdict(r) for r in rows]
+
+    def demands(self) -> dict[str, float]:
+        """Seconds from ``t0_epoch`` to the first ``require`` of each module."""
+        with self._cv:
+            return dict(self._demands)
+
+
+_active: Warmup | None = None
+
+
+def activate(engine: Warmup | None) -> None:
+    """Make ``engine`` the one ``_require_warmed`` serves from (the controller calls this)."""
+    global _active
+    _active = engine
+
+
+def _require_warmed(name: str, timeout: float = DEFAULT_REQUIRE_TIMEOUT) -> ModuleType:
+    """The warmed module ``name``; see the module docstring. Never imports in the caller."""
+    engine = _active
+    if engine is None:
+        raise WarmupError(name, "no warmup is running")
+    return engine.require(name, timeout)
+
+
+def is_warm(name: str) -> bool:
+    """True if ``name`` is warm in the active engine (cheap; safe to call every frame)."""
+    engine = _active
+    return engine is not None and engine.is_ready(name)

@@ -1,0 +1,101 @@
+"""Shared fixtures: an isolated SLOPPY_HOME, throwaway modules, a fresh-subprocess runner."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_counter = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def sloppy_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own SLOPPY_HOME, and no provider keys from the developer's shell."""
+    home = tmp_path / "sloppy-home"
+    monkeypatch.setenv("SLOPPY_HOME", str(home))
+    for var in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_BASE_URL",
+        "GEMINI_API_KEY",
+        "GOOGLE_API_KEY",
+        "GOOGLE_GEMINI_BASE_URL",
+        "SLOPPY_HOOK_KEY",
+    ):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+class ModuleFactory:
+    """Writes uniquely named modules to a temp dir on sys.path; gates let tests hold imports."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.gates: dict[str, threading.Event] = {}
+        self.import_threads: dict[str, str] = {}
+
+    def make(self, code: str = "", *, gate: bool = False, prefix: str = "fake") -> str:
+        name = f"sloppy_test_{prefix}_{os.getpid()}_{next(_counter)}"
+        body = "import threading\nimport tests.conftest as _c\n"
+        body += f"_c.FACTORY.import_threads[{name!r}] = threading.current_thread().name\n"
+        if gate:
+            self.gates[name] = threading.Event()
+            body += f"assert _c.FACTORY.gates[{name!r}].wait(30)\n"
+        body += textwrap.dedent(code)
+        (self.root / f"{name}.py").write_text(body)
+        return name
+
+
+FACTORY: ModuleFactory
+
+
+@pytest.fixture
+def modules(tmp_path: Path) -> Iterator[ModuleFactory]:
+    global FACTORY
+    root = tmp_path / "mods"
+    root.mkdir()
+    FACTORY = ModuleFactory(root)
+    sys.path.insert(0, str(root))
+    try:
+        yield FACTORY
+    finally:
+        for gate in FACTORY.gates.values():
+            gate.set()
+        sys.path.remove(str(root))
+
+
+def run_python(code: str, *, env: dict[str, str] | None = None, timeout: float = 60) -> str:
+    """Run ``code`` in a fresh interpreter (the project venv's) and return its stdout."""
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+@pytest.fixture
+def fresh_modules() -> Callable[[str], set[str]]:
+    """Modules loaded in a fresh interpreter after running the given import statement."""
+
+    def loaded(statement: str) -> set[str]:
+        out = run_python(f"import sys, json\n{statement}\nprint(json.dumps(sorted(sys.modules)))")
+        return set(json.loads(out.strip().splitlines()[-1]))
+
+    return loaded

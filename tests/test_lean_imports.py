@@ -1,0 +1,32 @@
+"""Importing the lean core in a fresh process must not load any heavy module."""
+
+from __future__ import annotations
+
+import pytest
+
+HEAVY = ("google.genai", "anthropic", "openai", "fastapi", "numpy", "uvicorn", "pydantic")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "import sloppy.app_controller",
+        "import sloppy.startup_profiler",
+        "import sloppy.warmup",
+        "import sloppy.warm_planner",
+        "import sloppy.import_profile",
+        "import sloppy.import_recorder",
+        "import launcher.sloppy_main",
+    ],
+)
+def test_lean_module_loads_nothing_heavy(statement: str, fresh_modules) -> None:
+    loaded = fresh_modules(statement)
+    assert not [m for m in HEAVY if m in loaded]
+
+
+def test_controller_construction_loads_nothing_heavy(fresh_modules) -> None:
+    loaded = fresh_modules(
+        "from sloppy.app_controller import AppController\n"
+        "c = AppController(enable_hooks=True, start_warmup=False)\n"
+    )
+    assert not [m for m in HEAVY if m in loaded]

@@ -1,0 +1,153 @@
+"""The warm engine: priority bumps, failures, the one-lane guarantee, _require_warmed."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from sloppy import warmup
+from sloppy.app_controller import AppController
+from sloppy.warmup import Warmup, WarmupError, _require_warmed
+from tests.conftest import ModuleFactory
+
+
+@pytest.fixture
+def controller():
+    made: list[AppController] = []
+
+    def make(**kwargs) -> AppController:
+        c = AppController(**kwargs)
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        c.shutdown()
+
+
+def test_require_returns_the_warmed_module(controller, modules: ModuleFactory) -> None:
+    name = modules.make("VALUE = 42\n")
+    c = controller(warm_modules=[name])
+    assert _require_warmed(name, timeout=10).VALUE == 42
+    assert c.is_warmup_done() or c.wait_for_warmup(5)
+
+
+def test_require_never_imports_in_the_caller(controller, modules) -> None:
+    name = modules.make()
+    controller(warm_modules=[name])
+    _require_warmed(name, timeout=10)
+    assert modules.import_threads[name].startswith("controller-io")
+
+
+def test_demanded_module_jumps_the_queue(controller, modules) -> None:
+    head = modules.make(gate=True)
+    queue = [modules.make() for _ in range(6)]
+    wanted = modules.make()
+    c = controller(warm_modules=[head, *queue, wanted])
+    deadline = time.monotonic() + 5
+    while c.warmup_status()["in_flight"] != [head] and time.monotonic() < deadline:
+        time.sleep(0.005)
+    got: list[str] = []
+    waiter = threading.Thread(target=lambda: got.append(_require_warmed(wanted, 10).__name__))
+    waiter.start()
+    deadline = time.monotonic() + 5
+    while c.warmup_status()["pending"][:1] != [wanted] and time.monotonic() < deadline:
+        time.sleep(0.005)
+    modules.gates[head].set()
+    waiter.join(10)
+    assert got == [wanted]
+    assert c.wait_for_warmup(10)
+    completed = c.warmup_status()["completed"]
+    assert completed.index(wanted) == 1  # right after the in-flight head, before the queue
+    assert all(completed.index(wanted) < completed.index(q) for q in queue)
+    assert wanted in c.warmup.demands()
+
+
+def test_require_of_a_failed_module_names_module_and_cause(controller) -> None:
+    c = controller(warm_modules=["sloppy_missing_mod_abc"])
+    assert c.wait_for_warmup(10)
+    with pytest.raises(WarmupError) as info:
+        _require_warmed("sloppy_missing_mod_abc")
+    assert info.value.module == "sloppy_missing_mod_abc"
+    assert "No module named" in info.value.cause
+    assert "sloppy_missing_mod_abc" in str(info.value)
+
+
+def test_require_of_a_module_that_raises_reports_the_exception(controller, modules) -> None:
+    broken = modules.make("raise ValueError('half-built')\n")
+    c = controller(warm_modules=[broken])
+    assert c.wait_for_warmup(10)
+    with pytest.raises(WarmupError, match="ValueError: half-built"):
+        _require_warmed(broken)
+
+
+def test_require_outside_the_warm_list_is_an_error(controller) -> None:
+    controller(warm_modules=[])
+    with pytest.raises(WarmupError, match="not in the warm list"):
+        _require_warmed("json")
+
+
+def test_require_wait_is_bounded(controller, modules) -> None:
+    slow = modules.make(gate=True)
+    controller(warm_modules=[slow])
+    t0 = time.perf_counter()
+    with pytest.raises(WarmupError, match="still warming"):
+        _require_warmed(slow, timeout=0.2)
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_require_without_a_running_warmup() -> None:
+    warmup.activate(None)
+    with pytest.raises(WarmupError, match="no warmup is running"):
+        _require_warmed("openai")
+
+
+def test_shutdown_wakes_waiters(controller, modules) -> None:
+    slow = modules.make(gate=True)
+    later = modules.make()
+    c = controller(warm_modules=[slow, later])
+    errors: list[BaseException] = []
+
+    def wait() -> None:
+        try:
+            c.warmup.require(later, 30)
+        except WarmupError as exc:
+            errors.append(exc)
+
+    t = threading.Thread(target=wait)
+    t.start()
+    time.sleep(0.1)
+    c.shutdown()
+    t.join(3)
+    assert not t.is_alive()
+    assert errors and "stopped" in str(errors[0])
+
+
+def test_one_lane_means_at_most_one_in_flight(modules) -> None:
+    names = [modules.make("import time\ntime.sleep(0.01)\n") for _ in range(8)]
+    engine = Warmup(names)
+    seen: list[int] = []
+    stop = threading.Event()
+
+    def watch() -> None:
+        while not stop.is_set():
+            seen.append(len(engine.status()["in_flight"]))
+
+    w = threading.Thread(target=watch)
+    w.start()
+    threading.Thread(target=engine.run).start()
+    assert engine.wait(10)
+    stop.set()
+    w.join()
+    assert max(seen) <= 1
+    assert engine.status()["completed"] == names
+
+
+def test_empty_warm_list_completes_at_once() -> None:
+    engine = Warmup([])
+    fired: list[bool] = []
+    engine.on_complete(lambda e: fired.append(e.is_done()))
+    engine.run()
+    assert engine.is_done() and fired == [True]
