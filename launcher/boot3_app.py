@@ -20,13 +20,10 @@ def run(args: argparse.Namespace) -> int:
     with PROFILER.phase("boot.logging"):
         log_setup.configure()
     if args.headless:
-        from sloppy import headless
-
-        code = headless.run(args)
+        from sloppy.headless import run as run_app
     else:
-        from sloppy import gui_2
-
-        code = gui_2.run(args)
+        from sloppy.gui_2 import run as run_app
+    code = run_app(args)
     return exit_promptly(code)
 
 

@@ -1,0 +1,409 @@
+"""Talk to Gemini, Anthropic, OpenAI and OpenAI-compatible servers through their official SDKs.
+
+Instead of ``import openai`` at the top (seconds on the first frame), each SDK is reached through
+``_require_warmed`` when a client is first built; clients are cached and reused, and rebuilt when
+the key or base URL changes. Every failure becomes one ``ProviderError``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import socket
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sloppy.models import PROVIDER_SDK, PROVIDERS, Message
+from sloppy.warmup import WarmupError, _require_warmed
+
+DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_MAX_RETRIES = 2
+MAX_TOKENS = 4096
+
+KEY_ENV: dict[str, tuple[str, ...]] = {
+    "openai": ("OPENAI_API_KEY",),
+    "openai_compatible": ("OPENAI_API_KEY",),
+    "anthropic": ("ANTHROPIC_API_KEY",),
+    # google-genai prefers GOOGLE_API_KEY when both are set; so do we.
+    "gemini": ("GOOGLE_API_KEY", "GEMINI_API_KEY"),
+}
+BASE_URL_ENV = {
+    "openai": "OPENAI_BASE_URL",
+    "openai_compatible": "OPENAI_BASE_URL",
+    "anthropic": "ANTHROPIC_BASE_URL",
+    "gemini": "GOOGLE_GEMINI_BASE_URL",
+}
+
+
+class ProviderError(Exception):
+    """A provider call failed: which provider, the HTTP status if any, and a readable message."""
+
+    def __init__(self, provider: str, message: str, status: int | None = None) -> None:
+        super().__init__(f"{provider}: {message}" + (f" (HTTP {status})" if status else ""))
+        self.provider = provider
+        self.status = status
+        self.message = message
+
+    def to_json(self) -> dict[str, Any]:
+        return {"provider": self.provider, "status": self.status, "message": self.message}
+
+
+class CancelToken:
+    """Cancels a streamed reply, even while it waits for the next chunk (it closes the stream)."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._closers: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+
+    def cancel(self) -> None:
+        with self._lock:
+            self._event.set()
+            closers, self._closers = self._closers, []
+        for close in closers:
+            _close_quietly(close)
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def on_cancel(self, close: Callable[[], None]) -> None:
+        """Call ``close`` when cancelled (at once if already cancelled)."""
+        with self._lock:
+            if not self._event.is_set():
+                self._closers.append(close)
+                return
+        _close_quietly(close)
+
+
+def _close_quietly(close: Callable[[], None]) -> None:
+    # A stream closed twice or mid-read: the cancellation still stands.
+    with contextlib.suppress(Exception):
+        close()
+
+
+def _no_register(_close: Callable[[], None]) -> None:
+    return None
+
+
+def _abort(response: Any) -> None:
+    """Close an HTTP response from another thread, waking a reader blocked in ``recv``.
+
+    ``response.close()`` alone waits for the blocked read; shutting the socket down ends it.
+    """
+    if response is None:
+        return
+    stream = getattr(response, "extensions", {}).get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+    with contextlib.suppress(Exception):
+        response.close()
+
+
+@dataclass(slots=True)
+class Reply:
+    """What came back; ``cancelled`` if the caller stopped the stream (``text`` is partial)."""
+
+    text: str
+    cancelled: bool = False
+
+
+def resolve_key(provider: str, configured: str | None = None) -> str | None:
+    """The API key to use: sloppy's config first, then the SDK's own environment variables."""
+    if configured:
+        return configured
+    for var in KEY_ENV.get(provider, ()):
+        value = os.environ.get(var)
+        if value:
+            return value
+    return None
+
+
+def resolve_base_url(provider: str, configured: str | None = None) -> str | None:
+    """The base URL: sloppy's config first, then the SDK's environment variable."""
+    return configured or os.environ.get(BASE_URL_ENV.get(provider, ""), "") or None
+
+
+def has_key(provider: str, configured: str | None = None) -> bool:
+    """Whether a key is available (the UI shows this, never the key)."""
+    return resolve_key(provider, configured) is not None
+
+
+def _status_of(exc: BaseException) -> int | None:
+    for attr in ("status_code", "code"):
+        value = getattr(exc, attr, None)
+        if isinstance(value, int) and 100 <= value <= 599:
+            return value
+    return None
+
+
+def _message_of(exc: BaseException, status: int | None) -> str:
+    kind = type(exc).__name__
+    if "Timeout" in kind or ("timeout" in str(exc).lower() and status is None):
+        return "the request timed out"
+    if "Connect" in kind or "Connection" in kind:
+        return "could not connect to the server"
+    msg = getattr(exc, "message", None) or str(exc) or kind
+    if status == 401:
+        return f"the API key was rejected: {msg}"
+    if status == 404:
+        return f"not found (is the model name right?): {msg}"
+    if status == 429:
+        return f"rate limited: {msg}"
+    return str(msg)
+
+
+def to_provider_error(provider: str, exc: BaseException) -> ProviderError:
+    """Map any SDK or transport exception to a ``ProviderError``."""
+    if isinstance(exc, ProviderError):
+        return exc
+    if isinstance(exc, WarmupError):
+        return ProviderError(provider, f"the SDK is unavailable: {exc.cause}")
+    status = _status_of(exc)
+    return ProviderError(provider, _message_of(exc, status), status)
+
+
+class AIClient:
+    """Sends discussions; one cached SDK client per provider. Thread-safe."""
+
+    def __init__(
+        self,
+        *,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        keys: dict[str, str] | None = None,
+        base_urls: dict[str, str] | None = None,
+    ) -> None:
+        self.timeout_s = timeout_s
+        self.max_retries = max_retries
+        self._keys = dict(keys or {})
+        self._base_urls = dict(base_urls or {})
+        self._clients: dict[str, tuple[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._live = threading.local()  # the gemini response being read on this thread
+
+    def configure(
+        self, provider: str, *, key: str | None = None, base_url: str | None = None
+    ) -> None:
+        """Set sloppy's own key or base URL for ``provider`` (None clears it)."""
+        for table, value in ((self._keys, key), (self._base_urls, base_url)):
+            if value:
+                table[provider] = value
+            else:
+                table.pop(provider, None)
+
+    def base_url(self, provider: str) -> str | None:
+        return resolve_base_url(provider, self._base_urls.get(provider))
+
+    def has_key(self, provider: str) -> bool:
+        return has_key(provider, self._keys.get(provider))
+
+    # -- clients -----------------------------------------------------------------------
+
+    def _client(self, provider: str) -> Any:
+        key = resolve_key(provider, self._keys.get(provider))
+        base_url = self.base_url(provider)
+        if key is None and provider == "openai_compatible" and base_url:
+            key = "not-needed"  # local servers usually take any key
+        if key is None:
+            names = " or ".join(KEY_ENV[provider])
+            raise ProviderError(provider, f"no API key: set {names} or add one in settings")
+        # The cache key is a digest so the key itself is never kept twice or shown in a repr.
+        fingerprint = hashlib.sha256(f"{key}\0{base_url}".encode()).hexdigest()
+        with self._lock:
+            cached = self._clients.get(provider)
+            if cached is not None and cached[0] == fingerprint:
+                return cached[1]
+            sdk = _require_warmed(PROVIDER_SDK[provider])
+            client = self._build(provider, sdk, key, base_url)
+            self._clients[provider] = (fingerprint, client)
+            return client
+
+    def _build(self, provider: str, sdk: Any, key: str, base_url: str | None) -> Any:
+        if provider in ("openai", "openai_compatible"):
+            return sdk.OpenAI(
+                api_key=key, base_url=base_url, timeout=self.timeout_s, max_retries=self.max_retries
+            )
+        if provider == "anthropic":
+            return sdk.Anthropic(
+                api_key=key, base_url=base_url, timeout=self.timeout_s, max_retries=self.max_retries
+            )
+        types = _require_warmed("google.genai").types
+        retry = types.HttpRetryOptions(
+            attempts=self.max_retries + 1, initial_delay=0.2, max_delay=2
+        )
+        options = types.HttpOptions(
+            base_url=base_url,
+            timeout=int(self.timeout_s * 1000),
+            retry_options=retry,
+            client_args={"event_hooks": {"response": [self._track_response]}},
+        )
+        return sdk.Client(api_key=key, http_options=options)
+
+    def _track_response(self, response: Any) -> None:
+        holder = getattr(self._live, "holder", None)
+        if holder is not None:
+            holder["response"] = response
+
+    # -- sending -----------------------------------------------------------------------
+
+    def send(
+        self,
+        provider: str,
+        model: str,
+        history: Sequence[Message],
+        prompt: str,
+        *,
+        system: str | None = None,
+        on_token: Callable[[str], None] | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Reply:
+        """Send ``history`` + ``prompt``; streams through ``on_token`` when it is given."""
+        if provider not in PROVIDERS:
+            raise ProviderError(provider, f"unknown provider; choose one of {', '.join(PROVIDERS)}")
+        if not model:
+            raise ProviderError(provider, "no model selected")
+        try:
+            client = self._client(provider)
+            turns = [*history, Message("user", prompt)]
+            stream = on_token is not None
+            register = cancel.on_cancel if cancel is not None else _no_register
+            fetch = {"anthropic": self._anthropic, "gemini": self._gemini}.get(
+                provider, self._openai
+            )
+            return _collect(fetch(client, model, turns, system, stream, register), on_token, cancel)
+        except Exception as exc:
+            if cancel is not None and cancel.is_set():
+                return Reply("", cancelled=True)
+            raise to_provider_error(provider, exc) from exc
+
+    @staticmethod
+    def _openai(
+        client: Any,
+        model: str,
+        turns: list[Message],
+        system: str | None,
+        stream: bool,
+        register: Callable[[Callable[[], None]], None],
+    ) -> Iterable[str]:
+        messages = [{"role": "system", "content": system}] if system else []
+        messages += [{"role": m.role, "content": m.text} for m in turns]
+        if not stream:
+            resp = client.chat.completions.create(model=model, messages=messages)
+            if not resp.choices:
+                raise ProviderError("openai", "the reply had no choices")
+            yield resp.choices[0].message.content or ""
+            return
+        finished = False
+        with client.chat.completions.create(model=model, messages=messages, stream=True) as events:
+            register(lambda: _abort(events.response))
+            for chunk in events:
+                if not chunk.choices:
+                    continue
+                if chunk.choices[0].delta.content:
+                    yield chunk.choices[0].delta.content
+                finished = finished or chunk.choices[0].finish_reason is not None
+        _check_finished("openai", finished)
+
+    @staticmethod
+    def _anthropic(
+        client: Any,
+        model: str,
+        turns: list[Message],
+        system: str | None,
+        stream: bool,
+        register: Callable[[Callable[[], None]], None],
+    ) -> Iterable[str]:
+        kwargs: dict[str, Any] = {
+            "model": model,
+            "max_tokens": MAX_TOKENS,
+            "messages": [{"role": m.role, "content": m.text} for m in turns],
+        }
+        if system:
+            kwargs["system"] = system
+        if not stream:
+            resp = client.messages.create(**kwargs)
+            yield "".join(b.text for b in resp.content if getattr(b, "type", "") == "text")
+            return
+        finished = False
+        with client.messages.create(stream=True, **kwargs) as events:
+            register(lambda: _abort(events.response))
+            for event in events:
+                if event.type == "content_block_delta" and getattr(event.delta, "text", None):
+                    yield event.delta.text
+                elif event.type == "message_stop":
+                    finished = True
+                elif event.type == "error":
+                    raise ProviderError("anthropic", str(getattr(event, "error", "stream error")))
+        _check_finished("anthropic", finished)
+
+    def _gemini(
+        self,
+        client: Any,
+        model: str,
+        turns: list[Message],
+        system: str | None,
+        stream: bool,
+        register: Callable[[Callable[[], None]], None],
+    ) -> Iterable[str]:
+        contents = [
+            {"role": "model" if m.role == "assistant" else "user", "parts": [{"text": m.text}]}
+            for m in turns
+        ]
+        config = {"system_instruction": system} if system else None
+        if not stream:
+            resp = client.models.generate_content(model=model, contents=contents, config=config)
+            yield resp.text or ""
+            return
+        holder: dict[str, Any] = {}
+        self._live.holder = holder
+        events = client.models.generate_content_stream(
+            model=model, contents=contents, config=config
+        )
+        register(lambda: _abort(holder.get("response")))
+        finished = False
+        try:
+            for chunk in events:
+                if chunk.text:
+                    yield chunk.text
+                candidates = chunk.candidates or []
+                finished = finished or any(c.finish_reason for c in candidates)
+        finally:
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()
+        _check_finished("gemini", finished)
+
+
+def _check_finished(provider: str, finished: bool) -> None:
+    if not finished:
+        raise ProviderError(provider, "the stream ended before the reply was complete")
+
+
+def _collect(
+    chunks: Iterable[str], on_token: Callable[[str], None] | None, cancel: CancelToken | None
+) -> Reply:
+    parts: list[str] = []
+    it = iter(chunks)
+    try:
+        for piece in it:
+            if cancel is not None and cancel.is_set():
+                return Reply("".join(parts), cancelled=True)
+            parts.append(piece)
+            if on_token is not None:
+                on_token(piece)
+    except Exception:
+        if cancel is not None and cancel.is_set():
+            return Reply("".join(parts), cancelled=True)
+        raise
+    finally:
+        close = getattr(it, "close", None)
+        if close is not None:
+            close()  # closes the SDK stream (and its HTTP response) when cancelled
+    if cancel is not None and cancel.is_set():
+        return Reply("".join(parts), cancelled=True)
+    return Reply("".join(parts))

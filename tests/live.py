@@ -1,0 +1,62 @@
+"""Helpers for tests that run sloppy as a real process."""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+SLOPPY = str(Path(sys.executable).with_name("sloppy"))
+
+
+class Proc:
+    """A sloppy subprocess whose stdout lines are collected by a reader thread."""
+
+    def __init__(self, args: list[str], env: dict[str, str], *, cmd: list[str] | None = None):
+        self.popen = subprocess.Popen(
+            (cmd or [SLOPPY]) + args,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **env},
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        assert self.popen.stdout is not None and self.popen.stderr is not None
+        threading.Thread(
+            target=self._pump, args=(self.popen.stdout, self.stdout, True), daemon=True
+        ).start()
+        threading.Thread(
+            target=self._pump, args=(self.popen.stderr, self.stderr, False), daemon=True
+        ).start()
+
+    def _pump(self, stream, sink: list[str], to_queue: bool) -> None:
+        for line in stream:
+            sink.append(line)
+            if to_queue:
+                self.lines.put(line)
+
+    def wait_for_line(self, prefix: str, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.1)
+            except queue.Empty:
+                if self.popen.poll() is not None:
+                    break
+                continue
+            if line.startswith(prefix):
+                return line.strip()
+        raise AssertionError(
+            f"no line {prefix!r} within {timeout} s; stderr:\n{''.join(self.stderr)[-3000:]}"
+        )
+
+    def kill(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.kill()
+            self.popen.wait(5)

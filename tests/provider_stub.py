@@ -1,0 +1,333 @@
+"""A loopback server speaking the OpenAI, Anthropic and Gemini wire formats (JSON and SSE).
+
+Tests point the real SDKs at it through their base URLs. Faults are injected per provider:
+an HTTP status, a stream dropped after N chunks, a slow reply, a malformed body.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+ERROR_TYPES = {
+    400: "invalid_request_error",
+    401: "authentication_error",
+    404: "not_found_error",
+    429: "rate_limit_error",
+    500: "api_error",
+    503: "overloaded_error",
+}
+GEMINI_STATUS = {
+    401: "UNAUTHENTICATED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+    400: "INVALID_ARGUMENT",
+}
+
+
+@dataclass
+class Fault:
+    status: int | None = None  # answer with this HTTP error
+    drop_after: int | None = None  # close the stream after this many chunks
+    delay_s: float = 0.0  # sleep before answering
+    token_delay_s: float = 0.0  # sleep between streamed chunks
+    malformed: bool = False  # answer 200 with a body that is not the format
+    times: int | None = None  # apply to this many requests, then stop (None: always)
+
+
+@dataclass
+class Stub:
+    server: ThreadingHTTPServer
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    faults: dict[str, Fault] = field(default_factory=dict)
+    reply_words: int = 5
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    @property
+    def root(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def reply(self, provider: str) -> str:
+        return " ".join([f"Hello from the {provider} stub."] + ["word"] * (self.reply_words - 1))
+
+    def tokens(self, provider: str) -> list[str]:
+        words = self.reply(provider).split(" ")
+        return [w if i == 0 else " " + w for i, w in enumerate(words)]
+
+    def fault(self, provider: str) -> Fault | None:
+        f = self.faults.get(provider)
+        if f is None:
+            return None
+        if f.times is not None:
+            if f.times <= 0:
+                return None
+            f.times -= 1
+        return f
+
+    def count(self, provider: str) -> int:
+        return sum(1 for r in self.requests if r["provider"] == provider)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _provider_of(path: str) -> str:
+    if path.startswith("/v1/chat/completions"):
+        return "openai"
+    if path.startswith("/v1/messages"):
+        return "anthropic"
+    if "generateContent" in path or "streamGenerateContent" in path:
+        return "gemini"
+    return "unknown"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    stub: Stub
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        return
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(length) or b"{}")
+        provider = _provider_of(self.path)
+        self.stub.requests.append(
+            {
+                "provider": provider,
+                "path": self.path,
+                "body": body,
+                "headers": {k.lower(): v for k, v in self.headers.items()},
+            }
+        )
+        fault = self.stub.fault(provider) or Fault()
+        if fault.delay_s:
+            time.sleep(fault.delay_s)
+        if provider == "unknown":
+            return self._json(404, {"error": {"message": f"no route {self.path}"}})
+        if fault.status:
+            return self._error(provider, fault.status)
+        if fault.malformed:
+            return self._raw(200, b"<html>this is not JSON</html>", "application/json")
+        stream = (
+            body.get("stream") is True
+            if provider != "gemini"
+            else "streamGenerateContent" in self.path
+        )
+        if stream:
+            return self._stream(provider, body, fault)
+        return self._json(200, self._full(provider, body))
+
+    # -- bodies ------------------------------------------------------------------------
+
+    def _full(self, provider: str, body: dict[str, Any]) -> dict[str, Any]:
+        text = self.stub.reply(provider)
+        if provider == "openai":
+            return {
+                "id": "chatcmpl-stub",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "m"),
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": text},
+                        "finish_reason": "stop",
+                    }
+                ],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 5, "total_tokens": 6},
+            }
+        if provider == "anthropic":
+            return {**self._anthropic_message(body, text), "stop_reason": "end_turn"}
+        return self._gemini_chunk(text, final=True)
+
+    @staticmethod
+    def _anthropic_message(body: dict[str, Any], text: str | None) -> dict[str, Any]:
+        return {
+            "id": "msg_stub",
+            "type": "message",
+            "role": "assistant",
+            "model": body.get("model", "m"),
+            "content": [{"type": "text", "text": text}] if text is not None else [],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 1, "output_tokens": 1},
+        }
+
+    @staticmethod
+    def _gemini_chunk(text: str, *, final: bool) -> dict[str, Any]:
+        cand: dict[str, Any] = {"content": {"parts": [{"text": text}], "role": "model"}, "index": 0}
+        if final:
+            cand["finishReason"] = "STOP"
+        return {
+            "candidates": [cand],
+            "usageMetadata": {"promptTokenCount": 1, "candidatesTokenCount": 1},
+            "modelVersion": "stub",
+        }
+
+    def _events(self, provider: str, body: dict[str, Any]) -> list[bytes]:
+        tokens = self.stub.tokens(provider)
+        out: list[bytes] = []
+        if provider == "openai":
+            for tok in tokens:
+                chunk = {
+                    "id": "chatcmpl-stub",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": body.get("model", "m"),
+                    "choices": [{"index": 0, "delta": {"content": tok}, "finish_reason": None}],
+                }
+                out.append(b"data: " + json.dumps(chunk).encode() + b"\n\n")
+            last = dict(chunk, choices=[{"index": 0, "delta": {}, "finish_reason": "stop"}])
+            out.append(b"data: " + json.dumps(last).encode() + b"\n\n")
+            out.append(b"data: [DONE]\n\n")
+        elif provider == "anthropic":
+
+            def ev(name: str, data: dict[str, Any]) -> bytes:
+                return f"event: {name}\ndata: {json.dumps(data)}\n\n".encode()
+
+            out.append(
+                ev(
+                    "message_start",
+                    {"type": "message_start", "message": self._anthropic_message(body, None)},
+                )
+            )
+            out.append(
+                ev(
+                    "content_block_start",
+                    {
+                        "type": "content_block_start",
+                        "index": 0,
+                        "content_block": {"type": "text", "text": ""},
+                    },
+                )
+            )
+            for tok in tokens:
+                out.append(
+                    ev(
+                        "content_block_delta",
+                        {
+                            "type": "content_block_delta",
+                            "index": 0,
+                            "delta": {"type": "text_delta", "text": tok},
+                        },
+                    )
+                )
+            out.append(ev("content_block_stop", {"type": "content_block_stop", "index": 0}))
+            out.append(
+                ev(
+                    "message_delta",
+                    {
+                        "type": "message_delta",
+                        "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                        "usage": {"output_tokens": len(tokens)},
+                    },
+                )
+            )
+            out.append(ev("message_stop", {"type": "message_stop"}))
+        else:
+            for i, tok in enumerate(tokens):
+                chunk = self._gemini_chunk(tok, final=i == len(tokens) - 1)
+                out.append(b"data: " + json.dumps(chunk).encode() + b"\r\n\r\n")
+        return out
+
+    # -- writing -----------------------------------------------------------------------
+
+    def _stream(self, provider: str, body: dict[str, Any], fault: Fault) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.close_connection = True
+        for i, event in enumerate(self._events(provider, body)):
+            if fault.drop_after is not None and i >= fault.drop_after:
+                self.wfile.flush()
+                self.connection.shutdown(2)  # drop mid-stream: no terminator
+                return
+            try:
+                self.wfile.write(event)
+                self.wfile.flush()
+            except OSError:  # the client went away (a cancelled stream)
+                return
+            if fault.token_delay_s:
+                time.sleep(fault.token_delay_s)
+
+    def _error(self, provider: str, status: int) -> None:
+        message = f"stub error {status}"
+        if provider == "openai":
+            body: dict[str, Any] = {
+                "error": {
+                    "message": message,
+                    "type": ERROR_TYPES.get(status, "api_error"),
+                    "code": None,
+                    "param": None,
+                }
+            }
+        elif provider == "anthropic":
+            body = {
+                "type": "error",
+                "error": {"type": ERROR_TYPES.get(status, "api_error"), "message": message},
+            }
+        else:
+            body = {
+                "error": {
+                    "code": status,
+                    "message": message,
+                    "status": GEMINI_STATUS.get(status, "UNKNOWN"),
+                }
+            }
+        self._json(status, body)
+
+    def _json(self, status: int, obj: Any) -> None:
+        self._raw(status, json.dumps(obj).encode(), "application/json")
+
+    def _raw(self, status: int, payload: bytes, ctype: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+def start_stub() -> Stub:
+    """Start a stub on a free loopback port in a daemon thread."""
+    handler = type("Handler", (_Handler,), {})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    stub = Stub(server)
+    handler.stub = stub  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, name="provider-stub", daemon=True).start()
+    return stub
+
+
+def base_urls(stub: Stub) -> dict[str, str]:
+    """The base URL each SDK needs to reach the stub."""
+    return {
+        "openai": f"{stub.root}/v1",
+        "anthropic": stub.root,
+        "gemini": stub.root,
+    }
+
+
+def env_for(stub: Stub) -> dict[str, str]:
+    """Environment that points every SDK at the stub with dummy keys."""
+    urls = base_urls(stub)
+    return {
+        "OPENAI_API_KEY": "sk-stub-openai",
+        "OPENAI_BASE_URL": urls["openai"],
+        "ANTHROPIC_API_KEY": "sk-stub-anthropic",
+        "ANTHROPIC_BASE_URL": urls["anthropic"],
+        "GEMINI_API_KEY": "stub-gemini-key",
+        "GOOGLE_GEMINI_BASE_URL": urls["gemini"],
+    }

@@ -1,0 +1,55 @@
+"""Fuzz the hook API from its own OpenAPI schema: no 5xx, no crash."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+
+from sloppy import warmup
+from sloppy.api_hooks import build_app
+from sloppy.app_controller import AppController
+from sloppy.chat import ChatSession
+
+pytestmark = pytest.mark.slow
+KEY = "fuzz-key-0123456789abcdef"
+EXAMPLES = 60
+
+
+@pytest.fixture(scope="module")
+def schema():
+    c = AppController(
+        warm_modules=["fastapi", "fastapi.security.api_key", "openai", "anthropic", "google.genai"]
+    )
+    assert c.wait_for_warmup(120)
+    # No provider keys: /api/send exercises validation and the 4xx error path, never the net.
+    app = build_app(c, ChatSession(), KEY, headless=True, openapi_url="/openapi.json")
+    yield schemathesis.openapi.from_asgi("/openapi.json", app)
+    c.shutdown()
+
+
+def test_fuzz_every_operation(schema) -> None:
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == 5
+    counted = {"cases": 0}
+    for operation in operations:
+        warmup.activate(None)  # nothing in the API may need an import at request time
+
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        )
+        @given(case=operation.as_strategy())
+        def fuzz(case) -> None:
+            counted["cases"] += 1
+            case.query = {**(case.query or {}), "timeout": 0} if "wait" in case.path else case.query
+            response = case.call(headers={"X-API-Key": KEY})
+            assert response.status_code < 500, (case.path, response.status_code, response.text)
+            unauth = case.call(headers={"X-API-Key": "nope"})
+            assert unauth.status_code == 401
+
+        fuzz()
+    print(f"fuzz cases: {counted['cases']}")
+    assert counted["cases"] >= len(operations) * 10
