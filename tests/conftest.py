@@ -91,6 +91,16 @@ def run_python(code: str, *, env: dict[str, str] | None = None, timeout: float =
 
 
 @pytest.fixture
+def stub():
+    """A provider stub (OpenAI, Anthropic, Gemini wire formats) on a free loopback port."""
+    from tests.provider_stub import start_stub
+
+    s = start_stub()
+    yield s
+    s.close()
+
+
+@pytest.fixture
 def fresh_modules() -> Callable[[str], set[str]]:
     """Modules loaded in a fresh interpreter after running the given import statement."""
 

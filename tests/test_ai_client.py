@@ -11,7 +11,7 @@ import pytest
 from sloppy.ai_client import AIClient, CancelToken, ProviderError
 from sloppy.app_controller import AppController
 from sloppy.models import Message
-from tests.provider_stub import Fault, Stub, base_urls, start_stub
+from tests.provider_stub import Fault, Stub, base_urls
 
 PROVIDERS = ["openai", "anthropic", "gemini"]
 MODEL = {"openai": "gpt-stub", "anthropic": "claude-stub", "gemini": "gemini-stub"}
@@ -24,13 +24,6 @@ def warm_sdks():
     assert not c.warmup_status()["failed"]
     yield c
     c.shutdown()
-
-
-@pytest.fixture
-def stub():
-    s = start_stub()
-    yield s
-    s.close()
 
 
 def client_for(stub: Stub, *, timeout_s: float = 5.0, max_retries: int = 1) -> AIClient:

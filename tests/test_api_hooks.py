@@ -12,7 +12,7 @@ from sloppy.ai_client import AIClient
 from sloppy.api_hooks import ApiHookClient, HookServer, build_app
 from sloppy.app_controller import AppController
 from sloppy.chat import ChatSession
-from tests.provider_stub import Fault, base_urls, start_stub
+from tests.provider_stub import Fault, base_urls
 
 KEY = "test-hook-key-0123456789"
 ENDPOINTS = [
@@ -39,13 +39,6 @@ def controller():
     assert c.wait_for_warmup(120)
     yield c
     c.shutdown()
-
-
-@pytest.fixture
-def stub():
-    s = start_stub()
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -11,17 +11,10 @@ import pytest
 
 from sloppy.api_hooks import ApiHookClient
 from tests.live import Proc
-from tests.provider_stub import env_for, start_stub
+from tests.provider_stub import env_for
 
 pytestmark = pytest.mark.slow
 KEY = "live-test-key-9f8e7d6c5b4a"
-
-
-@pytest.fixture
-def stub():
-    s = start_stub()
-    yield s
-    s.close()
 
 
 def _secrets_absent(home: Path, proc: Proc, stub_env: dict[str, str]) -> None:

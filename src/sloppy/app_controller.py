@@ -38,6 +38,7 @@ class AppController:
         profiler: StartupProfiler | None = None,
         profile_store: import_profile.ProfileStore | None = None,
         start_warmup: bool = True,
+        lane_nice: int = 0,
     ) -> None:
         self.profiler = profiler or PROFILER
         with self.profiler.phase("controller.init"):
@@ -52,7 +53,9 @@ class AppController:
                     else warm_list.warm_modules(hooks=enable_hooks)
                 )
             with self.profiler.phase("controller.warm_engine"):
-                self.warmup = Warmup(modules, t0_epoch=self.profiler.process_start_epoch)
+                self.warmup = Warmup(
+                    modules, t0_epoch=self.profiler.process_start_epoch, nice=lane_nice
+                )
                 activate(self.warmup)
                 self._profile_store = profile_store or import_profile.ProfileStore()
                 self._run_id = f"{int(time.time() * 1000)}-{os.getpid()}"

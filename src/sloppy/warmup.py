@@ -7,12 +7,19 @@ the front and the caller waits (bounded); if it failed, ``WarmupError`` with the
 One lane, not four: CPython's per-module import locks can deadlock or expose half-initialised
 modules when threads import overlapping packages (cpython gh-83065), and with the GIL four
 importers were slower than one here (docs/design.md has the figures).
+
+The cyclic garbage collector is paused while the lane runs: the SDKs create thousands of
+classes, and each full collection walked them all with the GIL held (28-150 ms pauses measured,
+the longest frame stalls of the GUI). When warmup ends, survivors are frozen out of future
+collections and the collector resumes.
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
+import os
 import sys
 import threading
 import time
@@ -58,8 +65,11 @@ class WarmRecord:
 class Warmup:
     """Warm ``modules`` on one lane; ``run()`` is the lane and belongs on a pool thread."""
 
-    def __init__(self, modules: Sequence[str], *, t0_epoch: float | None = None) -> None:
+    def __init__(
+        self, modules: Sequence[str], *, t0_epoch: float | None = None, nice: int = 0
+    ) -> None:
         self.t0_epoch = t0_epoch or time.time()
+        self.nice = nice
         self._cv = threading.Condition()
         self._order: list[str] = list(dict.fromkeys(modules))
         self._queue: list[str] = list(self._order)
@@ -88,9 +98,12 @@ class Warmup:
     def run(self) -> None:
         """Import every queued module, one at a time, until the queue is empty or ``stop()``."""
         self._lane = threading.current_thread()
+        _lower_priority(self.nice)
         recorder = import_recorder.current()
         if recorder is not None:
             recorder.gate = self._gate
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             while True:
                 with self._cv:
@@ -103,6 +116,9 @@ class Warmup:
             if recorder is not None and recorder.gate == self._gate:
                 recorder.gate = None
             self._lane = None
+            if collecting:
+                gc.freeze()
+                gc.enable()
         self._finish()
 
     def _gate(self, _module: str) -> None:
@@ -236,6 +252,21 @@ class Warmup:
         """Seconds from ``t0_epoch`` to the first ``require`` of each module."""
         with self._cv:
             return dict(self._demands)
+
+
+def _lower_priority(nice: int) -> None:
+    """Lower this thread's CPU priority (Linux: per-thread nice) so a GUI keeps the cores.
+
+    The pool thread stays niced afterwards: raising priority back needs privileges, and the
+    I/O jobs it runs later do not mind.
+    """
+    if nice <= 0 or not hasattr(os, "setpriority"):
+        return
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), nice))
+    except OSError as exc:
+        log.info("could not lower the warm lane's priority: %s", exc)
 
 
 _active: Warmup | None = None

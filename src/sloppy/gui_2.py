@@ -1,0 +1,440 @@
+"""The GUI: a lean hello_imgui skeleton that presents its first frame before anything heavy.
+
+Path to the first frame: runner params, default theme, status bar, docking layout. Warmup
+starts after the first presented frame (``after_swap``); feature modules (palette, NERV theme,
+markdown tables, the SDKs) arrive through ``_require_warmed`` once warm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from imgui_bundle import hello_imgui, imgui
+
+from sloppy import events, gui_panels, log_setup, paths, settings, theme_2, warm_list
+from sloppy.app_controller import AppController
+from sloppy.chat import ChatSession
+from sloppy.frame_pacer import FramePacer
+from sloppy.headless import ReportWriter, start_hooks
+from sloppy.models import DEFAULT_MODELS, PROVIDER_LABELS, PROVIDERS
+from sloppy.startup_profiler import PROFILER
+from sloppy.theme_models import Theme
+from sloppy.warmup import WarmupError, _require_warmed, is_warm
+
+log = logging.getLogger(__name__)
+
+PALETTE = "sloppy.command_palette"
+NERV_FX = "sloppy.theme_nerv_fx"
+TOAST_S = 4.0
+FADE_S = 1.0
+LAYOUT_FILE = "imgui_layout.ini"
+#: Nice level of the warm lane under a window: software GL (llvmpipe) renders on every core,
+#: and at 7 frames stayed at their idle p50 while warmup took 3.5-4 s (docs/design.md).
+LANE_NICE = 7
+
+
+@dataclass(slots=True)
+class Toast:
+    text: str
+    kind: str  # info | ok | warn | error
+    born: float
+
+
+class SloppyGui:
+    """Owns the runner params and the per-frame callbacks."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        with PROFILER.phase("gui.settings"):
+            self.settings = settings.load()
+        with PROFILER.phase("gui.controller"):
+            self.controller = AppController(
+                enable_hooks=args.enable_test_hooks, start_warmup=False, lane_nice=LANE_NICE
+            )
+        with PROFILER.phase("gui.session"):
+            self.chat = ChatSession()
+            provider = self.settings.provider if self.settings.provider in PROVIDERS else "openai"
+            self.chat.select(provider, self.settings.model or None, self.settings.base_url)
+            self.chat.discussion.name = self.settings.discussion or "default"
+        self.events = events.EventBus()
+        self.pacer = FramePacer()
+        self.controller.warmup.pace = self.pacer.wait_turn
+        self.report = ReportWriter(self.controller, mode="gui", path=args.startup_report)
+        self.theme: Theme = theme_2.DEFAULT
+        self.toasts: list[Toast] = []
+        self.palette: Any = None
+        self.palette_wanted = False
+        self.frames = 0
+        self.last_swap: float | None = None
+        self.exit_requested = False
+        self.hooks: Any = None
+        self.prompt = ""
+        self.panels = gui_panels.Panels(self)
+        with PROFILER.phase("gui.runner_params"):
+            self.params = self._runner_params()
+
+    # -- set-up ------------------------------------------------------------------------
+
+    def _runner_params(self) -> hello_imgui.RunnerParams:
+        p = hello_imgui.RunnerParams()
+        p.app_window_params.window_title = "sloppy"
+        p.app_window_params.window_geometry.size = (1200, 800)
+        p.imgui_window_params.default_imgui_window_type = (
+            hello_imgui.DefaultImGuiWindowType.provide_full_screen_dock_space
+        )
+        p.imgui_window_params.show_status_bar = True
+        p.imgui_window_params.show_status_fps = False
+        p.imgui_window_params.show_menu_bar = True
+        p.imgui_window_params.show_menu_view_themes = False
+        p.imgui_window_params.remember_theme = False
+        # Only the default font: icon fonts cost first-frame time and we draw no icons.
+        p.callbacks.default_icon_font = hello_imgui.DefaultIconFont.no_icons
+        config = paths.ensure_dir(paths.config_dir())
+        if config is not None:
+            p.ini_folder_type = hello_imgui.IniFolderType.absolute_path
+            p.ini_filename = str(config / LAYOUT_FILE)
+        else:
+            p.ini_disable = True
+        p.fps_idling.enable_idling = False  # frame times must reflect real work, not idling
+        p.callbacks.post_init = self._post_init
+        p.callbacks.show_gui = self._frame
+        p.callbacks.show_status = self._status_bar
+        p.callbacks.show_menus = self._menus
+        p.callbacks.after_swap = self._after_swap
+        p.callbacks.pre_new_frame = self.pacer.ui_begin
+        p.callbacks.before_imgui_render = self.pacer.ui_end
+        p.callbacks.before_exit = self._before_exit
+        p.docking_params = self.panels.docking()
+        return p
+
+    def _post_init(self) -> None:
+        with PROFILER.phase("gui.post_init"):
+            theme_2.apply(self.theme)
+
+    def _after_swap(self) -> None:
+        now = time.perf_counter()
+        self.frames += 1
+        if self.frames == 1:
+            self.report.first_frame_epoch = time.time()
+            self._after_first_frame()
+        elif self.report.warm_done_epoch is None and self.last_swap is not None:
+            self.report.frame_times_ms.append((now - self.last_swap) * 1000.0)
+        self.last_swap = now
+
+    def _after_first_frame(self) -> None:
+        """Everything that must not delay the first frame starts here."""
+        with PROFILER.phase("gui.start_background"):
+            self.controller.on_warmup_complete(self._on_warm_done)
+            self.controller.start_warmup()
+            if self.args.enable_test_hooks:
+                self.hooks = start_hooks(
+                    self.controller, self.chat, self.args, self.report, gui_state=self.state
+                )
+            self.controller.submit_io(self._restore)
+            self.controller.submit_io(log_setup.prune_logs)
+            if self.settings.theme != "default":
+                self.set_theme(self.settings.theme, save=False)
+
+    def _restore(self) -> None:
+        problem = self.chat.restore(self.chat.discussion.name)
+        if problem:
+            self.events.post("toast", text=problem, kind="warn")
+
+    def _on_warm_done(self) -> None:
+        self.report.mark_warm()
+        failed = self.controller.warmup_status()["failed"]
+        self.events.post("warm_done", failed=len(failed))
+
+    def _before_exit(self) -> None:
+        with PROFILER.phase("gui.before_exit"):
+            settings.save(self.settings)
+
+    # -- per frame ---------------------------------------------------------------------
+
+    def _frame(self) -> None:
+        for ev in self.events.drain():
+            self._handle(ev)
+        io = imgui.get_io()
+        if io.key_ctrl and io.key_shift and imgui.is_key_pressed(imgui.Key.p, False):
+            self.toggle_palette()
+        if self.palette_wanted and is_warm(PALETTE):
+            self.palette_wanted = False
+            self._palette().open()
+        if self.palette is not None:
+            chosen = self.palette.draw(self.commands())
+            if chosen is not None:
+                chosen.action()
+        self._draw_toasts()
+        if self.theme.effects and is_warm(NERV_FX):
+            _require_warmed(NERV_FX).draw(imgui.get_time())
+        if self.exit_requested:
+            self.params.app_shall_exit = True
+
+    def _handle(self, ev: events.Event) -> None:
+        if ev.kind == "toast":
+            self.toast(ev.data["text"], ev.data.get("kind", "info"))
+        elif ev.kind == "warm_done":
+            n_done = len(self.controller.warmup_status()["completed"])
+            if ev.data["failed"]:
+                self.toast(
+                    f"Warmup finished with {ev.data['failed']} failures - see Diagnostics", "warn"
+                )
+            else:
+                self.toast(f"All providers ready ({n_done} modules)", "ok")
+            if self.args.exit_when_warm:
+                self.exit_requested = True
+        elif ev.kind == "theme_ready":
+            self._apply_theme(ev.data["name"])
+        elif ev.kind == "call":
+            ev.data["fn"]()
+
+    def toast(self, text: str, kind: str = "info") -> None:
+        self.toasts.append(Toast(text, kind, time.monotonic()))
+        log.info("toast: %s", text)
+
+    def _draw_toasts(self) -> None:
+        now = time.monotonic()
+        self.toasts = [t for t in self.toasts if now - t.born < TOAST_S]
+        vp = imgui.get_main_viewport()
+        y = vp.pos.y + vp.size.y - 40
+        colors = {"ok": self.theme.ok, "warn": self.theme.warn, "error": self.theme.error}
+        flags = (
+            imgui.WindowFlags_.no_decoration.value
+            | imgui.WindowFlags_.no_inputs.value
+            | imgui.WindowFlags_.no_saved_settings.value
+            | imgui.WindowFlags_.always_auto_resize.value
+            | imgui.WindowFlags_.no_focus_on_appearing.value
+            | imgui.WindowFlags_.no_nav.value
+        )
+        for i, t in enumerate(reversed(self.toasts)):
+            alpha = min(1.0, (TOAST_S - (now - t.born)) / FADE_S)
+            imgui.set_next_window_bg_alpha(0.9 * alpha)
+            imgui.set_next_window_pos(
+                imgui.ImVec2(vp.pos.x + vp.size.x - 16, y), 0, imgui.ImVec2(1.0, 1.0)
+            )
+            imgui.push_style_var(imgui.StyleVar_.alpha, max(alpha, 0.05))
+            imgui.begin(f"##toast{i}", None, flags)
+            rgba = colors.get(t.kind, self.theme.accent)
+            imgui.text_colored(imgui.ImVec4(*rgba), t.text)
+            y -= imgui.get_window_height() + 6
+            imgui.end()
+            imgui.pop_style_var()
+
+    def _status_bar(self) -> None:
+        status = self.controller.warmup_status()
+        total = len(status["order"])
+        done = len(status["completed"]) + len(status["failed"])
+        if not status["done"]:
+            imgui.text(f"Warming up... ({done}/{total})")
+            imgui.same_line()
+            imgui.progress_bar(done / max(total, 1), imgui.ImVec2(140, 0), "")
+            eta = self.controller.warmup_eta_s()
+            if eta is not None:
+                imgui.same_line()
+                imgui.text_disabled(f"~{eta:.1f} s left")
+            if status["in_flight"]:
+                imgui.same_line()
+                imgui.text_disabled(f"loading {warm_list.label(status['in_flight'][0])}")
+        elif status["failed"]:
+            self._dot(self.theme.warn)
+            imgui.text(f"Imports: {len(status['failed'])} failed")
+        else:
+            self._dot(self.theme.ok)
+            imgui.text("All imports ready")
+        imgui.same_line()
+        imgui.text_disabled(
+            f"  |  {PROVIDER_LABELS[self.chat.settings.provider]}: {self.chat.settings.model}"
+        )
+
+    def _dot(self, rgba: tuple[float, float, float, float]) -> None:
+        pos = imgui.get_cursor_screen_pos()
+        h = imgui.get_text_line_height()
+        imgui.get_window_draw_list().add_circle_filled(
+            imgui.ImVec2(pos.x + h / 2, pos.y + h / 2),
+            h / 3,
+            imgui.get_color_u32(imgui.ImVec4(*rgba)),
+        )
+        imgui.dummy(imgui.ImVec2(h, h))
+        imgui.same_line()
+
+    def _menus(self) -> None:
+        if imgui.begin_menu("File"):
+            for label, fn in (
+                ("New discussion", self.new_discussion),
+                ("Clear discussion", self.clear_discussion),
+                ("Save discussion", self.save_discussion),
+            ):
+                if imgui.menu_item(label, "", False)[0]:
+                    fn()
+            imgui.separator()
+            if imgui.menu_item("Quit", "", False)[0]:
+                self.quit()
+            imgui.end_menu()
+        if imgui.begin_menu("Theme"):
+            for name, label in theme_2.LABELS.items():
+                if imgui.menu_item(label, "", self.theme.name == name)[0]:
+                    self.set_theme(name)
+            imgui.end_menu()
+        if imgui.begin_menu("Tools"):
+            if imgui.menu_item("Command palette", "Ctrl+Shift+P", False)[0]:
+                self.toggle_palette()
+            if imgui.menu_item("Diagnostics", "", False)[0]:
+                self.panels.focus("Diagnostics")
+            imgui.end_menu()
+
+    # -- commands ----------------------------------------------------------------------
+
+    def _palette(self) -> Any:
+        if self.palette is None:
+            self.palette = _require_warmed(PALETTE).Palette()
+        return self.palette
+
+    def toggle_palette(self) -> None:
+        if is_warm(PALETTE):
+            self._palette().toggle()
+            return
+        self.palette_wanted = True
+        self.toast("Loading command palette...")
+        self.controller.submit_io(self._demand, PALETTE)
+
+    def _demand(self, module: str) -> None:
+        try:
+            _require_warmed(module)
+        except WarmupError as exc:
+            self.events.post("toast", text=str(exc), kind="error")
+
+    def commands(self) -> list[Any]:
+        Command = _require_warmed(PALETTE).Command
+        cmds = [
+            Command(
+                f"provider.{p}",
+                f"Switch provider: {PROVIDER_LABELS[p]}",
+                lambda p=p: self.set_provider(p),
+                "provider",
+            )
+            for p in PROVIDERS
+        ]
+        cmds += [
+            Command(f"theme.{n}", f"Switch theme: {label}", lambda n=n: self.set_theme(n), "theme")
+            for n, label in theme_2.LABELS.items()
+        ]
+        cmds += [
+            Command("diagnostics", "Open diagnostics", lambda: self.panels.focus("Diagnostics")),
+            Command("discussion.new", "New discussion", self.new_discussion, "discussion"),
+            Command("discussion.clear", "Clear discussion", self.clear_discussion, "discussion"),
+            Command("discussion.save", "Save discussion", self.save_discussion, "discussion"),
+            Command("reply.stop", "Stop the reply", self.chat.stop),
+            Command("quit", "Quit sloppy", self.quit),
+        ]
+        return cmds
+
+    def set_provider(self, provider: str) -> None:
+        self.chat.select(provider, DEFAULT_MODELS[provider])
+        self.settings.provider, self.settings.model = provider, self.chat.settings.model
+        self.settings.base_url = ""
+        self.controller.submit_io(settings.save, self.settings)
+        sdk = warm_list.label(gui_panels.sdk_of(provider))
+        if not is_warm(gui_panels.sdk_of(provider)):
+            self.toast(f"Loading {sdk}...")
+
+    def set_theme(self, name: str, *, save: bool = True) -> None:
+        if name not in theme_2.THEMES:
+            return
+        if save:
+            self.settings.theme = name
+            self.controller.submit_io(settings.save, self.settings)
+        if theme_2.available(name):
+            self._apply_theme(name)
+            return
+        self.toast(f"Loading {theme_2.LABELS[name]} theme...")
+
+        def load() -> None:
+            try:
+                theme_2.get(name)
+            except WarmupError as exc:
+                self.events.post("toast", text=str(exc), kind="error")
+                return
+            self.events.post("theme_ready", name=name)
+
+        self.controller.submit_io(load)
+
+    def _apply_theme(self, name: str) -> None:
+        self.theme = theme_2.get(name)
+        theme_2.apply(self.theme)
+
+    def send(self) -> None:
+        prompt = self.prompt.strip()
+        if not prompt or self.chat.busy:
+            return
+        self.prompt = ""
+
+        def job() -> None:
+            try:
+                self.chat.send(prompt)
+            except Exception as exc:  # shown in the discussion already; toast the summary
+                self.events.post("toast", text=str(exc), kind="error")
+
+        self.controller.submit_io(job)
+
+    def new_discussion(self) -> None:
+        name = time.strftime("discussion-%Y%m%d-%H%M%S")
+        self.settings.discussion = name
+        self.controller.submit_io(self.chat.new, name)
+        self.controller.submit_io(settings.save, self.settings)
+
+    def clear_discussion(self) -> None:
+        self.controller.submit_io(self.chat.clear)
+
+    def save_discussion(self) -> None:
+        def job() -> None:
+            with self.chat.lock:
+                self.chat._save()
+            self.events.post("toast", text="Discussion saved", kind="ok")
+
+        self.controller.submit_io(job)
+
+    def quit(self) -> None:
+        self.exit_requested = True
+
+    def state(self) -> dict[str, Any]:
+        """What the hook API reports about the GUI (tests drive and check through it)."""
+        return {
+            "frames": self.frames,
+            "theme": self.theme.name,
+            "palette_open": bool(self.palette is not None and self.palette.is_open),
+            "provider": self.chat.settings.provider,
+            "discussion": self.chat.discussion.name,
+            "messages": [{"role": m.role, "text": m.text} for m in self.chat.messages()],
+            "toasts": [t.text for t in self.toasts],
+        }
+
+    # -- running -----------------------------------------------------------------------
+
+    def run(self) -> int:
+        try:
+            hello_imgui.run(self.params)
+        finally:
+            self.panels.shutdown()
+            if self.hooks is not None:
+                self.hooks.stop()
+            self.controller.shutdown()
+            self.report.write()
+        return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the GUI and run it until the window closes; returns the exit code."""
+    with PROFILER.phase("gui.init"):
+        gui = SloppyGui(args)
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        gui.quit()  # runs on the GUI thread between frames; the window closes cleanly
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    return gui.run()

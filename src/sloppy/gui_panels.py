@@ -1,0 +1,228 @@
+"""The dockable panels: discussion, provider, diagnostics. Drawn every frame; nothing blocks."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from imgui_bundle import hello_imgui, imgui, implot
+
+from sloppy import import_recorder, markdown_view, paths, versions, warm_list
+from sloppy.models import PROVIDER_LABELS, PROVIDER_SDK, PROVIDERS
+from sloppy.warmup import _require_warmed, is_warm
+
+if TYPE_CHECKING:
+    from sloppy.gui_2 import SloppyGui
+
+
+def sdk_of(provider: str) -> str:
+    return PROVIDER_SDK[provider]
+
+
+class Panels:
+    def __init__(self, gui: SloppyGui) -> None:
+        self.gui = gui
+        self._versions: dict[str, str] | None = None
+        self._implot_ready = False
+        self._scroll_to_end = True
+        self._last_count = -1
+
+    # -- layout ------------------------------------------------------------------------
+
+    def docking(self) -> hello_imgui.DockingParams:
+        d = hello_imgui.DockingParams()
+        split = hello_imgui.DockingSplit("MainDockSpace", "SideSpace", imgui.Dir.right, 0.30)
+        d.docking_splits = [split]
+        windows = []
+        for label, space, fn in (
+            ("Discussion", "MainDockSpace", self.discussion),
+            ("Provider", "SideSpace", self.provider),
+            ("Diagnostics", "SideSpace", self.diagnostics),
+        ):
+            w = hello_imgui.DockableWindow()
+            w.label, w.dock_space_name, w.gui_function = label, space, fn
+            windows.append(w)
+        d.dockable_windows = windows
+        return d
+
+    def focus(self, label: str) -> None:
+        w = self.gui.params.docking_params.dockable_window_of_name(label)
+        if w is not None:
+            w.is_visible = True
+            w.focus_window_at_next_frame = True
+
+    # -- discussion --------------------------------------------------------------------
+
+    def discussion(self) -> None:
+        gui, chat, theme = self.gui, self.gui.chat, self.gui.theme
+        footer = imgui.get_frame_height_with_spacing() * 4.5
+        imgui.begin_child("history", imgui.ImVec2(0, -footer))
+        messages = chat.messages()
+        for i, m in enumerate(messages):
+            who = "You" if m.role == "user" else "Assistant"
+            color = theme.error if m.error else (theme.accent if m.role == "user" else theme.ok)
+            imgui.text_colored(imgui.ImVec4(*color), who)
+            markdown_view.render(m.text, f"m{i}", accent=theme.accent, dim=(0.6, 0.6, 0.6, 1.0))
+            imgui.spacing()
+        streaming = chat.streaming
+        if chat.busy:
+            sdk = sdk_of(chat.settings.provider)
+            imgui.text_colored(imgui.ImVec4(*theme.ok), "Assistant")
+            if not is_warm(sdk):
+                imgui.text_disabled(f"Loading {warm_list.label(sdk)}...")
+            elif streaming:
+                imgui.text_wrapped(streaming)
+            else:
+                imgui.text_disabled("waiting for the reply...")
+        if len(messages) != self._last_count or chat.busy:
+            self._last_count = len(messages)
+            if self._scroll_to_end or imgui.get_scroll_y() >= imgui.get_scroll_max_y() - 20:
+                imgui.set_scroll_here_y(1.0)
+        imgui.end_child()
+        imgui.set_next_item_width(-1)
+        _, gui.prompt = imgui.input_text_multiline(
+            "##prompt", gui.prompt, imgui.ImVec2(-1, imgui.get_frame_height() * 2.6)
+        )
+        # Ctrl+Enter anywhere in this window sends; the multiline input is a child window, so
+        # is_item_active() after it does not see the key press.
+        focused = imgui.is_window_focused(imgui.FocusedFlags_.child_windows.value)
+        if focused and imgui.get_io().key_ctrl and imgui.is_key_pressed(imgui.Key.enter, False):
+            gui.send()
+        if chat.busy:
+            if imgui.button("Stop"):
+                chat.stop()
+        elif imgui.button("Send"):
+            gui.send()
+        imgui.same_line()
+        imgui.text_disabled("Ctrl+Enter sends")
+
+    # -- provider ----------------------------------------------------------------------
+
+    def provider(self) -> None:
+        gui, chat = self.gui, self.gui.chat
+        s = chat.settings
+        current = PROVIDERS.index(s.provider)
+        changed, idx = imgui.combo("Provider", current, [PROVIDER_LABELS[p] for p in PROVIDERS])
+        if changed and idx != current:
+            gui.set_provider(PROVIDERS[idx])
+        changed, model = imgui.input_text("Model", s.model)
+        if changed:
+            chat.select(s.provider, model, s.base_url)
+            gui.settings.model = model
+        base = chat.client.base_url(s.provider) or ""
+        changed, url = imgui.input_text_with_hint(
+            "Base URL", "provider default", s.base_url or base
+        )
+        if changed:
+            chat.select(s.provider, s.model, url)
+            gui.settings.base_url = url
+        has_key = chat.client.has_key(s.provider)
+        color = gui.theme.ok if has_key else gui.theme.warn
+        imgui.text_colored(
+            imgui.ImVec4(*color), "API key: present" if has_key else "API key: missing"
+        )
+        sdk = sdk_of(s.provider)
+        imgui.text_disabled(f"{warm_list.label(sdk)}: {'ready' if is_warm(sdk) else 'loading'}")
+
+    # -- diagnostics -------------------------------------------------------------------
+
+    def diagnostics(self) -> None:
+        gui = self.gui
+        ctl = gui.controller
+        if imgui.collapsing_header("Start-up phases", imgui.TreeNodeFlags_.default_open.value):
+            t0 = ctl.profiler.process_start_epoch
+            self._table(
+                "phases",
+                ("phase", "start ms", "ms"),
+                [
+                    (
+                        "  " * p["depth"] + p["name"],
+                        f"{(p['start_epoch'] - t0) * 1000:.0f}",
+                        "..." if p["duration_s"] is None else f"{p['duration_s'] * 1000:.1f}",
+                    )
+                    for p in ctl.profiler.phases()
+                ],
+            )
+            ff = gui.report.first_frame_epoch
+            if ff is not None:
+                imgui.text(f"first frame: {(ff - t0) * 1000:.0f} ms after start")
+            wd = gui.report.warm_done_epoch
+            if wd is not None:
+                imgui.text(f"warm done: {(wd - t0) * 1000:.0f} ms after start")
+        records = ctl.warmup.records()
+        if imgui.collapsing_header("Warm modules", imgui.TreeNodeFlags_.default_open.value):
+            t0 = ctl.profiler.process_start_epoch
+            self._table(
+                "warm",
+                ("module", "thread", "start ms", "ms", "source"),
+                [
+                    (
+                        r["name"],
+                        r["thread"],
+                        f"{(r['start_epoch'] - t0) * 1000:.0f}",
+                        f"{r['duration_s'] * 1000:.1f}",
+                        (r["error"] and "FAILED") or r["source"],
+                    )
+                    for r in records
+                ],
+            )
+            for f in ctl.warmup_status()["failed"]:
+                imgui.text_colored(imgui.ImVec4(*gui.theme.warn), f"{f['module']}: {f['error']}")
+        if imgui.collapsing_header("Import waterfall"):
+            self._waterfall()
+        if imgui.collapsing_header("Files"):
+            for role, path in paths.all_dirs().items():
+                imgui.text(f"{role}: {path}")
+        if imgui.collapsing_header("Versions"):
+            if self._versions is None:
+                self._versions = versions.versions()
+            for name, version in self._versions.items():
+                imgui.text(f"{name}: {version}")
+
+    @staticmethod
+    def _table(table_id: str, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+        flags = imgui.TableFlags_.borders.value | imgui.TableFlags_.row_bg.value
+        if imgui.begin_table(table_id, len(header), flags):
+            for name in header:
+                imgui.table_setup_column(name)
+            imgui.table_headers_row()
+            for row in rows:
+                imgui.table_next_row()
+                for col, cell in enumerate(row):
+                    imgui.table_set_column_index(col)
+                    imgui.text_unformatted(cell)
+            imgui.end_table()
+
+    def _waterfall(self) -> None:
+        """Every recorded module load as a bar on its thread's row (implot; numpy is warmed)."""
+        if not is_warm("numpy"):
+            imgui.text_disabled("Loading numpy (charts)...")
+            return
+        np = _require_warmed("numpy")
+        if not self._implot_ready:
+            implot.create_context()
+            self._implot_ready = True
+        recorder = import_recorder.current()
+        loads = list(recorder.loads) if recorder is not None else []
+        threads = sorted({ld.thread for ld in loads})
+        if implot.begin_plot("##waterfall", imgui.ImVec2(-1, 260)):
+            implot.setup_axes("seconds since start", "thread")
+            ticks = np.arange(len(threads), dtype=np.float64)
+            if threads:
+                implot.setup_axis_ticks(implot.ImAxis_.y1.value, ticks, threads, False)
+            for row, thread in enumerate(threads):
+                mine = [ld for ld in loads if ld.thread == thread and ld.duration > 0.002]
+                if not mine:
+                    continue
+                xs = np.array(
+                    [v for ld in mine for v in (ld.start, ld.start + ld.duration, np.nan)],
+                    dtype=np.float64,
+                )
+                ys = np.full(xs.shape, float(row))
+                implot.plot_line(thread, xs, ys)
+            implot.end_plot()
+        imgui.text_disabled(f"{len(loads)} loads recorded; bars show loads over 2 ms")
+
+    def shutdown(self) -> None:
+        if self._implot_ready:
+            implot.destroy_context()
+            self._implot_ready = False

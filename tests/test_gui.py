@@ -1,0 +1,144 @@
+"""The real GUI under Xvfb: first frame, warmup, report, chat, palette, themes, restart."""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sloppy.api_hooks import ApiHookClient
+from tests.conftest import ROOT
+from tests.live import Proc
+from tests.provider_stub import env_for
+from tests.screenshot import Image, grab
+from tests.xvfb import Display
+
+pytestmark = [pytest.mark.slow, pytest.mark.gui]
+KEY = "gui-test-key-abcdef123456"
+ARTIFACTS = ROOT / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def display():
+    d = Display()
+    yield d
+    d.close()
+
+
+def poll(fn: Callable[[], Any], ok: Callable[[Any], bool], timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    value = fn()
+    while not ok(value) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        value = fn()
+    assert ok(value), value
+    return value
+
+
+def shot(display: Display, name: str) -> Image:
+    ARTIFACTS.mkdir(exist_ok=True)
+    img = grab(display.name, ARTIFACTS / name)
+    assert img.distinct_colors() > 30, f"{name} looks blank"
+    return img
+
+
+def start_gui(display: Display, env: dict[str, str]) -> tuple[Proc, ApiHookClient]:
+    proc = Proc(["--enable-test-hooks", "--hook-port", "0"], {**env, **display.env()})
+    line = proc.wait_for_line("hooks: listening on http://127.0.0.1:", 90)
+    api = ApiHookClient(line.rsplit(" ", 1)[1], KEY, timeout=150)
+    assert api.wait_for_server(10)
+    status = api.get("/api/warmup_wait?timeout=120")
+    assert status["done"] and not status["timed_out"] and status["failed"] == []
+    return proc, api
+
+
+def stop_gui(proc: Proc) -> None:
+    t0 = time.monotonic()
+    proc.popen.send_signal(signal.SIGTERM)
+    assert proc.popen.wait(10) == 0
+    assert time.monotonic() - t0 < 5
+
+
+def test_first_frame_warmup_and_exit_when_warm(display: Display, tmp_path: Path) -> None:
+    report_path = tmp_path / "report.json"
+    spawned = time.time()
+    proc = Proc(["--exit-when-warm", "--startup-report", str(report_path)], display.env())
+    try:
+        assert proc.popen.wait(120) == 0, "".join(proc.stderr)
+    finally:
+        proc.kill()
+    r = json.loads(report_path.read_text())
+    assert r["mode"] == "gui" and r["warmup"]["done"] is True
+    assert spawned < r["process_start_epoch"] < r["first_frame_epoch"] < r["warm_done_epoch"]
+    assert r["first_frame_epoch"] - spawned < 10
+    assert len(r["frame_times_ms"]) >= 2 and all(t > 0 for t in r["frame_times_ms"])
+    names = {p["name"] for p in r["phases"]}
+    assert {"gui.init", "gui.controller", "gui.post_init", "gui.start_background"} <= names
+    # Warmup started only after the first frame was presented.
+    assert min(m["start_epoch"] for m in r["modules"]) >= r["first_frame_epoch"] - 0.05
+
+
+def test_chat_palette_theme_and_restore(display: Display, stub, sloppy_home: Path) -> None:
+    env = {**env_for(stub), "SLOPPY_HOOK_KEY": KEY}
+    proc, api = start_gui(display, env)
+    try:
+        img = shot(display, "gui-1-default.png")
+        status_bar = img.mean(0, 775, 600, 795)
+        assert max(status_bar) > 20  # text in the status bar
+        win = display.window()
+        display.xdotool("windowfocus", "--sync", win)
+        # Type a prompt into the input box and send it with Ctrl+Enter: a real keyboard.
+        display.xdotool("mousemove", "--window", win, "400", "680", "click", "1")
+        display.xdotool("type", "--delay", "30", "hello stub")
+        display.xdotool("key", "ctrl+Return")
+        reply = stub.reply("openai")
+        state = poll(
+            lambda: api.get("/api/gui/state"),
+            lambda s: [m["text"] for m in s["messages"]][-2:] == ["hello stub", reply],
+        )
+        assert state["provider"] == "openai"
+        # Command palette, keyboard only: open, filter, run.
+        display.xdotool("key", "ctrl+shift+p")
+        poll(lambda: api.get("/api/gui/state"), lambda s: s["palette_open"])
+        display.xdotool("type", "--delay", "30", "theme nerv")
+        display.xdotool("key", "Return")
+        poll(
+            lambda: api.get("/api/gui/state"),
+            lambda s: s["theme"] == "nerv" and not s["palette_open"],
+        )
+        time.sleep(0.5)
+        nerv = shot(display, "gui-2-nerv-chat.png")
+        r, g, b = nerv.mean(10, 60, 820, 640)
+        assert r < 40 and g < 40 and b < 40  # near-black NERV background
+        stop_gui(proc)
+    finally:
+        proc.kill()
+    # Restart: the discussion and the theme come back.
+    proc, api = start_gui(display, env)
+    try:
+        state = poll(lambda: api.get("/api/gui/state"), lambda s: s["theme"] == "nerv")
+        texts = [m["text"] for m in state["messages"]]
+        assert texts[-2:] == ["hello stub", stub.reply("openai")]
+        shot(display, "gui-3-restored.png")
+        stop_gui(proc)
+    finally:
+        proc.kill()
+
+
+def test_send_waits_for_a_cold_sdk(display: Display, stub, tmp_path: Path) -> None:
+    """A prompt sent before its SDK is warm waits for it (the job jumps the queue)."""
+    env = {**env_for(stub), "SLOPPY_HOOK_KEY": KEY, **display.env()}
+    proc = Proc(["--enable-test-hooks", "--hook-port", "0"], env)
+    try:
+        line = proc.wait_for_line("hooks: listening on http://127.0.0.1:", 90)
+        api = ApiHookClient(line.rsplit(" ", 1)[1], KEY, timeout=150)
+        code, body = api.send("anthropic", "m", "early bird")
+        assert code == 200 and body == {"text": stub.reply("anthropic")}
+        stop_gui(proc)
+    finally:
+        proc.kill()
