@@ -32,6 +32,10 @@ WARM_LIST: tuple[WarmEntry, ...] = (
     WarmEntry("uvicorn", "uvicorn", hooks_only=True),
 )
 
+#: Third-party packages allowed on the path to the first frame, beside the standard library
+#: and sloppy's own modules that are not on the warm list (platformdirs: 3 ms, paths only).
+FIRST_FRAME_PACKAGES: tuple[str, ...] = ("imgui_bundle", "platformdirs")
+
 #: Modules that must never load on the main thread (the runtime purity test's denylist).
 MAIN_THREAD_DENYLIST: tuple[str, ...] = (
     *(e.module for e in WARM_LIST),
