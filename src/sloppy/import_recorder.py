@@ -88,9 +88,10 @@ class ImportRecorder(importlib.abc.MetaPathFinder):
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
-        for finder in sys.meta_path:
-            if finder is self:
-                continue
+        # Only the finders after this one: two pass-through finders must not call each other.
+        path_list = sys.meta_path
+        start = next((i for i, f in enumerate(path_list) if f is self), -1) + 1
+        for finder in path_list[start:]:
             find = getattr(finder, "find_spec", None)
             if find is None:
                 continue
