@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# The test helpers share small tools with the scripts (PNG writing, Xvfb start-up).
+sys.path.insert(0, str(ROOT / "scripts"))
 _counter = itertools.count()
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import struct
 import subprocess
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
+
+from png_writer import write_png  # scripts/ is on sys.path (tests/conftest.py)
 
 
 @dataclass
@@ -36,26 +37,7 @@ class Image:
         return acc[0] / n, acc[1] / n, acc[2] / n
 
     def save_png(self, path: Path) -> None:
-        raw = b"".join(
-            b"\x00" + self.rgb[y * self.width * 3 : (y + 1) * self.width * 3]
-            for y in range(self.height)
-        )
-
-        def chunk(kind: bytes, data: bytes) -> bytes:
-            return (
-                struct.pack(">I", len(data))
-                + kind
-                + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-            )
-
-        ihdr = struct.pack(">IIBBBBB", self.width, self.height, 8, 2, 0, 0, 0)
-        path.write_bytes(
-            b"\x89PNG\r\n\x1a\n"
-            + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(raw, 6))
-            + chunk(b"IEND", b"")
-        )
+        write_png(path, self.width, self.height, self.rgb)
 
 
 def parse_xwd(data: bytes) -> Image:

@@ -95,7 +95,7 @@ def test_chat_palette_theme_and_restore(display: Display, stub, sloppy_home: Pat
         # Type a prompt into the input box and send it with Ctrl+Enter: a real keyboard.
         display.xdotool("mousemove", "--window", win, "400", "680", "click", "1")
         display.xdotool("type", "--delay", "30", "hello stub")
-        display.xdotool("key", "ctrl+Return")
+        display.chord("ctrl", "Return")
         reply = stub.reply("openai")
         state = poll(
             lambda: api.get("/api/gui/state"),
@@ -103,10 +103,10 @@ def test_chat_palette_theme_and_restore(display: Display, stub, sloppy_home: Pat
         )
         assert state["provider"] == "openai"
         # Command palette, keyboard only: open, filter, run.
-        display.xdotool("key", "ctrl+shift+p")
+        display.chord("ctrl", "shift", "p")
         poll(lambda: api.get("/api/gui/state"), lambda s: s["palette_open"])
         display.xdotool("type", "--delay", "30", "theme nerv")
-        display.xdotool("key", "Return")
+        display.chord("Return")
         poll(
             lambda: api.get("/api/gui/state"),
             lambda s: s["theme"] == "nerv" and not s["palette_open"],

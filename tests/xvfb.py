@@ -8,6 +8,7 @@ import subprocess
 import time
 
 import pytest
+from xvfb_display import start_xvfb  # scripts/ is on sys.path (tests/conftest.py)
 
 
 class Display:
@@ -16,19 +17,7 @@ class Display:
             if os.environ.get("CI"):
                 raise RuntimeError("Xvfb is missing: test.sh installs it (apt package xvfb)")
             pytest.skip("Xvfb not installed (./test.sh installs it)")
-        read, write = os.pipe()
-        self.proc = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-            pass_fds=(write,),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        os.close(write)
-        with os.fdopen(read) as fh:
-            number = fh.readline().strip()
-        if not number:
-            raise RuntimeError("Xvfb did not report a display number")
-        self.name = f":{number}"
+        self.proc, self.name = start_xvfb()
 
     def env(self) -> dict[str, str]:
         return {"DISPLAY": self.name}
@@ -43,6 +32,13 @@ class Display:
             env={**os.environ, "DISPLAY": self.name},
         )
         return out.stdout.strip()
+
+    def chord(self, *keys: str, hold_s: float = 0.08) -> None:
+        """Press ``keys`` together and hold them a moment, as a person does (one frame is
+        too short for some key chords to register)."""
+        self.xdotool("keydown", *keys)
+        time.sleep(hold_s)
+        self.xdotool("keyup", *reversed(keys))
 
     def window(self, title: str = "^sloppy$", timeout: float = 30) -> str:
         deadline = time.monotonic() + timeout

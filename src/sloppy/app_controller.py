@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, ParamSpec, TypeVar
 
-from sloppy import import_profile, import_recorder, warm_list, warm_planner
+from sloppy import import_profile, import_recorder, warm_cache, warm_list, warm_planner
 from sloppy.startup_profiler import PROFILER, StartupProfiler
 from sloppy.warmup import Warmup, activate
 
@@ -39,6 +39,7 @@ class AppController:
         profile_store: import_profile.ProfileStore | None = None,
         start_warmup: bool = True,
         lane_nice: int = 0,
+        lane_switch_interval: float | None = None,
     ) -> None:
         self.profiler = profiler or PROFILER
         with self.profiler.phase("controller.init"):
@@ -54,7 +55,10 @@ class AppController:
                 )
             with self.profiler.phase("controller.warm_engine"):
                 self.warmup = Warmup(
-                    modules, t0_epoch=self.profiler.process_start_epoch, nice=lane_nice
+                    modules,
+                    t0_epoch=self.profiler.process_start_epoch,
+                    nice=lane_nice,
+                    switch_interval=lane_switch_interval,
                 )
                 activate(self.warmup)
                 self._profile_store = profile_store or import_profile.ProfileStore()
@@ -93,6 +97,9 @@ class AppController:
 
     def _on_warm_done(self, _engine: Warmup) -> None:
         self.save_profile()
+        cache = warm_cache.current()
+        if cache is not None:
+            cache.save()
 
     def warmup_status(self) -> dict[str, Any]:
         """The status dict: pending, in_flight, completed, failed (module, error), order, done."""
@@ -150,6 +157,12 @@ class AppController:
         self.warmup.stop()
         self._io_pool.shutdown(wait=False, cancel_futures=True)
         self.save_profile()
+        cache = warm_cache.current()
+        if cache is not None:
+            if self.warmup.is_done():
+                cache.save()  # modules first loaded after warmup (a provider's first call)
+            else:
+                cache.discard()  # a partial capture would only be rebuilt
         lane = self._lane_future
         if lane is not None:
             done = threading.Event()

@@ -36,6 +36,9 @@ LAYOUT_FILE = "imgui_layout.ini"
 #: Nice level of the warm lane under a window: software GL (llvmpipe) renders on every core,
 #: and at 7 frames stayed at their idle p50 while warmup took 3.5-4 s (docs/design.md).
 LANE_NICE = 7
+#: GIL switch interval during warmup: a frame re-takes the GIL about ten times (once per
+#: hello_imgui callback); at 0.5 ms frame p99 halved with the warm cache (docs/design.md).
+LANE_SWITCH_INTERVAL = 0.0005
 
 
 @dataclass(slots=True)
@@ -54,7 +57,10 @@ class SloppyGui:
             self.settings = settings.load()
         with PROFILER.phase("gui.controller"):
             self.controller = AppController(
-                enable_hooks=args.enable_test_hooks, start_warmup=False, lane_nice=LANE_NICE
+                enable_hooks=args.enable_test_hooks,
+                start_warmup=False,
+                lane_nice=LANE_NICE,
+                lane_switch_interval=LANE_SWITCH_INTERVAL,
             )
         with PROFILER.phase("gui.session"):
             self.chat = ChatSession()

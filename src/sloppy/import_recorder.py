@@ -67,7 +67,11 @@ class _TimingLoader:
         module.__loader__ = self._loader
         t0 = self._t0 if self._t0 is not None else time.perf_counter()
         try:
-            self._loader.exec_module(module)
+            execute = self._recorder.execute
+            if execute is None:
+                self._loader.exec_module(module)
+            else:
+                execute(self._loader, module)
         finally:
             self._recorder.record(
                 self._name, t0, time.perf_counter(), classify_loader(self._loader)
@@ -84,6 +88,8 @@ class ImportRecorder(importlib.abc.MetaPathFinder):
         self._sources: dict[str, str] = {}
         #: Called before each load (on the loading thread); the warm engine paces itself here.
         self.gate: Callable[[str], None] | None = None
+        #: Runs a module in place of ``loader.exec_module`` (the warm cache captures code here).
+        self.execute: Callable[[Any, ModuleType], None] | None = None
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None

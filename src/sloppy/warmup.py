@@ -66,10 +66,18 @@ class Warmup:
     """Warm ``modules`` on one lane; ``run()`` is the lane and belongs on a pool thread."""
 
     def __init__(
-        self, modules: Sequence[str], *, t0_epoch: float | None = None, nice: int = 0
+        self,
+        modules: Sequence[str],
+        *,
+        t0_epoch: float | None = None,
+        nice: int = 0,
+        switch_interval: float | None = None,
     ) -> None:
         self.t0_epoch = t0_epoch or time.time()
         self.nice = nice
+        #: GIL switch interval while the lane runs: shorter hands the GIL back to a GUI
+        #: thread sooner between its per-frame callbacks (restored when warmup ends).
+        self.switch_interval = switch_interval
         self._cv = threading.Condition()
         self._order: list[str] = list(dict.fromkeys(modules))
         self._queue: list[str] = list(self._order)
@@ -104,6 +112,9 @@ class Warmup:
             recorder.gate = self._gate
         collecting = gc.isenabled()
         gc.disable()
+        interval = sys.getswitchinterval()
+        if self.switch_interval:
+            sys.setswitchinterval(self.switch_interval)
         try:
             while True:
                 with self._cv:
@@ -116,6 +127,7 @@ class Warmup:
             if recorder is not None and recorder.gate == self._gate:
                 recorder.gate = None
             self._lane = None
+            sys.setswitchinterval(interval)
             if collecting:
                 gc.freeze()
                 gc.enable()

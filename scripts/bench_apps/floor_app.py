@@ -1,0 +1,64 @@
+"""The benchmark's reference apps: a hello_imgui window that presents one frame and exits.
+
+    python floor_app.py REPORT.json            # the floor
+    python floor_app.py REPORT.json --eager    # the eager baseline: heavy imports first
+
+Same window size as sloppy. Writes ``process_start_epoch``, ``first_frame_epoch`` and
+``warm_done_epoch`` (eager: when its imports finished) like sloppy's startup report.
+"""
+
+from __future__ import annotations
+
+import time
+
+PROCESS_START_EPOCH = time.time()
+
+import importlib  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+
+# The heavy set sloppy warms (its own warmed modules have no eager equivalent here).
+HEAVY = ("google.genai", "anthropic", "openai", "numpy")
+
+
+def main() -> int:
+    report_path, eager = sys.argv[1], "--eager" in sys.argv[2:]
+    warm_done = None
+    if eager:
+        for name in HEAVY:
+            importlib.import_module(name)
+        warm_done = time.time()
+    from imgui_bundle import hello_imgui, imgui
+
+    first_frame: list[float] = []
+    params = hello_imgui.RunnerParams()
+    params.app_window_params.window_title = "floor"
+    params.app_window_params.window_geometry.size = (1200, 800)
+    params.ini_disable = True
+
+    def gui() -> None:
+        imgui.text("Hello, world")
+
+    def after_swap() -> None:
+        if not first_frame:
+            first_frame.append(time.time())
+            params.app_shall_exit = True
+
+    params.callbacks.show_gui = gui
+    params.callbacks.after_swap = after_swap
+    hello_imgui.run(params)
+    report: dict[str, object] = {
+        "schema": 1,
+        "mode": "eager" if eager else "floor",
+        "process_start_epoch": PROCESS_START_EPOCH,
+        "first_frame_epoch": first_frame[0] if first_frame else None,
+        "warm_done_epoch": warm_done,
+        "frame_times_ms": [],
+    }
+    with open(report_path, "w") as fh:
+        json.dump(report, fh)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,334 @@
+"""Cold-start benchmark: the floor, the eager baseline and sloppy, side by side.
+
+    python scripts/benchmark_startup.py --runs 5 --out artifacts/bench
+    python scripts/benchmark_startup.py --variants floor,sloppy --runs 3 --no-pyc --cold
+
+Variants run alternately (the order rotates each round) so machine noise hits all alike:
+  floor           hello_imgui window presenting one frame (scripts/bench_apps/floor_app.py)
+  eager           the same after importing the heavy SDKs (what an eager app does)
+  sloppy          sloppy from source (GUI, --exit-when-warm), warm cache primed
+  sloppy-nocache  the same with SLOPPY_WARM_CACHE=off
+  frozen          dist/sloppy/sloppy (when built), warm cache primed
+  frozen-nocache  the bundle with SLOPPY_WARM_CACHE=off
+For each: first frame and warm done (seconds from spawn, via the startup report), frame
+p50/p99/max during warmup, peak RSS. Medians, and ratios to the floor of the same run.
+Options: --no-pyc (an empty PYTHONPYCACHEPREFIX and PYTHONDONTWRITEBYTECODE=1 for every
+variant: no .pyc is read), --cold (evict the files from the page cache before each run).
+Writes results.json, results.md and waterfall.svg (one sloppy run's timeline) to --out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xvfb_display import start_xvfb
+
+ROOT = Path(__file__).resolve().parents[1]
+FLOOR_APP = ROOT / "scripts" / "bench_apps" / "floor_app.py"
+ALL_VARIANTS = ("floor", "eager", "sloppy", "sloppy-nocache", "frozen", "frozen-nocache")
+TIMEOUT_S = 180
+
+
+@dataclass
+class Sample:
+    first_frame_s: float | None
+    warm_done_s: float | None
+    frame_p50_ms: float | None
+    frame_p99_ms: float | None
+    frame_max_ms: float | None
+    rss_mb: float
+    report: dict[str, Any] = field(repr=False, default_factory=dict)
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def sloppy_command(variant: str, dist: Path) -> list[str] | None:
+    if variant.startswith("frozen"):
+        exe = dist / "sloppy" / "sloppy"
+        return [str(exe)] if exe.exists() else None
+    exe = Path(sys.executable).with_name("sloppy")
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "launcher.sloppy_main"]
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, work: Path) -> None:
+        self.args, self.work = args, work
+        self.env = dict(os.environ)
+        if args.no_pyc:
+            empty = work / "empty-pycache"
+            empty.mkdir()
+            self.env |= {"PYTHONPYCACHEPREFIX": str(empty), "PYTHONDONTWRITEBYTECODE": "1"}
+        self.cold_files: list[Path] = []
+
+    def command(self, variant: str, report: Path) -> tuple[list[str], dict[str, str]] | None:
+        if variant in ("floor", "eager"):
+            cmd = [sys.executable, str(FLOOR_APP), str(report)]
+            return ([*cmd, "--eager"] if variant == "eager" else cmd), dict(self.env)
+        base = sloppy_command(variant, self.args.dist)
+        if base is None:
+            return None
+        env = dict(self.env) | {"SLOPPY_HOME": str(self.work / f"home-{variant}")}
+        if variant.endswith("nocache"):
+            env["SLOPPY_WARM_CACHE"] = "off"
+        return [*base, "--exit-when-warm", "--startup-report", str(report)], env
+
+    def run(self, variant: str, n: int) -> Sample | None:
+        report = self.work / f"{variant}-{n}.json"
+        made = self.command(variant, report)
+        if made is None:
+            return None
+        cmd, env = made
+        if self.args.cold:
+            evict(self.cold_files)
+        spawned = time.time()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + TIMEOUT_S
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError(f"{variant} did not finish in {TIMEOUT_S} s")
+            time.sleep(0.01)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+            raise RuntimeError(f"{variant} exited {proc.returncode}: {err[-600:]}")
+        r = json.loads(report.read_text())
+        frames = [float(t) for t in r.get("frame_times_ms") or []]
+
+        def since(key: str) -> float | None:
+            value = r.get(key)
+            return None if value is None else float(value) - spawned
+
+        return Sample(
+            since("first_frame_epoch"),
+            since("warm_done_epoch"),
+            percentile(frames, 0.5),
+            percentile(frames, 0.99),
+            max(frames) if frames else None,
+            usage.ru_maxrss / 1024.0,
+            r,
+        )
+
+
+def evict(files: list[Path]) -> None:
+    """Drop ``files`` from the page cache so the next start reads them from disk."""
+    for path in files:
+        with contextlib.suppress(OSError):
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+
+
+def cold_file_list(dist: Path, work: Path) -> list[Path]:
+    roots = [Path(p) for p in sys.path if p.endswith("site-packages")]
+    roots += [ROOT / "src", ROOT / "launcher", dist, work, Path(sys.base_prefix) / "lib"]
+    files: list[Path] = []
+    for root in roots:
+        if root.is_dir():
+            files += [p for p in root.rglob("*") if p.is_file()]
+    return files
+
+
+@contextlib.contextmanager
+def display() -> Iterator[None]:
+    """Use $DISPLAY, or start a private Xvfb for the run."""
+    if os.environ.get("DISPLAY") or shutil.which("Xvfb") is None:
+        yield
+        return
+    xvfb, os.environ["DISPLAY"] = start_xvfb()
+    try:
+        yield
+    finally:
+        xvfb.terminate()
+        xvfb.wait(5)
+        del os.environ["DISPLAY"]
+
+
+def summarize(samples: dict[str, list[Sample]]) -> dict[str, dict[str, float | None]]:
+    out: dict[str, dict[str, float | None]] = {}
+    for variant, rows in samples.items():
+        stats: dict[str, float | None] = {"runs": float(len(rows))}
+        for key in (
+            "first_frame_s",
+            "warm_done_s",
+            "frame_p50_ms",
+            "frame_p99_ms",
+            "frame_max_ms",
+            "rss_mb",
+        ):
+            values = [getattr(s, key) for s in rows if getattr(s, key) is not None]
+            stats[key] = statistics.median(values) if values else None
+            if key in ("first_frame_s", "warm_done_s") and len(values) > 1:
+                stats[key + "_spread"] = (max(values) - min(values)) / statistics.median(values)
+        out[variant] = stats
+    floor = out.get("floor", {}).get("first_frame_s")
+    for stats in out.values():
+        for key in ("first_frame_s", "warm_done_s"):
+            value = stats.get(key)
+            stats[key.replace("_s", "_ratio")] = value / floor if value and floor else None
+    return out
+
+
+def markdown(summary: dict[str, dict[str, float | None]], meta: dict[str, Any]) -> str:
+    def fmt(v: float | None, spec: str) -> str:
+        return "-" if v is None else format(v, spec)
+
+    lines = [
+        f"Runs per variant: {meta['runs']} (alternating); .pyc: "
+        f"{'none (empty PYTHONPYCACHEPREFIX)' if meta['no_pyc'] else 'present'}; "
+        f"page cache: {'evicted before each run' if meta['cold'] else 'warm'}; "
+        f"{meta['cpus']} CPUs; {meta['date']}.",
+        "",
+        "| variant | first frame s (x floor) | warm done s (x floor) | frame p50 / p99 / max ms"
+        " | peak RSS MB | spread ff / warm |",
+        "|---|---|---|---|---|---|",
+    ]
+    for variant, s in summary.items():
+        lines.append(
+            f"| {variant} | {fmt(s['first_frame_s'], '.2f')} ({fmt(s['first_frame_ratio'], '.2f')})"
+            f" | {fmt(s['warm_done_s'], '.2f')} ({fmt(s['warm_done_ratio'], '.2f')})"
+            f" | {fmt(s['frame_p50_ms'], '.0f')} / {fmt(s['frame_p99_ms'], '.0f')} / "
+            f"{fmt(s['frame_max_ms'], '.0f')} | {fmt(s['rss_mb'], '.0f')}"
+            f" | {fmt(s.get('first_frame_s_spread'), '.0%')} / "
+            f"{fmt(s.get('warm_done_s_spread'), '.0%')} |"
+        )
+    lines += ["", "Times are medians from spawn; spread = (max - min) / median across runs."]
+    return "\n".join(lines) + "\n"
+
+
+def waterfall_svg(report: dict[str, Any], spawned_offset: float = 0.0) -> str:
+    """One run's start-up as an SVG: main-thread phases, then each warm module on its thread."""
+    t0 = float(report["process_start_epoch"])
+    rows: list[tuple[str, str, float, float]] = []
+    for p in report.get("phases", []):
+        if p.get("duration_s") is not None and p["duration_s"] > 0.0005:
+            rows.append((p["name"], "phases", p["start_epoch"] - t0, p["duration_s"]))
+    for m in report.get("modules", []):
+        rows.append(
+            (f"{m['name']} ({m['source']})", m["thread"], m["start_epoch"] - t0, m["duration_s"])
+        )
+    marks = {k: report.get(k) for k in ("first_frame_epoch", "warm_done_epoch")}
+    end = max([s + d for _, _, s, d in rows] + [(v or t0) - t0 for v in marks.values()] + [0.1])
+    width, left, row_h = 1100, 330, 16
+    scale = (width - left - 20) / end
+    colors = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948"]
+    threads = list(dict.fromkeys(t for _, t, _, _ in rows))
+    height = 40 + row_h * len(rows) + 30
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        'font-family="sans-serif" font-size="11">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+        f'<text x="10" y="18" font-size="13">sloppy start-up ({report.get("mode")}): '
+        "seconds since process start</text>",
+    ]
+    for i, (label, thread, start, dur) in enumerate(rows):
+        y = 30 + i * row_h
+        color = colors[threads.index(thread) % len(colors)]
+        out.append(f'<text x="10" y="{y + 11}">{label[:48]}</text>')
+        out.append(
+            f'<rect x="{left + start * scale:.1f}" y="{y + 2}" '
+            f'width="{max(dur * scale, 1):.1f}" height="{row_h - 4}" fill="{color}">'
+            f"<title>{label} [{thread}] {start:.3f}+{dur:.3f} s</title></rect>"
+        )
+    for name, value in marks.items():
+        if value:
+            x = left + (value - t0) * scale
+            out.append(
+                f'<line x1="{x:.1f}" y1="26" x2="{x:.1f}" y2="{height - 20}" '
+                'stroke="black" stroke-dasharray="4 3"/>'
+            )
+            out.append(
+                f'<text x="{x + 3:.1f}" y="{height - 8}">{name.split("_epoch")[0]} '
+                f"{value - t0:.2f} s</text>"
+            )
+    for k in range(int(end) + 1):
+        x = left + k * scale
+        out.append(f'<line x1="{x:.1f}" y1="26" x2="{x:.1f}" y2="{height - 24}" stroke="#ddd"/>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def prime(bench: Bench, variants: list[str]) -> None:
+    """One uncounted run per sloppy variant: builds its warm cache and import profile."""
+    for variant in variants:
+        if variant.startswith(("sloppy", "frozen")):
+            bench.run(variant, -1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--variants", default="floor,eager,sloppy,sloppy-nocache,frozen,frozen-nocache")
+    ap.add_argument("--dist", type=Path, default=ROOT / "dist")
+    ap.add_argument("--out", type=Path, default=ROOT / "artifacts" / "bench")
+    ap.add_argument("--no-pyc", action="store_true")
+    ap.add_argument("--cold", action="store_true")
+    args = ap.parse_args(argv)
+    variants = [v for v in args.variants.split(",") if v]
+    unknown = set(variants) - set(ALL_VARIANTS)
+    if unknown:
+        ap.error(f"unknown variants: {', '.join(sorted(unknown))}")
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="sloppy-bench-") as tmp, display():
+        bench = Bench(args, Path(tmp))
+        variants = [v for v in variants if bench.command(v, Path(tmp) / "probe.json")]
+        if args.cold:
+            bench.cold_files = cold_file_list(args.dist, Path(tmp))
+        prime(bench, variants)
+        samples: dict[str, list[Sample]] = {v: [] for v in variants}
+        for n in range(args.runs):
+            order = variants[n % len(variants) :] + variants[: n % len(variants)]
+            for variant in order:
+                sample = bench.run(variant, n)
+                if sample is not None:
+                    samples[variant].append(sample)
+        summary = summarize(samples)
+        meta = {
+            "runs": args.runs,
+            "no_pyc": args.no_pyc,
+            "cold": args.cold,
+            "cpus": os.cpu_count(),
+            "date": time.strftime("%Y-%m-%d %H:%M"),
+            "python": sys.version.split()[0],
+        }
+        raw = {
+            v: [{k: val for k, val in asdict(s).items() if k != "report"} for s in rows]
+            for v, rows in samples.items()
+        }
+        (args.out / "results.json").write_text(
+            json.dumps({"meta": meta, "summary": summary, "samples": raw}, indent=1)
+        )
+        table = markdown(summary, meta)
+        (args.out / "results.md").write_text(table)
+        chart_from = next((samples[v][-1] for v in ("sloppy", "frozen") if samples.get(v)), None)
+        if chart_from is not None:
+            (args.out / "waterfall.svg").write_text(waterfall_svg(chart_from.report))
+    print(table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
