@@ -7,7 +7,6 @@ reads the last ``KEEP_RUNS`` records that share this run's key (app, Python, fro
 from __future__ import annotations
 
 import logging
-import platform
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ def run_key() -> dict[str, Any]:
     """What makes two runs comparable: timings from another Python or build do not transfer."""
     return {
         "app": __version__,
-        "python": platform.python_version(),
+        "python": "{}.{}.{}".format(*sys.version_info[:3]),
         "frozen": bool(getattr(sys, "frozen", False)),
     }
 

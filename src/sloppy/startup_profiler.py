@@ -11,19 +11,22 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from typing import Any
 
 
-@dataclass(slots=True)
 class Phase:
     """One timed phase; ``duration_s`` is None while it is still open."""
 
-    name: str
-    start_epoch: float
-    duration_s: float | None
-    depth: int
-    thread: str
+    __slots__ = ("depth", "duration_s", "name", "start_epoch", "thread")
+
+    def __init__(self, name: str, start_epoch: float, depth: int, thread: str) -> None:
+        self.name, self.start_epoch, self.depth, self.thread = name, start_epoch, depth, thread
+        self.duration_s: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            k: getattr(self, k) for k in ("name", "start_epoch", "duration_s", "depth", "thread")
+        }
 
 
 class StartupProfiler:
@@ -39,7 +42,7 @@ class StartupProfiler:
     def phase(self, name: str) -> Iterator[None]:
         """Time the body as phase ``name``; phases opened inside it are its children."""
         depth = getattr(self._local, "depth", 0)
-        entry = Phase(name, time.time(), None, depth, threading.current_thread().name)
+        entry = Phase(name, time.time(), depth, threading.current_thread().name)
         start = time.perf_counter()
         with self._lock:
             self._phases.append(entry)
@@ -53,7 +56,7 @@ class StartupProfiler:
     def phases(self) -> list[dict[str, Any]]:
         """A snapshot of every phase, in start order, as plain dicts."""
         with self._lock:
-            return [asdict(p) for p in self._phases]
+            return [p.as_dict() for p in self._phases]
 
 
 #: The process-wide profiler: the launcher, the controller and the GUI all record here.

@@ -6,9 +6,15 @@ declared order stands.
 
 from __future__ import annotations
 
-import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+
+def _median(values: list[float]) -> float:
+    # statistics.median, without importing statistics (fractions, decimal: 2.5 ms at start-up).
+    s = sorted(values)
+    mid = len(s) // 2
+    return s[mid] if len(s) % 2 else (s[mid - 1] + s[mid]) / 2
 
 
 def _per_module(runs: Sequence[Mapping[str, Any]], field: str) -> dict[str, list[float]]:
@@ -25,7 +31,7 @@ def _per_module(runs: Sequence[Mapping[str, Any]], field: str) -> dict[str, list
 
 def recorded_costs(runs: Sequence[Mapping[str, Any]]) -> dict[str, float]:
     """Median recorded warm time (seconds) of each module across ``runs``."""
-    return {m: statistics.median(v) for m, v in _per_module(runs, "warm").items()}
+    return {m: _median(v) for m, v in _per_module(runs, "warm").items()}
 
 
 def plan(modules: Sequence[str], runs: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -33,7 +39,7 @@ def plan(modules: Sequence[str], runs: Sequence[Mapping[str, Any]]) -> list[str]
 
     Modules with neither record keep their declared order, after the rest.
     """
-    demands = {m: statistics.median(v) for m, v in _per_module(runs, "demands").items()}
+    demands = {m: _median(v) for m, v in _per_module(runs, "demands").items()}
     costs = recorded_costs(runs)
     declared = {m: i for i, m in enumerate(modules)}
 

@@ -23,11 +23,9 @@ import os
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
 from types import ModuleType
-from typing import Any
+from typing import Any, NamedTuple
 
 from sloppy import import_recorder
 
@@ -50,8 +48,7 @@ class _Cancelled(BaseException):
     """Raised inside the lane's import to abandon it at shutdown (not an Exception on purpose)."""
 
 
-@dataclass(slots=True)
-class WarmRecord:
+class WarmRecord(NamedTuple):
     """How one warm job went."""
 
     name: str
@@ -154,7 +151,7 @@ class Warmup:
             cancelled = True
             error = "cancelled at shutdown"
         except BaseException as exc:  # a warm job must never take the lane down
-            error = "".join(traceback.format_exception_only(exc)).strip()
+            error = f"{type(exc).__name__}: {exc}"
             log.warning("warmup of %s failed: %s", name, error)
         duration = time.perf_counter() - t0
         source = recorder.source_of(name) if recorder is not None else "filesystem"
@@ -258,7 +255,7 @@ class Warmup:
         """Per-module warm timings, in the order they ran."""
         with self._cv:
             rows = sorted(self._records.values(), key=lambda r: r.start_epoch)
-        return [asdict(r) for r in rows]
+        return [r._asdict() for r in rows]
 
     def demands(self) -> dict[str, float]:
         """Seconds from ``t0_epoch`` to the first ``require`` of each module."""
