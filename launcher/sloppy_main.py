@@ -6,11 +6,11 @@ Reads in start-up order: parse argv (boot1), install the import finders (boot2),
 
 from __future__ import annotations
 
+import sys
 import time
 
-PROCESS_START_EPOCH = time.time()
-
-import sys  # noqa: E402
+# A frozen bundle's runtime hook notes the time before this script is unpacked.
+PROCESS_START_EPOCH: float = getattr(sys, "_sloppy_start_epoch", None) or time.time()
 
 from launcher import boot1_argv, boot2_finders, boot3_app  # noqa: E402
 

@@ -1,0 +1,56 @@
+"""Stage 1: freeze with sloppy.spec; PyInstaller's work files stay out of the source tree."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+#: A fixed timestamp when the caller sets none: builds of one tree are then identical.
+DEFAULT_SOURCE_DATE_EPOCH = "1767225600"  # 2026-01-01
+
+
+def spec_path() -> Path:
+    """sloppy.spec from the source checkout, or the copy shipped inside the wheel."""
+    for candidate in (HERE.parents[1] / "sloppy.spec", HERE / "sloppy.spec"):
+        if candidate.is_file():
+            return candidate
+    raise RuntimeError("sloppy.spec not found (neither in the checkout nor in sloppy_build)")
+
+
+def reproducible_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("SOURCE_DATE_EPOCH", DEFAULT_SOURCE_DATE_EPOCH)
+    env["PYTHONHASHSEED"] = "0"
+    return env
+
+
+def run(dist: Path, *, work: Path | None = None, optimize: int = 0) -> Path:
+    """Run PyInstaller; returns the bundle directory ``dist/sloppy``."""
+    dist = dist.resolve()
+    work = (work or Path(tempfile.gettempdir()) / "sloppy-pyi-work").resolve()
+    env = reproducible_env() | {"SLOPPY_PYI_OPTIMIZE": str(optimize)}
+    cmd = [
+        sys.executable,
+        "-m",
+        "PyInstaller",
+        str(spec_path()),
+        "--noconfirm",
+        "--clean",
+        "--distpath",
+        str(dist),
+        "--workpath",
+        str(work),
+        "--log-level",
+        "WARN",
+    ]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"PyInstaller failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    bundle = dist / "sloppy"
+    if not (bundle / "sloppy").is_file():
+        raise RuntimeError(f"PyInstaller finished but {bundle / 'sloppy'} is missing")
+    return bundle

@@ -1,0 +1,102 @@
+"""Tooling commands (``sloppy build``, ``sloppy bench``, ``sloppy verify``): a click CLI.
+
+The launcher hands argv here only for these subcommands; the GUI path never imports click.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+def _tooling() -> None:
+    """Make ``sloppy_build`` importable from a source checkout (a wheel installs it)."""
+    build_dir = CHECKOUT / "build"
+    if (build_dir / "sloppy_build").is_dir() and str(build_dir) not in sys.path:
+        sys.path.insert(0, str(build_dir))
+
+
+@click.group()
+def cli() -> None:
+    """sloppy's release and benchmark tooling."""
+
+
+@cli.command()
+@click.option(
+    "--dist",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Output folder; the bundle lands in DIST/sloppy.",
+)
+@click.option(
+    "--work",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="PyInstaller work files (default: a folder in the temp dir).",
+)
+@click.option(
+    "--optimize",
+    type=click.IntRange(0, 2),
+    default=0,
+    show_default=True,
+    help="Bytecode optimisation level of the archive.",
+)
+@click.option("--no-train", is_flag=True, help="Skip the training run (no baked plan).")
+def build(dist: Path, work: Path | None, optimize: int, no_train: bool) -> None:
+    """Freeze sloppy (onedir), bake a trained warm plan in, verify it, print a summary."""
+    _tooling()
+    from sloppy_build import build as run_build
+
+    try:
+        result = run_build(dist, work=work, optimize=optimize, train=not no_train)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(result.summary())
+
+
+@cli.command()
+@click.option("--dist", type=click.Path(path_type=Path, exists=True), required=True)
+def verify(dist: Path) -> None:
+    """Check an existing bundle: --version, headless start, modules from the archive."""
+    _tooling()
+    from sloppy_build import archive, stage3_verify
+
+    bundle = dist / "sloppy"
+    try:
+        checks = stage3_verify.run(bundle)
+    except RuntimeError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for name, result in checks.items():
+        click.echo(f"check {name}: {result}")
+    click.echo(f"content hash: {archive.content_hash(bundle)}")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench(args: tuple[str, ...]) -> None:
+    """Cold-start benchmark (scripts/benchmark_startup.py); try: sloppy bench --help."""
+    script = CHECKOUT / "scripts" / "benchmark_startup.py"
+    if not script.is_file():
+        raise click.ClickException("sloppy bench runs from a source checkout (scripts/ missing)")
+    raise SystemExit(subprocess.call([sys.executable, str(script), *args]))
+
+
+def main(argv: list[str]) -> int:
+    """Run the CLI on ``argv``; returns the exit code instead of exiting."""
+    try:
+        cli.main(args=argv, prog_name="sloppy", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        return 1
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
