@@ -8,7 +8,6 @@ the key or base URL changes. Every failure becomes one ``ProviderError``.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import socket
 import threading
@@ -213,6 +212,9 @@ class AIClient:
             names = " or ".join(KEY_ENV[provider])
             raise ProviderError(provider, f"no API key: set {names} or add one in settings")
         # The cache key is a digest so the key itself is never kept twice or shown in a repr.
+        # hashlib is imported here, on a pool thread, to keep OpenSSL off the first frame.
+        import hashlib
+
         fingerprint = hashlib.sha256(f"{key}\0{base_url}".encode()).hexdigest()
         with self._lock:
             cached = self._clients.get(provider)

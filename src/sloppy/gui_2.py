@@ -142,6 +142,7 @@ class SloppyGui:
                     self.controller, self.chat, self.args, self.report, gui_state=self.state
                 )
             self.controller.submit_io(self._restore)
+            self.controller.submit_io(log_setup.attach_file)
             self.controller.submit_io(log_setup.prune_logs)
             if self.settings.theme != "default":
                 self.set_theme(self.settings.theme, save=False)

@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any
 
-from sloppy import startup_report
+from sloppy import log_setup, startup_report
 from sloppy.app_controller import AppController
 from sloppy.chat import ChatSession
 from sloppy.startup_profiler import PROFILER
@@ -94,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     with PROFILER.phase("headless.controller"):
         controller = AppController(enable_hooks=args.enable_test_hooks)
+    controller.submit_io(log_setup.attach_file)
+    controller.submit_io(log_setup.prune_logs)
     with PROFILER.phase("headless.session"):
         chat = ChatSession()
         report = ReportWriter(controller, mode="headless", path=args.startup_report)

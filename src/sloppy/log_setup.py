@@ -1,13 +1,13 @@
-"""Logging: warnings to stderr, everything from INFO to a rotated file in the log dir.
+"""Logging: warnings to stderr at once, everything from INFO to a rotated file from the pool.
 
-Instead of ``logging.basicConfig``, call ``configure()`` once at start; ``prune_logs`` runs on
-the pool later. Nothing here ever formats a secret: callers never pass one.
+Instead of ``logging.basicConfig``, call ``configure()`` at start (stderr only: cheap), then
+``attach_file()`` and ``prune_logs()`` on the pool: ``logging.handlers`` and the file open
+stay off the path to the first frame. Nothing here ever formats a secret.
 """
 
 from __future__ import annotations
 
 import logging
-import logging.handlers
 import time
 from pathlib import Path
 
@@ -19,17 +19,24 @@ BACKUPS = 5
 MAX_AGE_DAYS = 30
 
 
-def configure(*, level: int = logging.INFO) -> Path | None:
-    """Set up the ``sloppy`` logger; returns the log file path, or None if the dir is unusable."""
+def configure(*, level: int = logging.INFO) -> None:
+    """Set up the ``sloppy`` logger with a stderr handler for warnings (idempotent)."""
     logger = logging.getLogger("sloppy")
-    if getattr(configure, "_done", False):
-        return None
-    configure._done = True  # type: ignore[attr-defined]
+    if any(getattr(h, "_sloppy", False) for h in logger.handlers):
+        return
     logger.setLevel(level)
     stderr = logging.StreamHandler()
     stderr.setLevel(logging.WARNING)
     stderr.setFormatter(logging.Formatter("sloppy: %(levelname)s: %(message)s"))
+    stderr._sloppy = True  # type: ignore[attr-defined]
     logger.addHandler(stderr)
+
+
+def attach_file() -> Path | None:
+    """Add the rotating log file (run on the pool); None if the log dir is unusable."""
+    import logging.handlers
+
+    logger = logging.getLogger("sloppy")
     directory = paths.ensure_dir(paths.log_dir())
     if directory is None:
         return None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import platform
 import sys
-from importlib import metadata
 
 from sloppy import __version__
 
@@ -21,6 +20,9 @@ DISTRIBUTIONS = (
 
 def versions() -> dict[str, str]:
     """``{"sloppy": ..., "python": ..., <distribution>: version or "missing"}``."""
+    # Imported when asked: importlib.metadata costs 9 ms, and the first frame never asks.
+    from importlib import metadata
+
     out = {
         "sloppy": __version__,
         "python": platform.python_version(),

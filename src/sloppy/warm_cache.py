@@ -15,7 +15,6 @@ site-packages), a changed source file, or a corrupt file means: ignore and rebui
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import importlib.machinery
 import importlib.util
 import json
@@ -40,8 +39,8 @@ FORMAT = 1
 MAGIC = b"SLOPPYWC"
 FILENAME = "warm_cache.bin"
 ENV = "SLOPPY_WARM_CACHE"
-# magic, format, index offset, index length, key digest
-HEADER = struct.Struct("<8sIQQ32s")
+# magic, format, index offset, index length, key length; the key's JSON follows the header
+HEADER = struct.Struct("<8sIQQI")
 _CAPTURABLE = ("SourceFileLoader", "SourcelessFileLoader", "PyiFrozenLoader")
 
 
@@ -81,8 +80,9 @@ def cache_key() -> dict[str, Any]:
     return key
 
 
-def _digest(key: dict[str, Any]) -> bytes:
-    return hashlib.sha256(json.dumps(key, sort_keys=True).encode()).digest()
+def _key_bytes(key: dict[str, Any]) -> bytes:
+    # Stored and compared as is: no digest, so opening the cache imports nothing.
+    return json.dumps(key, sort_keys=True).encode()
 
 
 class Entry(NamedTuple):
@@ -119,13 +119,16 @@ class WarmCache:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.frozen = bool(getattr(sys, "frozen", False))
-        self._lock = threading.Lock()
+        # Reentrant: anything imported while opening or saving comes back
+        # through this finder on the same thread (it then sees _opened and steps aside).
+        self._lock = threading.RLock()
         self._opened = False
         self._map: mmap.mmap | None = None
         self._index: dict[str, Entry] = {}
         self._stale: set[str] = set()
         self._capture: Any = None  # temp file for captured code
         self._captured: dict[str, Entry] = {}
+        self._key = b""
         self.served = 0
         self.status = "unopened"
 
@@ -160,12 +163,14 @@ class WarmCache:
         """``(index offset, length)``, or what is wrong with the header."""
         if len(data) < HEADER.size:
             return "truncated header"
-        magic, fmt, offset, length, digest = HEADER.unpack_from(data, 0)
+        magic, fmt, offset, length, key_len = HEADER.unpack_from(data, 0)
         if magic != MAGIC or fmt != FORMAT:
             return "not a sloppy warm cache of this format"
-        if digest != _digest(cache_key()):
+        if HEADER.size + key_len > len(data):
+            return "truncated key"
+        if data[HEADER.size : HEADER.size + key_len] != _key_bytes(cache_key()):
             return "stale"
-        if offset + length > len(data) or offset < HEADER.size:
+        if offset + length > len(data) or offset < HEADER.size + key_len:
             return "truncated index"
         return offset, length
 
@@ -258,7 +263,8 @@ class WarmCache:
                 self._capture = tempfile.NamedTemporaryFile(  # noqa: SIM115
                     dir=self.path.parent, prefix=".warm_cache.", suffix=".tmp", delete=False
                 )
-                self._capture.write(b"\0" * HEADER.size)
+                self._key = _key_bytes(cache_key())
+                self._capture.write(b"\0" * HEADER.size + self._key)
             offset = self._capture.tell()
             self._capture.write(blob)
             self._captured[name] = Entry(
@@ -290,9 +296,7 @@ class WarmCache:
                 index_offset = capture.tell()
                 capture.write(raw)
                 capture.seek(0)
-                capture.write(
-                    HEADER.pack(MAGIC, FORMAT, index_offset, len(raw), _digest(cache_key()))
-                )
+                capture.write(HEADER.pack(MAGIC, FORMAT, index_offset, len(raw), len(self._key)))
                 capture.flush()
                 os.fsync(capture.fileno())
                 capture.close()
