@@ -10,6 +10,7 @@ Variants run alternately (the order rotates each round) so machine noise hits al
   sloppy-nocache  the same with SLOPPY_WARM_CACHE=off
   frozen          dist/sloppy/sloppy (when built), warm cache primed
   frozen-nocache  the bundle with SLOPPY_WARM_CACHE=off
+  frozen-floor    the floor app frozen (DIST/floor_app, from scripts/bench_apps/floor_app.spec)
 For each: first frame and warm done (seconds from spawn, via the startup report), frame
 p50/p99/max during warmup, peak RSS. Medians, and ratios to the floor of the same run.
 Options: --no-pyc (an empty PYTHONPYCACHEPREFIX and PYTHONDONTWRITEBYTECODE=1 for every
@@ -38,7 +39,15 @@ from xvfb_display import start_xvfb
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOOR_APP = ROOT / "scripts" / "bench_apps" / "floor_app.py"
-ALL_VARIANTS = ("floor", "eager", "sloppy", "sloppy-nocache", "frozen", "frozen-nocache")
+ALL_VARIANTS = (
+    "floor",
+    "eager",
+    "sloppy",
+    "sloppy-nocache",
+    "frozen",
+    "frozen-nocache",
+    "frozen-floor",
+)
 TIMEOUT_S = 180
 
 
@@ -82,6 +91,9 @@ class Bench:
         if variant in ("floor", "eager"):
             cmd = [sys.executable, str(FLOOR_APP), str(report)]
             return ([*cmd, "--eager"] if variant == "eager" else cmd), dict(self.env)
+        if variant == "frozen-floor":
+            exe = self.args.dist / "floor_app" / "floor_app"
+            return ([str(exe), str(report)], dict(self.env)) if exe.exists() else None
         base = sloppy_command(variant, self.args.dist)
         if base is None:
             return None
