@@ -9,7 +9,9 @@ from PyInstaller.utils.hooks import collect_data_files, collect_dynamic_libs, co
 
 datas = collect_data_files("imgui_bundle", subdir="assets")
 binaries = collect_dynamic_libs("imgui_bundle")
+# imgui_terminal needs the optional 'pyte' package, which sloppy does not use.
+SKIP = (".demos", "pyodide", "imgui_terminal")
 hiddenimports = collect_submodules(
-    "imgui_bundle", filter=lambda name: ".demos" not in name and "pyodide" not in name
+    "imgui_bundle", filter=lambda name: not any(s in name for s in SKIP), on_error="ignore"
 )
 excludedimports = ["imgui_bundle.demos_python", "imgui_bundle.demos_cpp"]

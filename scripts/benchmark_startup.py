@@ -14,7 +14,10 @@ Variants run alternately (the order rotates each round) so machine noise hits al
 For each: first frame and warm done (seconds from spawn, via the startup report), frame
 p50/p99/max during warmup, peak RSS. Medians, and ratios to the floor of the same run.
 Options: --no-pyc (an empty PYTHONPYCACHEPREFIX and PYTHONDONTWRITEBYTECODE=1 for every
-variant: no .pyc is read), --cold (evict the files from the page cache before each run).
+variant: no .pyc is read), --pycache-prefix (bytecode written to and read from a private
+PYTHONPYCACHEPREFIX, primed by the first run: Python's answer to read-only installs),
+--headless (sloppy variants run --headless: warm time without a window),
+--cold (evict the files from the page cache before each run).
 Writes results.json, results.md and waterfall.svg (one sloppy run's timeline) to --out.
 """
 
@@ -85,6 +88,9 @@ class Bench:
             empty = work / "empty-pycache"
             empty.mkdir()
             self.env |= {"PYTHONPYCACHEPREFIX": str(empty), "PYTHONDONTWRITEBYTECODE": "1"}
+        elif args.pycache_prefix:
+            self.env["PYTHONPYCACHEPREFIX"] = str(work / "pycache-prefix")
+            self.env.pop("PYTHONDONTWRITEBYTECODE", None)
         self.cold_files: list[Path] = []
 
     def command(self, variant: str, report: Path) -> tuple[list[str], dict[str, str]] | None:
@@ -100,7 +106,8 @@ class Bench:
         env = dict(self.env) | {"SLOPPY_HOME": str(self.work / f"home-{variant}")}
         if variant.endswith("nocache"):
             env["SLOPPY_WARM_CACHE"] = "off"
-        return [*base, "--exit-when-warm", "--startup-report", str(report)], env
+        mode = ["--headless"] if self.args.headless else []
+        return [*base, *mode, "--exit-when-warm", "--startup-report", str(report)], env
 
     def run(self, variant: str, n: int) -> Sample | None:
         report = self.work / f"{variant}-{n}.json"
@@ -209,8 +216,8 @@ def markdown(summary: dict[str, dict[str, float | None]], meta: dict[str, Any]) 
         return "-" if v is None else format(v, spec)
 
     lines = [
-        f"Runs per variant: {meta['runs']} (alternating); .pyc: "
-        f"{'none (empty PYTHONPYCACHEPREFIX)' if meta['no_pyc'] else 'present'}; "
+        f"Runs per variant: {meta['runs']} (alternating); .pyc: {meta['pyc']}; "
+        f"sloppy {'headless' if meta['headless'] else 'GUI'}; "
         f"page cache: {'evicted before each run' if meta['cold'] else 'warm'}; "
         f"{meta['cpus']} CPUs; {meta['date']}.",
         "",
@@ -284,10 +291,9 @@ def waterfall_svg(report: dict[str, Any], spawned_offset: float = 0.0) -> str:
 
 
 def prime(bench: Bench, variants: list[str]) -> None:
-    """One uncounted run per sloppy variant: builds its warm cache and import profile."""
+    """One uncounted run per variant: warm caches, import profiles, a pycache prefix."""
     for variant in variants:
-        if variant.startswith(("sloppy", "frozen")):
-            bench.run(variant, -1)
+        bench.run(variant, -1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -297,6 +303,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dist", type=Path, default=ROOT / "dist")
     ap.add_argument("--out", type=Path, default=ROOT / "artifacts" / "bench")
     ap.add_argument("--no-pyc", action="store_true")
+    ap.add_argument("--pycache-prefix", action="store_true")
+    ap.add_argument("--headless", action="store_true")
     ap.add_argument("--cold", action="store_true")
     args = ap.parse_args(argv)
     variants = [v for v in args.variants.split(",") if v]
@@ -318,9 +326,17 @@ def main(argv: list[str] | None = None) -> int:
                 if sample is not None:
                     samples[variant].append(sample)
         summary = summarize(samples)
+        pyc = (
+            "none (empty PYTHONPYCACHEPREFIX, PYTHONDONTWRITEBYTECODE=1)"
+            if args.no_pyc
+            else "PYTHONPYCACHEPREFIX (primed)"
+            if args.pycache_prefix
+            else "present in site-packages"
+        )
         meta = {
             "runs": args.runs,
-            "no_pyc": args.no_pyc,
+            "pyc": pyc,
+            "headless": args.headless,
             "cold": args.cold,
             "cpus": os.cpu_count(),
             "date": time.strftime("%Y-%m-%d %H:%M"),
