@@ -36,7 +36,6 @@ KEY_ENV = "SLOPPY_HOOK_KEY"
 KEY_FILE = "hook_key"
 DEFAULT_PORT = 8999
 MAX_WAIT_S = 300.0
-STARTED_AT = time.time()
 
 
 def resolve_key() -> tuple[str, Path | None]:

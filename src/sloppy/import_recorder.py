@@ -126,10 +126,6 @@ class ImportRecorder:
         """Where ``name`` was loaded from, or ``filesystem`` if it loaded before the recorder."""
         return self._sources.get(name, "filesystem")
 
-    def offset(self) -> float:
-        """Seconds since the recorder started (the time base of ``loads``)."""
-        return time.perf_counter() - self._t0
-
 
 _installed: ImportRecorder | None = None
 
