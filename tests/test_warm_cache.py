@@ -123,13 +123,13 @@ def test_off_switch(pkg_dir: Path, sloppy_home: Path) -> None:
     assert not (sloppy_home / "cache" / "warm_cache.bin").exists()
 
 
-def test_main_thread_is_never_served(pkg_dir: Path, sloppy_home: Path) -> None:
-    child(pkg_dir)
+def test_main_thread_is_served_too(pkg_dir: Path, sloppy_home: Path) -> None:
     code = (
         f"import sys; sys.path.insert(0, {str(pkg_dir)!r})\n"
         "from sloppy import import_recorder, warm_cache\n"
         "rec = import_recorder.install(); cache = warm_cache.install()\n"
         "import wcpkg\n"
-        "print(rec.source_of('wcpkg'), cache.status)\n"
+        "print(rec.source_of('wcpkg'), cache.save())\n"
     )
-    assert run_python(code).split() == ["filesystem", "unopened"]
+    assert run_python(code).split() == ["filesystem", "True"]
+    assert run_python(code).split() == ["warm-cache", "False"]
