@@ -33,9 +33,10 @@ NERV_FX = "sloppy.theme_nerv_fx"
 TOAST_S = 4.0
 FADE_S = 1.0
 LAYOUT_FILE = "imgui_layout.ini"
-#: Nice level of the warm lane under a window: software GL (llvmpipe) renders on every core,
-#: and at 7 frames stayed at their idle p50 while warmup took 3.5-4 s (docs/design.md).
-LANE_NICE = 7
+#: Nice level of the warm lane under a window: software GL (llvmpipe) renders on every core.
+#: With the warm cache, 7 gave warm done 1.43x the eager app's first frame (p99 64 ms), 3 gave
+#: 1.09x (p99 71 ms), 0 gave 1.12x (p99 70 ms): 3 keeps the promise closest (docs/design.md).
+LANE_NICE = 3
 #: GIL switch interval during warmup: a frame re-takes the GIL about ten times (once per
 #: hello_imgui callback); at 0.5 ms frame p99 halved with the warm cache (docs/design.md).
 LANE_SWITCH_INTERVAL = 0.0005
