@@ -198,8 +198,6 @@ class SloppyGui:
                 self.exit_requested = True
         elif ev.kind == "theme_ready":
             self._apply_theme(ev.data["name"])
-        elif ev.kind == "call":
-            ev.data["fn"]()
 
     def toast(self, text: str, kind: str = "info") -> None:
         self.toasts.append(Toast(text, kind, time.monotonic()))
