@@ -102,7 +102,7 @@ class WarmCacheLoader(importlib.machinery.SourceFileLoader):
 
     SLOPPY_SOURCE = "warm-cache"
 
-    def __init__(self, fullname: str, path: str, blob: bytes) -> None:
+    def __init__(self, fullname: str, path: str, blob: bytes | memoryview) -> None:
         super().__init__(fullname, path)
         self._blob = blob
 
@@ -212,12 +212,16 @@ class WarmCache:
             if not self._fresh(entry):
                 self._stale.add(fullname)
                 return None
-            blob = self._map[entry.offset : entry.offset + entry.length]
+            # A view, not a copy: marshal reads straight from the mapped file.
+            blob = memoryview(self._map)[entry.offset : entry.offset + entry.length]
         loader = WarmCacheLoader(fullname, entry.origin, blob)
-        search = list(entry.search) if entry.search is not None else None
-        spec = importlib.util.spec_from_file_location(
-            fullname, entry.origin, loader=loader, submodule_search_locations=search
+        # What spec_from_file_location builds, without its path handling per module.
+        spec = ModuleSpec(
+            fullname, loader, origin=entry.origin, is_package=entry.search is not None
         )
+        spec.has_location = True
+        if entry.search is not None:
+            spec.submodule_search_locations = list(entry.search)
         self.served += 1
         return spec
 
