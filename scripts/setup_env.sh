@@ -5,13 +5,20 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# GLFW (inside imgui-bundle) loads the X client libraries below at run time; a fresh machine
+# has none of them.
+SYSTEM_PACKAGES=(
+  xvfb xauth xdotool x11-apps
+  libgl1 libegl1 libglx-mesa0 libgl1-mesa-dri libglu1-mesa
+  libx11-6 libx11-xcb1 libxext6 libxrandr2 libxcursor1 libxi6 libxinerama1 libxxf86vm1
+  libxrender1
+)
+
 if [[ "${1:-}" == "--system-deps" ]]; then
   pkgs=()
-  command -v Xvfb >/dev/null 2>&1 || pkgs+=(xvfb xauth)
-  dpkg -s libgl1-mesa-dri >/dev/null 2>&1 || pkgs+=(libgl1-mesa-dri libglx-mesa0 libgl1 libegl1)
-  dpkg -s libglu1-mesa >/dev/null 2>&1 || pkgs+=(libglu1-mesa)
-  command -v xdotool >/dev/null 2>&1 || pkgs+=(xdotool)
-  command -v xwd >/dev/null 2>&1 || pkgs+=(x11-apps)
+  for pkg in "${SYSTEM_PACKAGES[@]}"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || pkgs+=("$pkg")
+  done
   if ((${#pkgs[@]})); then
     sudo=""
     [[ $(id -u) -eq 0 ]] || sudo="sudo"
