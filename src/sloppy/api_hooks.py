@@ -230,6 +230,18 @@ class HookServer:
         self.ready.set()
         return self.url
 
+    def start_in_background(self) -> None:
+        """Start on the controller's pool: ``start`` waits there for fastapi/uvicorn to warm."""
+
+        def start() -> None:
+            with self.controller.profiler.phase("hooks.start"):
+                try:
+                    self.start()
+                except Exception as exc:
+                    log.error("hook server failed to start: %s", exc)
+
+        self.controller.submit_io(start)
+
     def stop(self, timeout: float = 2.0) -> None:
         if self._server is not None:
             self._server.should_exit = True

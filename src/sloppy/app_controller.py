@@ -116,11 +116,11 @@ class AppController:
         """Call ``cb()`` once when warmup is done (at once if it already is)."""
         self.warmup.on_complete(lambda _w: cb())
 
-    def warmup_eta_s(self) -> float | None:
-        """Seconds of recorded cost still pending, or None without a profile."""
+    def warmup_eta_s(self, status: dict[str, Any] | None = None) -> float | None:
+        """Seconds of recorded cost still pending (of ``status``, default: now), or None."""
         if not self._costs:
             return None
-        status = self.warmup.status()
+        status = status or self.warmup.status()
         return sum(self._costs.get(m, 0.0) for m in status["pending"] + status["in_flight"])
 
     # -- the profile -------------------------------------------------------------------

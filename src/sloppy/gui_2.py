@@ -20,9 +20,9 @@ from sloppy import events, gui_panels, log_setup, paths, settings, theme_2, warm
 from sloppy.app_controller import AppController
 from sloppy.chat import ChatSession
 from sloppy.frame_pacer import FramePacer
-from sloppy.headless import ReportWriter, start_hooks
 from sloppy.models import DEFAULT_MODELS, PROVIDER_LABELS, PROVIDERS
 from sloppy.startup_profiler import PROFILER
+from sloppy.startup_report import ReportWriter
 from sloppy.theme_models import Theme
 from sloppy.warmup import WarmupError, _require_warmed, is_warm
 
@@ -139,9 +139,18 @@ class SloppyGui:
             self.controller.on_warmup_complete(self._on_warm_done)
             self.controller.start_warmup()
             if self.args.enable_test_hooks:
-                self.hooks = start_hooks(
-                    self.controller, self.chat, self.args, self.report, gui_state=self.state
+                # Imported after the first frame: the hook server is not part of the window.
+                from sloppy.api_hooks import HookServer
+
+                self.hooks = HookServer(
+                    self.controller,
+                    self.chat,
+                    host=self.args.web_host,
+                    port=self.args.hook_port,
+                    report=self.report.build,
+                    gui_state=self.state,
                 )
+                self.hooks.start_in_background()
             self.controller.submit_io(self._restore)
             self.controller.submit_io(log_setup.attach_file)
             self.controller.submit_io(log_setup.prune_logs)
@@ -239,7 +248,7 @@ class SloppyGui:
             imgui.text(f"Warming up... ({done}/{total})")
             imgui.same_line()
             imgui.progress_bar(done / max(total, 1), imgui.ImVec2(140, 0), "")
-            eta = self.controller.warmup_eta_s()
+            eta = self.controller.warmup_eta_s(status)
             if eta is not None:
                 imgui.same_line()
                 imgui.text_disabled(f"~{eta:.1f} s left")

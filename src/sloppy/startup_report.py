@@ -6,7 +6,9 @@ compare its epoch times with when they spawned the process.
 
 from __future__ import annotations
 
+import logging
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +18,7 @@ if TYPE_CHECKING:
     from sloppy.app_controller import AppController
 
 SCHEMA = 1
+log = logging.getLogger(__name__)
 
 
 def build(
@@ -51,3 +54,34 @@ def build(
 def write(path: str | Path, report: dict[str, Any]) -> None:
     """Write the report atomically (pretty-printed: people read it too)."""
     storage.write_json_atomic(Path(path), report, indent=1)
+
+
+class ReportWriter:
+    """The report of one run, written on warm completion and again at exit (either mode)."""
+
+    def __init__(self, controller: AppController, *, mode: str, path: str | None) -> None:
+        self.controller, self.mode, self.path = controller, mode, path
+        self.warm_done_epoch: float | None = None
+        self.first_frame_epoch: float | None = None
+        self.frame_times_ms: list[float] = []
+
+    def mark_warm(self) -> None:
+        self.warm_done_epoch = time.time()
+        self.write()
+
+    def build(self) -> dict[str, Any]:
+        return build(
+            self.controller,
+            mode=self.mode,
+            first_frame_epoch=self.first_frame_epoch,
+            frame_times_ms=self.frame_times_ms,
+            warm_done_epoch=self.warm_done_epoch,
+        )
+
+    def write(self) -> None:
+        if not self.path:
+            return
+        try:
+            write(self.path, self.build())
+        except OSError as exc:
+            log.warning("cannot write the startup report to %s: %s", self.path, exc)
