@@ -77,6 +77,20 @@ def modules(tmp_path: Path) -> Iterator[ModuleFactory]:
         sys.path.remove(str(root))
 
 
+def run_script(*args: str, timeout: float) -> str:
+    """Run ``scripts/<args>`` with the venv's interpreter; assert exit 0; return its stdout."""
+    proc = subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
 def run_python(code: str, *, env: dict[str, str] | None = None, timeout: float = 60) -> str:
     """Run ``code`` in a fresh interpreter (the project venv's) and return its stdout."""
     proc = subprocess.run(

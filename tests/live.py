@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -55,6 +56,13 @@ class Proc:
         raise AssertionError(
             f"no line {prefix!r} within {timeout} s; stderr:\n{''.join(self.stderr)[-3000:]}"
         )
+
+    def stop(self, *, within: float) -> None:
+        """SIGTERM, then assert a clean exit (code 0) within ``within`` seconds."""
+        t0 = time.monotonic()
+        self.popen.send_signal(signal.SIGTERM)
+        assert self.popen.wait(within + 5) == 0, "".join(self.stderr)[-2000:]
+        assert time.monotonic() - t0 < within
 
     def kill(self) -> None:
         if self.popen.poll() is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -57,13 +56,6 @@ def start_gui(display: Display, env: dict[str, str]) -> tuple[Proc, ApiHookClien
     return proc, api
 
 
-def stop_gui(proc: Proc) -> None:
-    t0 = time.monotonic()
-    proc.popen.send_signal(signal.SIGTERM)
-    assert proc.popen.wait(10) == 0
-    assert time.monotonic() - t0 < 5
-
-
 def test_first_frame_warmup_and_exit_when_warm(display: Display, tmp_path: Path) -> None:
     report_path = tmp_path / "report.json"
     spawned = time.time()
@@ -115,7 +107,7 @@ def test_chat_palette_theme_and_restore(display: Display, stub, sloppy_home: Pat
         nerv = shot(display, "gui-2-nerv-chat.png")
         r, g, b = nerv.mean(10, 60, 820, 640)
         assert r < 40 and g < 40 and b < 40  # near-black NERV background
-        stop_gui(proc)
+        proc.stop(within=5)
     finally:
         proc.kill()
     # Restart: the discussion and the theme come back.
@@ -125,7 +117,7 @@ def test_chat_palette_theme_and_restore(display: Display, stub, sloppy_home: Pat
         texts = [m["text"] for m in state["messages"]]
         assert texts[-2:] == ["hello stub", stub.reply("openai")]
         shot(display, "gui-3-restored.png")
-        stop_gui(proc)
+        proc.stop(within=5)
     finally:
         proc.kill()
 
@@ -139,6 +131,6 @@ def test_send_waits_for_a_cold_sdk(display: Display, stub, tmp_path: Path) -> No
         api = ApiHookClient(line.rsplit(" ", 1)[1], KEY, timeout=150)
         code, body = api.send("anthropic", "m", "early bird")
         assert code == 200 and body == {"text": stub.reply("anthropic")}
-        stop_gui(proc)
+        proc.stop(within=5)
     finally:
         proc.kill()

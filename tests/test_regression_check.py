@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 from check_regression import TOLERANCE, compare
 
-from tests.conftest import ROOT
+from tests.conftest import run_script
 
 BASE = {
     "tolerance": TOLERANCE,
@@ -37,13 +34,5 @@ def test_missing_measurements_are_failures() -> None:
 @pytest.mark.slow
 @pytest.mark.gui
 def test_quick_regression_run_against_the_committed_baseline() -> None:
-    proc = subprocess.run(
-        [sys.executable, "scripts/check_regression.py", "--runs", "3"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "no regression" in proc.stdout
+    out = run_script("scripts/check_regression.py", "--runs", "3", timeout=600)
+    assert "no regression" in out
