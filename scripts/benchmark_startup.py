@@ -5,6 +5,7 @@
 
 Variants run alternately (the order rotates each round) so machine noise hits all alike:
   floor           hello_imgui window presenting one frame (scripts/bench_apps/floor_app.py)
+  floor-nomsaa    the floor with multisampling off (sloppy turns it off: same pixels, cheaper)
   eager           the same after importing the heavy SDKs (what an eager app does)
   sloppy          sloppy from source (GUI, --exit-when-warm), warm cache primed
   sloppy-nocache  the same with SLOPPY_WARM_CACHE=off
@@ -44,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FLOOR_APP = ROOT / "scripts" / "bench_apps" / "floor_app.py"
 ALL_VARIANTS = (
     "floor",
+    "floor-nomsaa",
     "eager",
     "sloppy",
     "sloppy-nocache",
@@ -51,6 +53,7 @@ ALL_VARIANTS = (
     "frozen-nocache",
     "frozen-floor",
 )
+FLOOR_FLAGS = {"floor": [], "floor-nomsaa": ["--no-msaa"], "eager": ["--eager"]}
 TIMEOUT_S = 180
 
 
@@ -95,9 +98,9 @@ class Bench:
         self.cold_files: list[Path] = []
 
     def command(self, variant: str, report: Path) -> tuple[list[str], dict[str, str]] | None:
-        if variant in ("floor", "eager"):
-            cmd = [sys.executable, str(FLOOR_APP), str(report)]
-            return ([*cmd, "--eager"] if variant == "eager" else cmd), dict(self.env)
+        if variant in FLOOR_FLAGS:
+            cmd = [sys.executable, str(FLOOR_APP), str(report), *FLOOR_FLAGS[variant]]
+            return cmd, dict(self.env)
         if variant == "frozen-floor":
             exe = self.args.dist / "floor_app" / "floor_app"
             return ([str(exe), str(report)], dict(self.env)) if exe.exists() else None

@@ -2,6 +2,7 @@
 
     python floor_app.py REPORT.json            # the floor
     python floor_app.py REPORT.json --eager    # the eager baseline: heavy imports first
+    python floor_app.py REPORT.json --no-msaa  # the floor with multisampling off, as sloppy
 
 Same window size as sloppy. Writes ``process_start_epoch``, ``first_frame_epoch`` and
 ``warm_done_epoch`` (eager: when its imports finished) like sloppy's startup report.
@@ -23,6 +24,7 @@ HEAVY = ("google.genai", "anthropic", "openai", "numpy")
 
 def main() -> int:
     report_path, eager = sys.argv[1], "--eager" in sys.argv[2:]
+    no_msaa = "--no-msaa" in sys.argv[2:]
     warm_done = None
     if eager:
         for name in HEAVY:
@@ -35,6 +37,8 @@ def main() -> int:
     params.app_window_params.window_title = "floor"
     params.app_window_params.window_geometry.size = (1200, 800)
     params.ini_disable = True
+    if no_msaa:
+        params.renderer_backend_options.open_gl_options.anti_aliasing_samples = 0
 
     def gui() -> None:
         imgui.text("Hello, world")
@@ -49,7 +53,7 @@ def main() -> int:
     hello_imgui.run(params)
     report: dict[str, object] = {
         "schema": 1,
-        "mode": "eager" if eager else "floor",
+        "mode": "eager" if eager else "floor-nomsaa" if no_msaa else "floor",
         "process_start_epoch": PROCESS_START_EPOCH,
         "first_frame_epoch": first_frame[0] if first_frame else None,
         "warm_done_epoch": warm_done,

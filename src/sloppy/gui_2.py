@@ -40,6 +40,10 @@ LANE_NICE = 3
 #: GIL switch interval during warmup: a frame re-takes the GIL about ten times (once per
 #: hello_imgui callback); at 0.5 ms frame p99 halved with the warm cache (docs/design.md).
 LANE_SWITCH_INTERVAL = 0.0005
+#: Multisampling off (hello_imgui defaults to 8x): imgui anti-aliases its own lines, fills and
+#: text, so screenshots with 8x and without differ only in toast fade timing, while on software
+#: GL (llvmpipe) 8x doubled the frame time during warmup (p50 43 -> 19 ms, docs/design.md).
+MSAA_SAMPLES = 0
 
 
 @dataclass(slots=True)
@@ -107,6 +111,7 @@ class SloppyGui:
             p.ini_filename = str(config / LAYOUT_FILE)
         else:
             p.ini_disable = True
+        p.renderer_backend_options.open_gl_options.anti_aliasing_samples = MSAA_SAMPLES
         p.fps_idling.enable_idling = False  # frame times must reflect real work, not idling
         p.callbacks.post_init = self._post_init
         p.callbacks.show_gui = self._frame
