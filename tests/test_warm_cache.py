@@ -24,6 +24,8 @@ CHILD = textwrap.dedent("""
     rec = import_recorder.install()
     cache = warm_cache.install()
     out = {{}}
+    if {validate!r} and cache is not None:
+        out["stale"] = cache.validate()
     def work():
         pkg = importlib.import_module("wcpkg")
         out["file"] = pkg.__file__
@@ -53,8 +55,8 @@ def pkg_dir(tmp_path: Path) -> Path:
     return root
 
 
-def child(pkg_dir: Path, **env: str) -> dict:
-    out = run_python(CHILD.format(mods=str(pkg_dir)), env=env)
+def child(pkg_dir: Path, *, validate: bool = False, **env: str) -> dict:
+    out = run_python(CHILD.format(mods=str(pkg_dir), validate=validate), env=env)
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -72,12 +74,17 @@ def test_built_then_served_with_module_semantics(pkg_dir: Path, sloppy_home: Pat
     assert second["saved"] is False  # nothing new to write
 
 
-def test_changed_source_is_not_served_and_gets_rebuilt(pkg_dir: Path, sloppy_home: Path) -> None:
-    child(pkg_dir)
+@pytest.mark.parametrize("validate", [False, True], ids=["per-import", "batch"])
+def test_changed_source_is_not_served_and_gets_rebuilt(
+    pkg_dir: Path, sloppy_home: Path, validate: bool
+) -> None:
+    assert child(pkg_dir, validate=validate).get("stale", 0) == 0
     leaf = pkg_dir / "wcpkg" / "leaf.py"
     leaf.write_text("def boom():\n    raise ValueError('changed!')\n")
     os.utime(leaf, ns=(1, 1))
-    second = child(pkg_dir)
+    second = child(pkg_dir, validate=validate)
+    if validate:
+        assert second["stale"] == 1
     assert second["sources"] == {"wcpkg": "warm-cache", "wcpkg.leaf": "filesystem"}
     assert second["tb"][1] == "raise ValueError('changed!')"
     assert second["saved"] is True
@@ -110,7 +117,8 @@ def test_stale_key_is_ignored(pkg_dir: Path, sloppy_home: Path) -> None:
     child(pkg_dir)
     # Another app version: a different key, so nothing may be served from the old file.
     stale = run_python(
-        "import sloppy; sloppy.__version__ = '99.0'\n" + CHILD.format(mods=str(pkg_dir))
+        "import sloppy; sloppy.__version__ = '99.0'\n"
+        + CHILD.format(mods=str(pkg_dir), validate=False)
     )
     result = json.loads(stale.strip().splitlines()[-1])
     assert result["status"] == "stale"

@@ -92,6 +92,10 @@ class AppController:
             modules = self.warmup.status()["order"]
             self._costs = warm_planner.recorded_costs(runs)
             self.warmup.set_order(warm_planner.plan(modules, runs))
+        cache = warm_cache.current()
+        if cache is not None:
+            with self.profiler.phase("warmup.validate_cache"):
+                cache.validate()
         with self.profiler.phase("warmup.run"):
             self.warmup.run()
 
