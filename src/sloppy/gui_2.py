@@ -34,11 +34,11 @@ TOAST_S = 4.0
 FADE_S = 1.0
 LAYOUT_FILE = "imgui_layout.ini"
 #: Nice level of the warm lane under a window: software GL (llvmpipe) renders on every core.
-#: With the warm cache, 7 gave warm done 1.43x the eager app's first frame (p99 64 ms), 3 gave
-#: 1.09x (p99 71 ms), 0 gave 1.12x (p99 70 ms): 3 keeps the promise closest (docs/design.md).
+#: Warm done after the first frame / frame p99: nice 0 1.6 s / 36-41 ms, 3 1.6-1.9 s /
+#: 31-36 ms, 7 2.1-2.4 s / 28-29 ms (4 runs each, docs/design.md): 3 balances the two.
 LANE_NICE = 3
-#: GIL switch interval during warmup: a frame re-takes the GIL about ten times (once per
-#: hello_imgui callback); at 0.5 ms frame p99 halved with the warm cache (docs/design.md).
+#: GIL switch interval during warmup: a frame re-takes the GIL several times (hello_imgui
+#: releases it around render and swap); frame p50 17 ms at 0.5 ms vs 27 ms at the default 5.
 LANE_SWITCH_INTERVAL = 0.0005
 #: Multisampling off (hello_imgui defaults to 8x): imgui anti-aliases its own lines, fills and
 #: text, so screenshots with 8x and without differ only in toast fade timing, while on software
