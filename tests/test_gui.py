@@ -122,6 +122,26 @@ def test_chat_palette_theme_and_restore(display: Display, stub, sloppy_home: Pat
         proc.kill()
 
 
+def test_idles_once_nothing_moves(display: Display, stub) -> None:
+    """Warm, no toast, no reply streaming: hello_imgui idles instead of burning a core."""
+    proc, api = start_gui(display, {**env_for(stub), "SLOPPY_HOOK_KEY": KEY})
+    try:
+
+        def state() -> dict[str, Any]:
+            return api.get("/api/gui/state")
+
+        poll(state, lambda s: any("providers ready" in t for t in s["toasts"]))
+        poll(state, lambda s: s["toasts"] == [], timeout=15)
+        time.sleep(0.5)
+        before, t0 = state()["frames"], time.monotonic()
+        time.sleep(3)
+        rate = (state()["frames"] - before) / (time.monotonic() - t0)
+        assert rate < 15, f"{rate:.0f} frames/s while idle (idling renders at 9)"
+        proc.stop(within=5)
+    finally:
+        proc.kill()
+
+
 def test_send_waits_for_a_cold_sdk(display: Display, stub, tmp_path: Path) -> None:
     """A prompt sent before its SDK is warm waits for it (the job jumps the queue)."""
     env = {**env_for(stub), "SLOPPY_HOOK_KEY": KEY, **display.env()}

@@ -44,6 +44,11 @@ LANE_SWITCH_INTERVAL = 0.0005
 #: text, so screenshots with 8x and without differ only in toast fade timing, while on software
 #: GL (llvmpipe) 8x doubled the frame time during warmup (p50 43 -> 19 ms, docs/design.md).
 MSAA_SAMPLES = 0
+#: Frame rate while nothing moves (hello_imgui idles until an event or this timeout); NERV's
+#: beam and pulse are animated, so it idles faster. Busy rendering burned a core (4.3 s of
+#: CPU in 3.5 s here) where idling takes 0.4 s.
+IDLE_FPS = 9.0
+IDLE_FPS_EFFECTS = 30.0
 
 
 @dataclass(slots=True)
@@ -112,7 +117,8 @@ class SloppyGui:
         else:
             p.ini_disable = True
         p.renderer_backend_options.open_gl_options.anti_aliasing_samples = MSAA_SAMPLES
-        p.fps_idling.enable_idling = False  # frame times must reflect real work, not idling
+        # No idling while warming: the progress moves, and frame times must be real work.
+        p.fps_idling.enable_idling = False
         p.callbacks.post_init = self._post_init
         p.callbacks.show_gui = self._frame
         p.callbacks.show_status = self._status_bar
@@ -194,8 +200,16 @@ class SloppyGui:
         self._draw_toasts()
         if self.theme.effects and is_warm(NERV_FX):
             _require_warmed(NERV_FX).draw(imgui.get_time())
+        self._pace_idling()
         if self.exit_requested:
             self.params.app_shall_exit = True
+
+    def _pace_idling(self) -> None:
+        """Render every frame while something moves; otherwise let hello_imgui idle."""
+        moving = not self.controller.is_warmup_done() or self.chat.busy or bool(self.toasts)
+        idling = self.params.fps_idling
+        idling.enable_idling = not moving
+        idling.fps_idle = IDLE_FPS_EFFECTS if self.theme.effects else IDLE_FPS
 
     def _handle(self, ev: events.Event) -> None:
         if ev.kind == "toast":
