@@ -7,6 +7,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 
+from sloppy import warm_cache
 from sloppy.app_controller import AppController
 from tests.conftest import ModuleFactory
 
@@ -181,3 +182,25 @@ def test_init_records_profiler_phases(controller_factory) -> None:
         "controller.warm_list",
         "controller.warm_engine",
     ]
+
+
+def test_warm_cache_is_validated_on_the_lane_before_the_first_import(
+    controller_factory, modules: ModuleFactory, monkeypatch
+) -> None:
+    name = modules.make()
+    seen: list[tuple[str, bool]] = []
+
+    class FakeCache:
+        def validate(self) -> int:
+            seen.append((threading.current_thread().name, name in modules.import_threads))
+            return 0
+
+        def save(self) -> bool:
+            return False
+
+    monkeypatch.setattr(warm_cache, "current", FakeCache)
+    c = controller_factory(warm_modules=[name])
+    assert c.wait_for_warmup(10)
+    # Once, on the lane's pool thread, before the module was imported there.
+    assert seen == [(modules.import_threads[name], False)]
+    assert seen[0][0].startswith("controller-io")

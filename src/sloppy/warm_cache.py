@@ -10,8 +10,8 @@ tracebacks are unchanged.
 
 Freshness is one ``stat`` per module: the warm lane checks every entry in one batch before
 its first import (``validate``), because a ``stat`` per import, interleaved with the imports,
-made the lane hand the GIL back and forth with the GUI thread (frame p99 45-60 ms -> 23-25 ms
-here); modules loaded before that (the GUI's own) are checked one by one.
+gave the GUI 45-60 ms frames (23-25 ms in one batch; docs/design.md); modules loaded before
+that (the GUI's own) are checked one by one.
 
 The cache is built by the run that lacks one: as modules import, each one's code
 object is captured as it is executed and appended to a temp file; the index follows at warm
