@@ -46,6 +46,11 @@ def shot(display: Display, name: str) -> Image:
     return img
 
 
+def window_size(display: Display) -> str:
+    out = display.xdotool("getwindowgeometry", display.window())
+    return out.split("Geometry:")[1].split()[0]
+
+
 def start_gui(display: Display, env: dict[str, str]) -> tuple[Proc, ApiHookClient]:
     proc = Proc(["--enable-test-hooks", "--hook-port", "0"], {**env, **display.env()})
     line = proc.wait_for_line("hooks: listening on http://127.0.0.1:", 90)
@@ -107,15 +112,18 @@ def test_chat_palette_theme_and_restore(display: Display, stub, sloppy_home: Pat
         nerv = shot(display, "gui-2-nerv-chat.png")
         r, g, b = nerv.mean(10, 60, 820, 640)
         assert r < 40 and g < 40 and b < 40  # near-black NERV background
+        display.xdotool("windowsize", win, "1000", "700")
+        poll(lambda: window_size(display), lambda size: size == "1000x700")
         proc.stop(within=5)
     finally:
         proc.kill()
-    # Restart: the discussion and the theme come back.
+    # Restart: the discussion, the theme and the window size come back.
     proc, api = start_gui(display, env)
     try:
         state = poll(lambda: api.get("/api/gui/state"), lambda s: s["theme"] == "nerv")
         texts = [m["text"] for m in state["messages"]]
         assert texts[-2:] == ["hello stub", stub.reply("openai")]
+        assert window_size(display) == "1000x700"
         shot(display, "gui-3-restored.png")
         proc.stop(within=5)
     finally:

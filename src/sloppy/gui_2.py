@@ -100,6 +100,7 @@ class SloppyGui:
         p = hello_imgui.RunnerParams()
         p.app_window_params.window_title = "sloppy"
         p.app_window_params.window_geometry.size = (1200, 800)
+        p.app_window_params.restore_previous_geometry = True  # size and place, per user
         p.imgui_window_params.default_imgui_window_type = (
             hello_imgui.DefaultImGuiWindowType.provide_full_screen_dock_space
         )
