@@ -216,7 +216,12 @@ class WarmCache:
         checked = {name: self._fresh(e) for name, e in index.items()}
         with self._lock:
             self._checked = checked
-        return sum(not fresh for fresh in checked.values())
+        stale = sum(not fresh for fresh in checked.values())
+        if stale:
+            log.info(
+                "warm cache: %d of %d sources changed; those load from source", stale, len(index)
+            )
+        return stale
 
     def find_spec(
         self, fullname: str, path: Any = None, target: ModuleType | None = None
