@@ -10,6 +10,7 @@ import contextlib
 import json
 import logging
 import os
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -53,21 +54,58 @@ def set_aside(path: Path, reason: str) -> Path | None:
     return target
 
 
-def read_json(path: Path, *, schema: int | None = None) -> Any | None:
-    """Read a JSON document; a missing file gives None, a bad or foreign-schema one is set aside.
+class Unreadable(Exception):
+    """A file that is there but cannot be used: not a regular file, too large, or unreadable."""
 
-    With ``schema``, the document must be an object whose ``"schema"`` equals it.
+
+DEFAULT_LIMIT = 16 * 1024 * 1024
+
+
+def read_bounded(path: Path, *, limit: int = DEFAULT_LIMIT) -> bytes | None:
+    """Instead of ``path.read_bytes()``: regular files only, at most ``limit`` bytes.
+
+    A missing file gives None. A directory, device, FIFO, a file over ``limit`` or a read
+    error raise ``Unreadable`` with the reason; nothing is read past ``limit`` and a FIFO is
+    never opened for reading (it would block).
     """
     try:
-        raw = path.read_bytes()
+        st = os.stat(path)
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        log.warning("cannot read %s: %s", path, exc)
+        raise Unreadable(f"cannot stat: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(st.st_mode):
+        raise Unreadable("not a regular file")
+    if st.st_size > limit:
+        raise Unreadable(f"{st.st_size} bytes, over the {limit}-byte limit")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise Unreadable(f"cannot read: {exc.strerror or exc}") from exc
+    if len(data) > limit:
+        raise Unreadable(f"grew past the {limit}-byte limit while read")
+    return data
+
+
+def read_json(path: Path, *, schema: int | None = None, limit: int = DEFAULT_LIMIT) -> Any | None:
+    """Read a JSON document; a missing file gives None, a bad or foreign-schema one is set aside.
+
+    With ``schema``, the document must be an object whose ``"schema"`` equals it. A file that is
+    not a regular file, too large, too deeply nested or otherwise unparsable counts as bad.
+    """
+    try:
+        raw = read_bounded(path, limit=limit)
+    except Unreadable as exc:
+        set_aside(path, str(exc))
+        return None
+    if raw is None:
         return None
     try:
         obj = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         set_aside(path, f"not valid JSON: {exc.__class__.__name__}")
         return None
     if schema is not None and (not isinstance(obj, dict) or obj.get("schema") != schema):
