@@ -39,6 +39,20 @@ def sloppy_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def meta_path_guard() -> Iterator[None]:
+    """Fail a test that leaves finders on ``sys.meta_path``, and put the list back.
+
+    A leaked recorder or warm-cache finder would sit in front of every later import of the
+    session and change what the following tests measure.
+    """
+    before = list(sys.meta_path)
+    yield
+    leaked = [f for f in sys.meta_path if not any(f is b for b in before)]
+    sys.meta_path[:] = before
+    assert leaked == [], f"the test left finders on sys.meta_path: {leaked}"
+
+
 class ModuleFactory:
     """Writes uniquely named modules to a temp dir on sys.path; gates let tests hold imports."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import stat
 import time
 
@@ -218,6 +219,27 @@ def test_hook_server_on_loopback_free_port(controller, chat, capsys, monkeypatch
     assert not server._thread or not server._thread.is_alive()
 
 
-def test_non_loopback_host_warns(caplog) -> None:
+def test_non_loopback_host_warns(controller, chat, caplog, monkeypatch) -> None:
     assert api_hooks.is_loopback("127.0.0.1") and api_hooks.is_loopback("::1")
     assert not api_hooks.is_loopback("0.0.0.0")
+    monkeypatch.setenv("SLOPPY_HOOK_KEY", KEY)
+
+    def exposure_warnings() -> list[str]:
+        return [
+            r.getMessage()
+            for r in caplog.records
+            if r.levelno == logging.WARNING and "not loopback" in r.getMessage()
+        ]
+
+    caplog.set_level(logging.WARNING, logger="sloppy")
+    loopback = HookServer(controller, chat, port=0, headless=True)
+    loopback.start()
+    loopback.stop()
+    assert exposure_warnings() == []
+    # 192.0.2.1 (TEST-NET-1) is never assigned to this machine: the bind fails after the
+    # warning, so the test exposes nothing to the network.
+    exposed = HookServer(controller, chat, host="192.0.2.1", port=0, headless=True)
+    with pytest.raises(OSError):
+        exposed.start()
+    (warning,) = exposure_warnings()
+    assert "192.0.2.1" in warning and KEY not in warning

@@ -4,6 +4,9 @@ import importlib
 import importlib.resources
 import sys
 import threading
+from collections.abc import Iterator
+
+import pytest
 
 from sloppy import import_recorder
 from sloppy.import_recorder import ImportRecorder, _TimingLoader
@@ -59,7 +62,17 @@ def test_gate_is_called_before_each_load(modules) -> None:
     assert name in seen
 
 
-def test_install_is_idempotent() -> None:
+@pytest.fixture
+def no_installed_recorder(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A process without the recorder; whatever the test installs is removed afterwards."""
+    monkeypatch.setattr(import_recorder, "_installed", None)
+    before = list(sys.meta_path)
+    yield
+    sys.meta_path[:] = before
+
+
+def test_install_is_idempotent(no_installed_recorder: None) -> None:
     first = import_recorder.install()
     assert import_recorder.install() is first
-    assert sys.meta_path.count(first) == 1
+    assert import_recorder.current() is first
+    assert sys.meta_path[0] is first and sys.meta_path.count(first) == 1

@@ -125,24 +125,49 @@ def test_shutdown_wakes_waiters(controller, modules) -> None:
     assert errors and "stopped" in str(errors[0])
 
 
-def test_one_lane_means_at_most_one_in_flight(modules) -> None:
-    names = [modules.make("import time\ntime.sleep(0.01)\n") for _ in range(8)]
+class Overlap:
+    """Counts how many warm-listed module bodies run at the same moment."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running = 0
+        self.peak = 0
+
+    def enter(self) -> None:
+        with self.lock:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+
+    def leave(self) -> None:
+        with self.lock:
+            self.running -= 1
+
+
+OVERLAP = Overlap()
+
+
+def test_one_lane_means_at_most_one_import_at_a_time(modules) -> None:
+    """Demands from other threads reorder the lane; they never import beside it."""
+    global OVERLAP
+    OVERLAP = Overlap()
+    body = "import time, tests.test_warmup as t\nt.OVERLAP.enter()\ntime.sleep(0.03)\n"
+    body += "t.OVERLAP.leave()\n"
+    names = [modules.make(body) for _ in range(8)]
     engine = Warmup(names)
-    seen: list[int] = []
-    stop = threading.Event()
-
-    def watch() -> None:
-        while not stop.is_set():
-            seen.append(len(engine.status()["in_flight"]))
-
-    w = threading.Thread(target=watch)
-    w.start()
-    threading.Thread(target=engine.run).start()
-    assert engine.wait(10)
-    stop.set()
-    w.join()
-    assert max(seen) <= 1
-    assert engine.status()["completed"] == names
+    lane = threading.Thread(target=engine.run, name="the-lane")
+    demanders = [
+        threading.Thread(target=engine.require, args=(name, 30), name=f"demand-{i}")
+        for i, name in enumerate(names[-3:])
+    ]
+    lane.start()
+    for t in demanders:
+        t.start()
+    assert engine.wait(30)
+    for t in [lane, *demanders]:
+        t.join(10)
+    assert sorted(engine.status()["completed"]) == sorted(names)
+    assert OVERLAP.peak == 1
+    assert {modules.import_threads[n] for n in names} == {"the-lane"}
 
 
 def test_empty_warm_list_completes_at_once() -> None:
