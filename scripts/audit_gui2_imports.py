@@ -1,6 +1,7 @@
 """Classify what ``sloppy.gui_2`` imports: first-frame (runs before the window) or feature-gated.
 
     python scripts/audit_gui2_imports.py [--out docs/startup_audit.md]
+    python scripts/audit_gui2_imports.py --check   # exit 1 if the checked-in report is stale
 
 First-frame: every module reached at import time from ``sloppy.gui_2``. Feature-gated: what those
 modules reach only when a feature runs: ``_require_warmed("x")`` (loaded by the warm lane) or
@@ -10,6 +11,7 @@ an import inside a function. Writes a Markdown report.
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from pathlib import Path
 
@@ -100,11 +102,25 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--root", type=Path, default=ROOT)
     ap.add_argument("--out", type=Path, default=None, help="default: <root>/docs/startup_audit.md")
+    ap.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if --out differs (CI)"
+    )
     args = ap.parse_args(argv)
     tree = Tree(args.root.resolve())
     out = args.out or tree.root / "docs" / "startup_audit.md"
-    out.parent.mkdir(parents=True, exist_ok=True)
     text = report(tree)
+    if args.check:
+        old = out.read_text(encoding="utf-8") if out.is_file() else ""
+        if old != text:
+            diff = difflib.unified_diff(
+                old.splitlines(), text.splitlines(), str(out), "regenerated", lineterm=""
+            )
+            print("\n".join(diff))
+            print(f"{out} is stale: run python scripts/audit_gui2_imports.py")
+            return 1
+        print(f"{out} is current")
+        return 0
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
     print(text.strip().splitlines()[-1])
     return 0

@@ -160,3 +160,15 @@ def test_gui2_audit_classifies_first_frame_and_gated(tmp_path: Path) -> None:
     gated = text.split("## Feature-gated")[1]
     for module in ("sloppy.command_palette", "sloppy.markdown_table", "numpy", "openai"):
         assert f"| `{module}` | warm lane" in gated
+
+
+def test_checked_in_gui2_audit_is_current() -> None:
+    """docs/startup_audit.md says it is generated: regenerate it and compare."""
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "audit_gui2_imports.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
