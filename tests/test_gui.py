@@ -11,11 +11,14 @@ from typing import Any
 import pytest
 
 from sloppy.api_hooks import ApiHookClient
+from sloppy.theme_2 import DEFAULT as DEFAULT_THEME
 from tests.conftest import ROOT
 from tests.live import Proc
 from tests.provider_stub import env_for
 from tests.screenshot import Image, grab
 from tests.xvfb import Display
+
+OK_RGBA, WARN_RGBA = DEFAULT_THEME.ok, DEFAULT_THEME.warn
 
 pytestmark = [pytest.mark.slow, pytest.mark.gui]
 KEY = "gui-test-key-abcdef123456"
@@ -51,14 +54,27 @@ def window_size(display: Display) -> str:
     return out.split("Geometry:")[1].split()[0]
 
 
-def start_gui(display: Display, env: dict[str, str]) -> tuple[Proc, ApiHookClient]:
+def start_gui(
+    display: Display, env: dict[str, str], *, failures: int = 0
+) -> tuple[Proc, ApiHookClient]:
     proc = Proc(["--enable-test-hooks", "--hook-port", "0"], {**env, **display.env()})
     line = proc.wait_for_line("hooks: listening on http://127.0.0.1:", 90)
     api = ApiHookClient(line.rsplit(" ", 1)[1], KEY, timeout=150)
     assert api.wait_for_server(10)
     status = api.get("/api/warmup_wait?timeout=120")
-    assert status["done"] and not status["timed_out"] and status["failed"] == []
+    assert status["done"] and not status["timed_out"] and len(status["failed"]) == failures
     return proc, api
+
+
+def near(rgb: tuple[int, int, int], rgba: tuple[float, ...], tol: int = 40) -> bool:
+    return all(abs(c - round(f * 255)) <= tol for c, f in zip(rgb, rgba[:3], strict=False))
+
+
+def dot_pixels(img: Image, rgba: tuple[float, ...]) -> int:
+    """Pixels of colour ``rgba`` where the status bar draws its dot (bottom left)."""
+    return sum(
+        near(img.pixel(x, y), rgba) for y in range(img.height - 30, img.height) for x in range(30)
+    )
 
 
 def test_first_frame_warmup_and_exit_when_warm(display: Display, tmp_path: Path) -> None:
@@ -84,9 +100,11 @@ def test_chat_palette_theme_and_restore(display: Display, stub, sloppy_home: Pat
     env = {**env_for(stub), "SLOPPY_HOOK_KEY": KEY}
     proc, api = start_gui(display, env)
     try:
+        bar = poll(lambda: api.get("/api/gui/state")["status_bar"], lambda b: b["dot"] == "ok")
+        assert bar["text"] == "All imports ready" and bar["progress"] is None
+        assert bar["provider"].startswith("OpenAI: ")
         img = shot(display, "gui-1-default.png")
-        status_bar = img.mean(0, 775, 600, 795)
-        assert max(status_bar) > 20  # text in the status bar
+        assert dot_pixels(img, OK_RGBA) > 10 and dot_pixels(img, WARN_RGBA) == 0
         win = display.window()
         display.xdotool("windowfocus", "--sync", win)
         # Type a prompt into the input box and send it with Ctrl+Enter: a real keyboard.
@@ -159,6 +177,40 @@ def test_send_waits_for_a_cold_sdk(display: Display, stub, tmp_path: Path) -> No
         api = ApiHookClient(line.rsplit(" ", 1)[1], KEY, timeout=150)
         code, body = api.send("anthropic", "m", "early bird")
         assert code == 200 and body == {"text": stub.reply("anthropic")}
+        proc.stop(within=5)
+    finally:
+        proc.kill()
+
+
+def test_a_failed_warm_module_shows_yellow_dot_count_and_toast(
+    display: Display, stub, tmp_path: Path
+) -> None:
+    """Force a warm failure (SLOPPY_WARM_EXTRA names a module that raises): the user is told."""
+    mods = tmp_path / "mods"
+    mods.mkdir()
+    (mods / "sloppy_forced_failure.py").write_text("raise RuntimeError('forced for the test')\n")
+    env = {
+        **env_for(stub),
+        "SLOPPY_HOOK_KEY": KEY,
+        "PYTHONPATH": str(mods),
+        "SLOPPY_WARM_EXTRA": "sloppy_forced_failure",
+    }
+    proc, api = start_gui(display, env, failures=1)
+    try:
+        (failed,) = api.get("/api/warmup_status")["failed"]
+        assert failed["module"] == "sloppy_forced_failure"
+        assert "forced for the test" in failed["error"]
+        state = poll(
+            lambda: api.get("/api/gui/state"),
+            lambda s: any(t.startswith("Warmup finished with 1 failure") for t in s["toasts"]),
+        )
+        assert state["status_bar"]["text"] == "Imports: 1 failed"
+        assert state["status_bar"]["dot"] == "warn"
+        img = shot(display, "gui-4-warm-failure.png")
+        assert dot_pixels(img, WARN_RGBA) > 10 and dot_pixels(img, OK_RGBA) == 0
+        # Everything else still works: a provider answers.
+        code, body = api.send("openai", "m", "still there?")
+        assert code == 200 and body == {"text": stub.reply("openai")}
         proc.stop(within=5)
     finally:
         proc.kill()

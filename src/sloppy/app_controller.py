@@ -35,6 +35,7 @@ class AppController:
         *,
         enable_hooks: bool = False,
         warm_modules: Sequence[str] | None = None,
+        extra_warm: Sequence[str] = (),
         profiler: StartupProfiler | None = None,
         profile_store: import_profile.ProfileStore | None = None,
         start_warmup: bool = True,
@@ -51,7 +52,7 @@ class AppController:
                 modules = (
                     list(warm_modules)
                     if warm_modules is not None
-                    else warm_list.warm_modules(hooks=enable_hooks)
+                    else warm_list.warm_modules(hooks=enable_hooks, extra=extra_warm)
                 )
             with self.profiler.phase("controller.warm_engine"):
                 self.warmup = Warmup(

@@ -8,10 +8,10 @@ markdown tables, the SDKs) arrive through ``_require_warmed`` once warm.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import signal
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from imgui_bundle import hello_imgui, imgui
@@ -51,11 +51,52 @@ IDLE_FPS = 9.0
 IDLE_FPS_EFFECTS = 30.0
 
 
-@dataclass(slots=True)
+@dataclasses.dataclass(slots=True)
 class Toast:
     text: str
     kind: str  # info | ok | warn | error
     born: float
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StatusBar:
+    """What the status bar shows; drawn every frame and reported by ``/api/gui/state``."""
+
+    text: str
+    dot: str = ""  # "ok" (green), "warn" (yellow), "" while warming
+    progress: float | None = None
+    detail: str = ""
+    provider: str = ""
+
+
+def status_bar(status: dict[str, Any], eta_s: float | None, provider: str, model: str) -> StatusBar:
+    """The status bar for a warmup ``status``: progress while warming, then ready or failed."""
+    where = f"{PROVIDER_LABELS[provider]}: {model}"
+    if not status["done"]:
+        total = len(status["order"])
+        done = len(status["completed"]) + len(status["failed"])
+        details = []
+        if eta_s is not None:
+            details.append(f"~{eta_s:.1f} s left")
+        if status["in_flight"]:
+            details.append(f"loading {warm_list.label(status['in_flight'][0])}")
+        return StatusBar(
+            f"Warming up... ({done}/{total})",
+            progress=done / max(total, 1),
+            detail="  ".join(details),
+            provider=where,
+        )
+    if status["failed"]:
+        return StatusBar(f"Imports: {len(status['failed'])} failed", "warn", provider=where)
+    return StatusBar("All imports ready", "ok", provider=where)
+
+
+def warm_done_toast(failed: int, completed: int) -> tuple[str, str]:
+    """The toast (text, kind) when warmup finishes."""
+    if failed:
+        noun = "failure" if failed == 1 else "failures"
+        return f"Warmup finished with {failed} {noun} - see Diagnostics", "warn"
+    return f"All providers ready ({completed} modules)", "ok"
 
 
 class SloppyGui:
@@ -68,6 +109,7 @@ class SloppyGui:
         with PROFILER.phase("gui.controller"):
             self.controller = AppController(
                 enable_hooks=args.enable_test_hooks,
+                extra_warm=getattr(args, "warm_extra", ()),
                 start_warmup=False,
                 lane_nice=LANE_NICE,
                 lane_switch_interval=LANE_SWITCH_INTERVAL,
@@ -217,12 +259,7 @@ class SloppyGui:
             self.toast(ev.data["text"], ev.data.get("kind", "info"))
         elif ev.kind == "warm_done":
             n_done = len(self.controller.warmup_status()["completed"])
-            if ev.data["failed"]:
-                self.toast(
-                    f"Warmup finished with {ev.data['failed']} failures - see Diagnostics", "warn"
-                )
-            else:
-                self.toast(f"All providers ready ({n_done} modules)", "ok")
+            self.toast(*warm_done_toast(ev.data["failed"], n_done))
             if self.args.exit_when_warm:
                 self.exit_requested = True
         elif ev.kind == "theme_ready":
@@ -260,31 +297,26 @@ class SloppyGui:
             imgui.end()
             imgui.pop_style_var()
 
-    def _status_bar(self) -> None:
+    def _status_bar_now(self) -> StatusBar:
         status = self.controller.warmup_status()
-        total = len(status["order"])
-        done = len(status["completed"]) + len(status["failed"])
-        if not status["done"]:
-            imgui.text(f"Warming up... ({done}/{total})")
+        eta = None if status["done"] else self.controller.warmup_eta_s(status)
+        settings = self.chat.settings
+        return status_bar(status, eta, settings.provider, settings.model)
+
+    def _status_bar(self) -> None:
+        bar = self._status_bar_now()
+        dots = {"ok": self.theme.ok, "warn": self.theme.warn}
+        if bar.dot:
+            self._dot(dots[bar.dot])
+        imgui.text(bar.text)
+        if bar.progress is not None:
             imgui.same_line()
-            imgui.progress_bar(done / max(total, 1), imgui.ImVec2(140, 0), "")
-            eta = self.controller.warmup_eta_s(status)
-            if eta is not None:
-                imgui.same_line()
-                imgui.text_disabled(f"~{eta:.1f} s left")
-            if status["in_flight"]:
-                imgui.same_line()
-                imgui.text_disabled(f"loading {warm_list.label(status['in_flight'][0])}")
-        elif status["failed"]:
-            self._dot(self.theme.warn)
-            imgui.text(f"Imports: {len(status['failed'])} failed")
-        else:
-            self._dot(self.theme.ok)
-            imgui.text("All imports ready")
+            imgui.progress_bar(bar.progress, imgui.ImVec2(140, 0), "")
+        if bar.detail:
+            imgui.same_line()
+            imgui.text_disabled(bar.detail)
         imgui.same_line()
-        imgui.text_disabled(
-            f"  |  {PROVIDER_LABELS[self.chat.settings.provider]}: {self.chat.settings.model}"
-        )
+        imgui.text_disabled(f"  |  {bar.provider}")
 
     def _dot(self, rgba: tuple[float, float, float, float]) -> None:
         pos = imgui.get_cursor_screen_pos()
@@ -446,6 +478,7 @@ class SloppyGui:
             "discussion": self.chat.discussion.name,
             "messages": [{"role": m.role, "text": m.text} for m in self.chat.messages()],
             "toasts": [t.text for t in self.toasts],
+            "status_bar": dataclasses.asdict(self._status_bar_now()),
         }
 
     # -- running -----------------------------------------------------------------------

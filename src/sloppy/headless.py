@@ -27,7 +27,9 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     with PROFILER.phase("headless.controller"):
-        controller = AppController(enable_hooks=args.enable_test_hooks)
+        controller = AppController(
+            enable_hooks=args.enable_test_hooks, extra_warm=getattr(args, "warm_extra", ())
+        )
     controller.submit_io(log_setup.attach_file)
     controller.submit_io(log_setup.prune_logs)
     with PROFILER.phase("headless.session"):

@@ -7,7 +7,12 @@ PyInstaller spec (hidden imports), the gates and the benchmarks all read this ta
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
+
+#: Test escape hatch: comma-separated modules warmed after the list below (tests force a
+#: failure with a module that raises). Read once by the launcher, then passed in.
+EXTRA_ENV = "SLOPPY_WARM_EXTRA"
 
 
 class WarmEntry(NamedTuple):
@@ -44,9 +49,15 @@ MAIN_THREAD_DENYLIST: tuple[str, ...] = (
 )
 
 
-def warm_modules(*, hooks: bool) -> list[str]:
-    """The modules to warm, in declaration order (the default plan)."""
-    return [e.module for e in WARM_LIST if hooks or not e.hooks_only]
+def warm_modules(*, hooks: bool, extra: Sequence[str] = ()) -> list[str]:
+    """The modules to warm, in declaration order (the default plan), then ``extra``."""
+    listed = [e.module for e in WARM_LIST if hooks or not e.hooks_only]
+    return listed + [m for m in extra if m not in listed]
+
+
+def extra_from_env(environ: Mapping[str, str]) -> tuple[str, ...]:
+    """The modules named by ``SLOPPY_WARM_EXTRA`` (empty when unset)."""
+    return tuple(m.strip() for m in environ.get(EXTRA_ENV, "").split(",") if m.strip())
 
 
 def label(module: str) -> str:
