@@ -16,6 +16,7 @@ import pytest
 from sloppy import import_profile, warm_planner
 from sloppy.warm_list import warm_modules
 from tests.live import Proc
+from tests.purity import check, profile_loads
 from tests.xvfb import Display
 
 pytestmark = [pytest.mark.slow, pytest.mark.frozen]
@@ -49,6 +50,13 @@ def run_bundle(bundle: Path, home: Path, *args: str, env: dict[str, str] | None 
     return json.loads(report.read_text())
 
 
+def check_purity(home: Path, expected: list[str]) -> None:
+    """The purity check on the bundle's own load record (a bundle ignores PYTHONPATH, so the
+    shim cannot ride along): the newest run in the saved import profile."""
+    runs = import_profile.ProfileStore(home / "cache" / import_profile.FILENAME).runs()
+    check(profile_loads(runs[-1]), expected)
+
+
 def test_build_trains_and_verifies(built) -> None:
     if built.checks:  # a fresh build ran every stage
         assert built.checks["training run"].startswith("ok")
@@ -65,6 +73,7 @@ def test_headless_smoke_archive_then_warm_cache(built, tmp_path: Path) -> None:
         built.bundle, tmp_path, "--headless", "--enable-test-hooks", "--hook-port", "0"
     )
     assert first["frozen"] is True and first["warmup"]["failed"] == []
+    check_purity(tmp_path, heavy)
     sources = {m["name"]: m["source"] for m in first["modules"]}
     assert all(sources[m] in ("archive", "warm-cache") for m in heavy), sources
     assert (tmp_path / "cache" / "warm_cache.bin").is_file()
@@ -104,6 +113,7 @@ def test_frozen_gui_presents_a_first_frame(built, tmp_path: Path) -> None:
     assert r["mode"] == "gui" and r["frozen"] is True
     assert r["process_start_epoch"] < r["first_frame_epoch"] < r["warm_done_epoch"]
     assert r["warmup"]["failed"] == []
+    check_purity(tmp_path, warm_modules(hooks=False))
 
 
 def test_two_builds_have_the_same_content_hash(built, tmp_path: Path) -> None:

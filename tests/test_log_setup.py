@@ -5,10 +5,14 @@ import os
 import time
 from pathlib import Path
 
-from sloppy import log_setup
+import pytest
+
+from sloppy import log_setup, paths
+from tests.live import Proc
+from tests.purity import shim_env, shim_loads
 
 
-def test_file_log_attached_from_the_pool_and_pruned(sloppy_home: Path) -> None:
+def test_configure_once_then_attach_and_prune(sloppy_home: Path) -> None:
     logger = logging.getLogger("sloppy")
     before = list(logger.handlers)
     try:
@@ -33,3 +37,32 @@ def test_file_log_attached_from_the_pool_and_pruned(sloppy_home: Path) -> None:
             if h not in before:
                 logger.removeHandler(h)
                 h.close()
+
+
+@pytest.mark.slow
+def test_a_real_run_attaches_the_file_and_prunes_from_the_pool(
+    sloppy_home: Path, tmp_path: Path
+) -> None:
+    """In a real (headless) run, the log file is opened and old logs pruned on the pool."""
+    logs = paths.ensure_dir(paths.log_dir())
+    assert logs is not None
+    old = logs / f"{log_setup.LOG_NAME}.4"
+    old.write_text("old")
+    os.utime(old, (time.time() - 90 * 86400,) * 2)
+    mods = tmp_path / "mods"
+    mods.mkdir()
+    (mods / "sloppy_log_failure.py").write_text("raise RuntimeError('for the log')\n")
+    shim_log = tmp_path / "loads.tsv"
+    env = shim_env(shim_log)
+    env["PYTHONPATH"] += os.pathsep + str(mods)
+    env.update(SLOPPY_HOME=str(sloppy_home), SLOPPY_WARM_EXTRA="sloppy_log_failure")
+    proc = Proc(["--headless", "--exit-when-warm"], env)
+    try:
+        assert proc.popen.wait(120) == 0, "".join(proc.stderr)[-2000:]
+    finally:
+        proc.kill()
+    (thread,) = {t for t, m in shim_loads(shim_log) if m == "logging.handlers"}
+    assert thread.startswith("controller-io"), thread
+    assert not old.exists()
+    text = (logs / log_setup.LOG_NAME).read_text()
+    assert "warmup of sloppy_log_failure failed" in text and "for the log" in text

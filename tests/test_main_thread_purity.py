@@ -9,37 +9,20 @@ from pathlib import Path
 
 import pytest
 
+from sloppy import import_profile
 from sloppy.api_hooks import ApiHookClient
-from sloppy.warm_list import MAIN_THREAD_DENYLIST, warm_modules
-from tests.conftest import ROOT
+from sloppy.warm_list import warm_modules
+from tests import purity
 from tests.live import Proc
+from tests.purity import check, shim_loads
 from tests.xvfb import Display
 
 pytestmark = pytest.mark.slow
-SHIM = ROOT / "tests" / "purity_shim"
 KEY = "purity-key-0123456789abc"
 
 
-def loads(log: Path) -> list[tuple[str, str]]:
-    rows = [line.split("\t") for line in log.read_text().splitlines() if "\t" in line]
-    return [(thread, module) for thread, module in rows]
-
-
-def check(rows: list[tuple[str, str]], expected: list[str]) -> None:
-    def denied(module: str) -> bool:
-        return any(module == d or module.startswith(d + ".") for d in MAIN_THREAD_DENYLIST)
-
-    on_main = sorted({m for t, m in rows if t == "MainThread" and denied(m)})
-    assert on_main == [], f"heavy modules loaded on MainThread: {on_main[:20]}"
-    loaded = {m for _, m in rows}
-    missing = [m for m in [*expected, "pydantic"] if m not in loaded]
-    assert missing == [], f"warmup never loaded {missing}: the check would pass vacuously"
-    assert len(rows) > 500
-
-
 def shim_env(log: Path) -> dict[str, str]:
-    path = os.pathsep.join(p for p in (str(SHIM), os.environ.get("PYTHONPATH", "")) if p)
-    return {"PYTHONPATH": path, "SLOPPY_PURITY_LOG": str(log), "SLOPPY_HOOK_KEY": KEY}
+    return {**purity.shim_env(log), "SLOPPY_HOOK_KEY": KEY}
 
 
 def test_headless_with_hooks(tmp_path: Path) -> None:
@@ -54,7 +37,7 @@ def test_headless_with_hooks(tmp_path: Path) -> None:
         assert proc.popen.wait(10) == 0
     finally:
         proc.kill()
-    check(loads(log), warm_modules(hooks=True))
+    check(shim_loads(log), warm_modules(hooks=True))
 
 
 @pytest.mark.gui
@@ -70,7 +53,7 @@ def test_gui(tmp_path: Path) -> None:
         finally:
             proc.kill()
         assert json.loads(report.read_text())["warmup"]["failed"] == []
-        check(loads(log), warm_modules(hooks=False))
+        check(shim_loads(log), warm_modules(hooks=False))
     finally:
         display.close()
 
@@ -87,7 +70,25 @@ def test_the_check_fails_on_a_main_thread_import(tmp_path: Path) -> None:
     subprocess.run(
         [sys.executable, "-c", code], env={**os.environ, **shim_env(log)}, check=True, timeout=60
     )
-    rows = loads(log)
+    rows = shim_loads(log)
     assert ("MainThread", "numpy") in rows and any(m == "openai" for _, m in rows)
     with pytest.raises(AssertionError, match="numpy"):
         check(rows, ["openai"])
+
+
+def test_the_recorders_profile_gives_the_same_verdict(tmp_path: Path) -> None:
+    """The frozen-bundle check reads sloppy's own import profile: it must see what the shim
+    sees (here, in the source tree, both are available)."""
+    log = tmp_path / "loads.tsv"
+    home = tmp_path / "home"
+    env = {**shim_env(log), "SLOPPY_HOME": str(home)}
+    proc = Proc(["--headless", "--enable-test-hooks", "--hook-port", "0", "--exit-when-warm"], env)
+    try:
+        assert proc.popen.wait(120) == 0, "".join(proc.stderr)[-2000:]
+    finally:
+        proc.kill()
+    runs = import_profile.ProfileStore(home / "cache" / import_profile.FILENAME).runs()
+    recorded = purity.profile_loads(runs[-1])
+    check(recorded, warm_modules(hooks=True))
+    heavy_threads = {t for t, m in shim_loads(log) if m in warm_modules(hooks=True)}
+    assert heavy_threads == {t for t, m in recorded if m in warm_modules(hooks=True)}

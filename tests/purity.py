@@ -1,0 +1,44 @@
+"""The main-thread purity check, shared by the source-tree and the frozen-bundle tests.
+
+Rows are ``(thread, module)`` loads: from the purity shim's log (``tests/purity_shim``, a
+``sitecustomize`` honoured through ``PYTHONPATH``) or, in a frozen bundle that ignores
+``PYTHONPATH``, from the import profile sloppy's own recorder saved.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from sloppy.warm_list import MAIN_THREAD_DENYLIST
+from tests.conftest import ROOT
+
+SHIM = ROOT / "tests" / "purity_shim"
+
+
+def shim_env(log: Path) -> dict[str, str]:
+    path = os.pathsep.join(p for p in (str(SHIM), os.environ.get("PYTHONPATH", "")) if p)
+    return {"PYTHONPATH": path, "SLOPPY_PURITY_LOG": str(log)}
+
+
+def shim_loads(log: Path) -> list[tuple[str, str]]:
+    rows = [line.split("\t") for line in log.read_text().splitlines() if "\t" in line]
+    return [(thread, module) for thread, module in rows]
+
+
+def profile_loads(run: dict[str, Any]) -> list[tuple[str, str]]:
+    """Rows from one import-profile run record (``loads``: name, thread, start, s, source)."""
+    return [(load[1], load[0]) for load in run["loads"]]
+
+
+def check(rows: list[tuple[str, str]], expected: list[str]) -> None:
+    def denied(module: str) -> bool:
+        return any(module == d or module.startswith(d + ".") for d in MAIN_THREAD_DENYLIST)
+
+    on_main = sorted({m for t, m in rows if t == "MainThread" and denied(m)})
+    assert on_main == [], f"heavy modules loaded on MainThread: {on_main[:20]}"
+    loaded = {m for _, m in rows}
+    missing = [m for m in [*expected, "pydantic"] if m not in loaded]
+    assert missing == [], f"warmup never loaded {missing}: the check would pass vacuously"
+    assert len(rows) > 500
