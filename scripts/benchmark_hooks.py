@@ -3,7 +3,7 @@
     python scripts/benchmark_hooks.py --runs 5
 
 Runs ``sloppy --headless --enable-test-hooks --hook-port 0`` against the loopback provider
-stub (tests/provider_stub.py); prints medians.
+stub (testkit/provider_stub.py); prints medians.
 """
 
 from __future__ import annotations
@@ -17,11 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from sloppy.api_hooks import ApiHookClient  # noqa: E402
-from tests.provider_stub import env_for, start_stub  # noqa: E402
+from testkit.hook_client import ApiHookClient
+from testkit.provider_stub import env_for, start_stub
 
 KEY = "bench-hook-key-0123456789"
 

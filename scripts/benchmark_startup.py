@@ -39,7 +39,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xvfb_display import start_xvfb
+from testkit.xvfb_display import start_xvfb
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOOR_APP = ROOT / "scripts" / "bench_apps" / "floor_app.py"

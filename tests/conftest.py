@@ -15,8 +15,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-# The test helpers share small tools with the scripts (PNG writing, Xvfb start-up).
-sys.path.insert(0, str(ROOT / "scripts"))
 _counter = itertools.count()
 
 
@@ -123,7 +121,7 @@ def run_python(code: str, *, env: dict[str, str] | None = None, timeout: float =
 @pytest.fixture
 def stub():
     """A provider stub (OpenAI, Anthropic, Gemini wire formats) on a free loopback port."""
-    from tests.provider_stub import start_stub
+    from testkit.provider_stub import start_stub
 
     s = start_stub()
     yield s

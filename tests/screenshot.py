@@ -7,7 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from png_writer import write_png  # scripts/ is on sys.path (tests/conftest.py)
+from testkit.png_writer import write_png
 
 
 @dataclass

@@ -11,7 +11,7 @@ import pytest
 from sloppy.ai_client import AIClient, CancelToken, ProviderError
 from sloppy.app_controller import AppController
 from sloppy.models import Message
-from tests.provider_stub import Fault, Stub, base_urls
+from testkit.provider_stub import Fault, Stub, base_urls
 
 PROVIDERS = ["openai", "anthropic", "gemini"]
 MODEL = {"openai": "gpt-stub", "anthropic": "claude-stub", "gemini": "gemini-stub"}

@@ -10,10 +10,11 @@ import pytest
 
 from sloppy import api_hooks
 from sloppy.ai_client import AIClient
-from sloppy.api_hooks import ApiHookClient, HookServer, build_app
+from sloppy.api_hooks import HookServer, build_app
 from sloppy.app_controller import AppController
 from sloppy.chat import ChatSession
-from tests.provider_stub import Fault, base_urls
+from testkit.hook_client import ApiHookClient
+from testkit.provider_stub import Fault, base_urls
 
 KEY = "test-hook-key-0123456789"
 ENDPOINTS = [

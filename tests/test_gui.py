@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from sloppy.api_hooks import ApiHookClient
 from sloppy.theme_2 import DEFAULT as DEFAULT_THEME
+from testkit.hook_client import ApiHookClient
+from testkit.provider_stub import env_for
 from tests.conftest import ROOT
 from tests.live import Proc
-from tests.provider_stub import env_for
 from tests.screenshot import Image, grab
 from tests.xvfb import Display
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from sloppy.api_hooks import ApiHookClient
+from testkit.hook_client import ApiHookClient
+from testkit.provider_stub import env_for
 from tests.live import Proc
-from tests.provider_stub import env_for
 
 pytestmark = pytest.mark.slow
 KEY = "live-test-key-9f8e7d6c5b4a"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from sloppy import import_profile
-from sloppy.api_hooks import ApiHookClient
 from sloppy.warm_list import warm_modules
+from testkit.hook_client import ApiHookClient
 from tests import purity
 from tests.live import Proc
 from tests.purity import check, shim_loads

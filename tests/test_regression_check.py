@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
-from check_regression import TOLERANCE, compare
+import runpy
 
-from tests.conftest import run_script
+import pytest
+
+from tests.conftest import ROOT, run_script
+
+# A script, not a package module: load its functions by path (run_name keeps main() idle).
+_script = runpy.run_path(str(ROOT / "scripts" / "check_regression.py"), run_name="check")
+TOLERANCE, compare = _script["TOLERANCE"], _script["compare"]
 
 BASE = {
     "tolerance": TOLERANCE,

@@ -8,7 +8,8 @@ import subprocess
 import time
 
 import pytest
-from xvfb_display import start_xvfb  # scripts/ is on sys.path (tests/conftest.py)
+
+from testkit.xvfb_display import start_xvfb
 
 
 class Display:
