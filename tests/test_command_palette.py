@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from sloppy.command_palette import Command, Palette, filter_commands, fuzzy_score
+from sloppy.command_palette import Palette, filter_commands, fuzzy_score
+from sloppy.gui_2 import Command
 
 CMDS = [
     Command("theme.nerv", "Switch theme: NERV", lambda: None, "theme"),

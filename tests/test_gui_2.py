@@ -1,9 +1,31 @@
-"""The GUI's pure pieces (no window): the status bar and the warm-done toast."""
+"""The GUI's pieces that need no window: status bar, warm-done toast, the command table."""
 
 from __future__ import annotations
 
-from sloppy import warm_list
-from sloppy.gui_2 import StatusBar, status_bar, warm_done_toast
+import argparse
+from collections.abc import Iterator
+
+import pytest
+
+from sloppy import theme_2, warm_list
+from sloppy.gui_2 import SloppyGui, StatusBar, status_bar, warm_done_toast
+from sloppy.models import PROVIDERS
+
+
+@pytest.fixture
+def gui() -> Iterator[SloppyGui]:
+    """The window object without a window (runner params are plain data until run)."""
+    args = argparse.Namespace(
+        enable_test_hooks=False,
+        hook_port=0,
+        web_host="127.0.0.1",
+        startup_report=None,
+        exit_when_warm=False,
+        warm_extra=(),
+    )
+    g = SloppyGui(args)
+    yield g
+    g.controller.shutdown()
 
 
 def status(**kw) -> dict:
@@ -43,3 +65,24 @@ def test_extra_warm_modules_from_the_environment() -> None:
     assert warm_list.extra_from_env({}) == ()
     modules = warm_list.warm_modules(hooks=False, extra=("boom", "numpy"))
     assert modules[-1] == "boom" and modules.count("numpy") == 1
+
+
+def test_menus_and_palette_read_one_command_table(gui: SloppyGui) -> None:
+    table = gui.command_table
+    ids = [c.id for c in table]
+    assert len(ids) == len(set(ids))
+    assert [c.label or c.title for c in table if c.menu == "File"] == [
+        "New discussion",
+        "Clear discussion",
+        "Save discussion",
+        "Quit",
+    ]
+    assert [c.label for c in table if c.menu == "Theme"] == list(theme_2.LABELS.values())
+    palette = {c.id for c in gui.commands()}
+    # Every menu command is in the palette too, except the palette's own toggle.
+    assert {c.id for c in table if c.menu} - palette == {"palette"}
+    assert {f"provider.{p}" for p in PROVIDERS} <= palette
+    theme_checks = {c.id: c.checked() for c in table if c.checked is not None}
+    assert theme_checks == {f"theme.{n}": n == gui.theme.name for n in theme_2.LABELS}
+    next(c for c in gui.commands() if c.id == "quit").action()
+    assert gui.exit_requested

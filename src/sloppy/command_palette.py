@@ -6,17 +6,25 @@ Warmed in the background; ``gui_2`` reaches it through ``_require_warmed``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
 from imgui_bundle import imgui
 
 
-@dataclass(frozen=True, slots=True)
-class Command:
-    id: str
-    title: str
-    action: Callable[[], None]
-    hint: str = ""
+class Entry(Protocol):
+    """What the palette needs of a command (``gui_2.Command``, the one command table)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def hint(self) -> str: ...
+    @property
+    def action(self) -> Callable[[], None]: ...
+
+
+E = TypeVar("E", bound=Entry)
 
 
 def fuzzy_score(query: str, text: str) -> float | None:
@@ -42,7 +50,7 @@ def fuzzy_score(query: str, text: str) -> float | None:
     return score - 0.01 * len(t)
 
 
-def filter_commands(query: str, commands: Sequence[Command]) -> list[Command]:
+def filter_commands(query: str, commands: Sequence[E]) -> list[E]:
     """Matching commands, best first."""
     scored = [(fuzzy_score(query, f"{c.title} {c.hint}"), i, c) for i, c in enumerate(commands)]
     hits = [(s, i, c) for s, i, c in scored if s is not None]
@@ -77,7 +85,7 @@ class Palette:
         if count:
             self.selected = (self.selected + delta) % count
 
-    def draw(self, commands: Sequence[Command]) -> Command | None:
+    def draw(self, commands: Sequence[E]) -> E | None:
         if not self.is_open:
             return None
         matches = filter_commands(self.query, commands)
@@ -94,7 +102,7 @@ class Palette:
             | imgui.WindowFlags_.no_saved_settings.value
             | imgui.WindowFlags_.always_auto_resize.value
         )
-        chosen: Command | None = None
+        chosen: E | None = None
         imgui.begin("Command palette##sloppy", None, flags)
         if self._focus:
             imgui.set_keyboard_focus_here()

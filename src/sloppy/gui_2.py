@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import logging
 import signal
 import time
+from collections.abc import Callable
 from typing import Any
 
 from imgui_bundle import hello_imgui, imgui
@@ -99,6 +101,26 @@ def warm_done_toast(failed: int, completed: int) -> tuple[str, str]:
     return f"All providers ready ({completed} modules)", "ok"
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Command:
+    """One user command, declared once: the palette lists it, ``menu`` also puts it in a menu."""
+
+    id: str
+    title: str  # as the palette shows it
+    action: Callable[[], None]
+    hint: str = ""  # the palette's group label
+    menu: str = ""  # "File", "Theme", "Tools", or "" (palette only)
+    label: str = ""  # the menu item's text, when it differs from the title
+    shortcut: str = ""
+    checked: Callable[[], bool] | None = None
+    separator: bool = False  # a menu separator above this item
+    palette: bool = True
+
+
+#: The menu bar, in order; each menu lists the table's commands that name it.
+MENUS = ("File", "Theme", "Tools")
+
+
 class SloppyGui:
     """Owns the runner params and the per-frame callbacks."""
 
@@ -133,6 +155,7 @@ class SloppyGui:
         self.hooks: Any = None
         self.prompt = ""
         self.panels = gui_panels.Panels(self)
+        self.command_table = self._command_table()
         with PROFILER.phase("gui.runner_params"):
             self.params = self._runner_params()
 
@@ -330,28 +353,17 @@ class SloppyGui:
         imgui.same_line()
 
     def _menus(self) -> None:
-        if imgui.begin_menu("File"):
-            for label, fn in (
-                ("New discussion", self.new_discussion),
-                ("Clear discussion", self.clear_discussion),
-                ("Save discussion", self.save_discussion),
-            ):
-                if imgui.menu_item(label, "", False)[0]:
-                    fn()
-            imgui.separator()
-            if imgui.menu_item("Quit", "", False)[0]:
-                self.quit()
-            imgui.end_menu()
-        if imgui.begin_menu("Theme"):
-            for name, label in theme_2.LABELS.items():
-                if imgui.menu_item(label, "", self.theme.name == name)[0]:
-                    self.set_theme(name)
-            imgui.end_menu()
-        if imgui.begin_menu("Tools"):
-            if imgui.menu_item("Command palette", "Ctrl+Shift+P", False)[0]:
-                self.toggle_palette()
-            if imgui.menu_item("Diagnostics", "", False)[0]:
-                self.panels.focus("Diagnostics")
+        for menu in MENUS:
+            if not imgui.begin_menu(menu):
+                continue
+            for cmd in self.command_table:
+                if cmd.menu != menu:
+                    continue
+                if cmd.separator:
+                    imgui.separator()
+                checked = cmd.checked() if cmd.checked is not None else False
+                if imgui.menu_item(cmd.label or cmd.title, cmd.shortcut, checked)[0]:
+                    cmd.action()
             imgui.end_menu()
 
     # -- commands ----------------------------------------------------------------------
@@ -375,30 +387,71 @@ class SloppyGui:
         except WarmupError as exc:
             self.events.post("toast", text=str(exc), kind="error")
 
-    def commands(self) -> list[Any]:
-        Command = _require_warmed(PALETTE).Command
-        cmds = [
+    def _command_table(self) -> tuple[Command, ...]:
+        """Every command of the menus and the palette (one table)."""
+        theme_cmds = [
+            Command(
+                f"theme.{n}",
+                f"Switch theme: {label}",
+                functools.partial(self.set_theme, n),
+                "theme",
+                menu="Theme",
+                label=label,
+                checked=functools.partial(self.is_theme, n),
+            )
+            for n, label in theme_2.LABELS.items()
+        ]
+        provider_cmds = [
             Command(
                 f"provider.{p}",
                 f"Switch provider: {PROVIDER_LABELS[p]}",
-                lambda p=p: self.set_provider(p),
+                functools.partial(self.set_provider, p),
                 "provider",
             )
             for p in PROVIDERS
         ]
-        cmds += [
-            Command(f"theme.{n}", f"Switch theme: {label}", lambda n=n: self.set_theme(n), "theme")
-            for n, label in theme_2.LABELS.items()
-        ]
-        cmds += [
-            Command("diagnostics", "Open diagnostics", lambda: self.panels.focus("Diagnostics")),
-            Command("discussion.new", "New discussion", self.new_discussion, "discussion"),
-            Command("discussion.clear", "Clear discussion", self.clear_discussion, "discussion"),
-            Command("discussion.save", "Save discussion", self.save_discussion, "discussion"),
+        return (
+            Command(
+                "discussion.new", "New discussion", self.new_discussion, "discussion", menu="File"
+            ),
+            Command(
+                "discussion.clear",
+                "Clear discussion",
+                self.clear_discussion,
+                "discussion",
+                menu="File",
+            ),
+            Command(
+                "discussion.save",
+                "Save discussion",
+                self.save_discussion,
+                "discussion",
+                menu="File",
+            ),
+            Command("quit", "Quit sloppy", self.quit, menu="File", label="Quit", separator=True),
+            *provider_cmds,
+            *theme_cmds,
+            Command(
+                "palette",
+                "Command palette",
+                self.toggle_palette,
+                menu="Tools",
+                shortcut="Ctrl+Shift+P",
+                palette=False,
+            ),
+            Command(
+                "diagnostics",
+                "Open diagnostics",
+                lambda: self.panels.focus("Diagnostics"),
+                menu="Tools",
+                label="Diagnostics",
+            ),
             Command("reply.stop", "Stop the reply", self.chat.stop),
-            Command("quit", "Quit sloppy", self.quit),
-        ]
-        return cmds
+        )
+
+    def commands(self) -> list[Command]:
+        """What the palette offers."""
+        return [c for c in self.command_table if c.palette]
 
     def set_provider(self, provider: str) -> None:
         self.chat.select(provider, DEFAULT_MODELS[provider])
@@ -429,6 +482,9 @@ class SloppyGui:
             self.events.post("theme_ready", name=name)
 
         self.controller.submit_io(load)
+
+    def is_theme(self, name: str) -> bool:
+        return self.theme.name == name
 
     def _apply_theme(self, name: str) -> None:
         self.theme = theme_2.get(name)
