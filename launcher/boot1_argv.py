@@ -7,10 +7,7 @@ the whole argv to the click CLI in ``sloppy.cli``, which the GUI path never impo
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-
-from sloppy.warm_list import extra_from_env
 
 TOOLING_COMMANDS = frozenset({"build", "bench", "verify"})
 
@@ -46,7 +43,6 @@ def parse(argv: list[str]) -> argparse.Namespace | int:
 
         print(versions_text())
         return 0
-    args.warm_extra = extra_from_env(os.environ)
     return args
 
 

@@ -23,7 +23,10 @@ def run(args: argparse.Namespace) -> int:
         from sloppy.headless import run as run_app
     else:
         from sloppy.gui_2 import run as run_app
-    code = run_app(args)
+    # Loaded with the app above (after boot2's finders, so the warm cache serves it).
+    from sloppy.app_controller import RuntimeOptions
+
+    code = run_app(RuntimeOptions.from_args(args, os.environ))
     return exit_promptly(code)
 
 

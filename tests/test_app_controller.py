@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -8,7 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import pytest
 
 from sloppy import warm_cache
-from sloppy.app_controller import AppController
+from sloppy.app_controller import AppController, Runtime, RuntimeOptions
 from tests.conftest import ModuleFactory
 
 
@@ -204,3 +205,56 @@ def test_warm_cache_is_validated_on_the_lane_before_the_first_import(
     # Once, on the lane's pool thread, before the module was imported there.
     assert seen == [(modules.import_threads[name], False)]
     assert seen[0][0].startswith("controller-io")
+
+
+# -- the runtime ---------------------------------------------------------------------------
+
+
+def test_options_come_from_the_launchers_flags_and_environment() -> None:
+    from launcher import boot1_argv
+
+    args = boot1_argv.parse(
+        ["--headless", "--enable-test-hooks", "--hook-port", "0", "--exit-when-warm"]
+    )
+    assert not isinstance(args, int)
+    options = RuntimeOptions.from_args(args, {"SLOPPY_WARM_EXTRA": "a,b"})
+    assert options == RuntimeOptions(
+        mode="headless", hooks=True, hook_port=0, exit_when_warm=True, extra_warm=("a", "b")
+    )
+    gui = boot1_argv.parse(["--startup-report", "r.json"])
+    assert not isinstance(gui, int)
+    assert RuntimeOptions.from_args(gui, {}) == RuntimeOptions(mode="gui", startup_report="r.json")
+
+
+def test_headless_runtime_warms_reports_logs_and_stops_when_warm(
+    modules: ModuleFactory, tmp_path, sloppy_home
+) -> None:
+    """The one assembly, in process: warmup (with a forced failure), report, log jobs, stop."""
+    failing = modules.make("raise RuntimeError('forced')\n")
+    report = tmp_path / "report.json"
+    options = RuntimeOptions(
+        mode="headless", startup_report=str(report), exit_when_warm=True, extra_warm=(failing,)
+    )
+    logger = logging.getLogger("sloppy")
+    before = list(logger.handlers)
+    runtime = Runtime(options)
+    try:
+        # Headless warms from construction; start() adds the log jobs and the stop-when-warm.
+        assert runtime.controller.warmup_status()["order"][-1] == failing
+        runtime.start()
+        waiter = threading.Thread(target=runtime.wait, args=(0.05,))
+        waiter.start()
+        waiter.join(120)
+        assert not waiter.is_alive() and runtime.stop_requested.is_set()
+        written = json.loads(report.read_text())
+        assert written["mode"] == "headless" and written["warmup"]["done"] is True
+        assert [f["module"] for f in written["warmup"]["failed"]] == [failing]
+        assert written["warm_done_epoch"] is not None
+        assert any(isinstance(h, logging.FileHandler) for h in logger.handlers)
+    finally:
+        runtime.shutdown()
+        for h in list(logger.handlers):
+            if h not in before:
+                logger.removeHandler(h)
+                h.close()
+    assert runtime.controller._closed

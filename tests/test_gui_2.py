@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Iterator
 
 import pytest
 
 from sloppy import theme_2, warm_list
+from sloppy.app_controller import RuntimeOptions
 from sloppy.gui_2 import SloppyGui, StatusBar, status_bar, warm_done_toast
 from sloppy.models import PROVIDERS
 
@@ -15,17 +15,9 @@ from sloppy.models import PROVIDERS
 @pytest.fixture
 def gui() -> Iterator[SloppyGui]:
     """The window object without a window (runner params are plain data until run)."""
-    args = argparse.Namespace(
-        enable_test_hooks=False,
-        hook_port=0,
-        web_host="127.0.0.1",
-        startup_report=None,
-        exit_when_warm=False,
-        warm_extra=(),
-    )
-    g = SloppyGui(args)
+    g = SloppyGui(RuntimeOptions(mode="gui"))
     yield g
-    g.controller.shutdown()
+    g.runtime.shutdown()
 
 
 def status(**kw) -> dict:
@@ -85,4 +77,4 @@ def test_menus_and_palette_read_one_command_table(gui: SloppyGui) -> None:
     theme_checks = {c.id: c.checked() for c in table if c.checked is not None}
     assert theme_checks == {f"theme.{n}": n == gui.theme.name for n in theme_2.LABELS}
     next(c for c in gui.commands() if c.id == "quit").action()
-    assert gui.exit_requested
+    assert gui.runtime.stop_requested.is_set()

@@ -7,24 +7,20 @@ markdown tables, the SDKs) arrive through ``_require_warmed`` once warm.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import functools
 import logging
-import signal
 import time
 from collections.abc import Callable
 from typing import Any
 
 from imgui_bundle import hello_imgui, imgui
 
-from sloppy import events, gui_panels, log_setup, paths, settings, theme_2, warm_list
-from sloppy.app_controller import AppController
-from sloppy.chat import ChatSession
+from sloppy import events, gui_panels, paths, settings, theme_2, warm_list
+from sloppy.app_controller import Runtime, RuntimeOptions
 from sloppy.frame_pacer import FramePacer
 from sloppy.models import DEFAULT_MODELS, PROVIDER_LABELS, PROVIDERS
 from sloppy.startup_profiler import PROFILER
-from sloppy.startup_report import ReportWriter
 from sloppy.theme_models import Theme
 from sloppy.warmup import WarmupError, _require_warmed, is_warm
 
@@ -124,35 +120,33 @@ MENUS = ("File", "Theme", "Tools")
 class SloppyGui:
     """Owns the runner params and the per-frame callbacks."""
 
-    def __init__(self, args: argparse.Namespace) -> None:
-        self.args = args
+    def __init__(self, options: RuntimeOptions, *, handle_signals: bool = False) -> None:
         with PROFILER.phase("gui.settings"):
             self.settings = settings.load()
-        with PROFILER.phase("gui.controller"):
-            self.controller = AppController(
-                enable_hooks=args.enable_test_hooks,
-                extra_warm=getattr(args, "warm_extra", ()),
-                start_warmup=False,
-                lane_nice=LANE_NICE,
-                lane_switch_interval=LANE_SWITCH_INTERVAL,
-            )
-        with PROFILER.phase("gui.session"):
-            self.chat = ChatSession()
+        self.pacer = FramePacer()
+        self.runtime = Runtime(
+            options,
+            handle_signals=handle_signals,
+            lane_nice=LANE_NICE,
+            lane_switch_interval=LANE_SWITCH_INTERVAL,
+            pace=self.pacer.wait_turn,
+        )
+        self.controller, self.chat, self.report = (
+            self.runtime.controller,
+            self.runtime.chat,
+            self.runtime.report,
+        )
+        with PROFILER.phase("gui.chat_settings"):
             provider = self.settings.provider if self.settings.provider in PROVIDERS else "openai"
             self.chat.select(provider, self.settings.model or None, self.settings.base_url)
             self.chat.discussion.name = self.settings.discussion or "default"
         self.events = events.EventBus()
-        self.pacer = FramePacer()
-        self.controller.warmup.pace = self.pacer.wait_turn
-        self.report = ReportWriter(self.controller, mode="gui", path=args.startup_report)
         self.theme: Theme = theme_2.DEFAULT
         self.toasts: list[Toast] = []
         self.palette: Any = None
         self.palette_wanted = False
         self.frames = 0
         self.last_swap: float | None = None
-        self.exit_requested = False
-        self.hooks: Any = None
         self.prompt = ""
         self.panels = gui_panels.Panels(self)
         self.command_table = self._command_table()
@@ -214,23 +208,8 @@ class SloppyGui:
         """Everything that must not delay the first frame starts here."""
         with PROFILER.phase("gui.start_background"):
             self.controller.on_warmup_complete(self._on_warm_done)
-            self.controller.start_warmup()
-            if self.args.enable_test_hooks:
-                # Imported after the first frame: the hook server is not part of the window.
-                from sloppy.api_hooks import HookServer
-
-                self.hooks = HookServer(
-                    self.controller,
-                    self.chat,
-                    host=self.args.web_host,
-                    port=self.args.hook_port,
-                    report=self.report.build,
-                    gui_state=self.state,
-                )
-                self.hooks.start_in_background()
+            self.runtime.start(gui_state=self.state)
             self.controller.submit_io(self._restore)
-            self.controller.submit_io(log_setup.attach_file)
-            self.controller.submit_io(log_setup.prune_logs)
             if self.settings.theme != "default":
                 self.set_theme(self.settings.theme, save=False)
 
@@ -240,7 +219,6 @@ class SloppyGui:
             self.events.post("toast", text=problem, kind="warn")
 
     def _on_warm_done(self) -> None:
-        self.report.mark_warm()
         failed = self.controller.warmup_status()["failed"]
         self.events.post("warm_done", failed=len(failed))
 
@@ -267,7 +245,7 @@ class SloppyGui:
         if self.theme.effects and is_warm(NERV_FX):
             _require_warmed(NERV_FX).draw(imgui.get_time())
         self._pace_idling()
-        if self.exit_requested:
+        if self.runtime.stop_requested.is_set():
             self.params.app_shall_exit = True
 
     def _pace_idling(self) -> None:
@@ -283,8 +261,6 @@ class SloppyGui:
         elif ev.kind == "warm_done":
             n_done = len(self.controller.warmup_status()["completed"])
             self.toast(*warm_done_toast(ev.data["failed"], n_done))
-            if self.args.exit_when_warm:
-                self.exit_requested = True
         elif ev.kind == "theme_ready":
             self._apply_theme(ev.data["name"])
 
@@ -522,7 +498,7 @@ class SloppyGui:
         self.controller.submit_io(job)
 
     def quit(self) -> None:
-        self.exit_requested = True
+        self.runtime.request_stop()
 
     def state(self) -> dict[str, Any]:
         """What the hook API reports about the GUI (tests drive and check through it)."""
@@ -544,21 +520,12 @@ class SloppyGui:
             hello_imgui.run(self.params)
         finally:
             self.panels.shutdown()
-            if self.hooks is not None:
-                self.hooks.stop()
-            self.controller.shutdown()
-            self.report.write()
+            self.runtime.shutdown()
         return 0
 
 
-def run(args: argparse.Namespace) -> int:
+def run(options: RuntimeOptions) -> int:
     """Build the GUI and run it until the window closes; returns the exit code."""
     with PROFILER.phase("gui.init"):
-        gui = SloppyGui(args)
-
-    def on_signal(_signum: int, _frame: object) -> None:
-        gui.quit()  # runs on the GUI thread between frames; the window closes cleanly
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+        gui = SloppyGui(options, handle_signals=True)
     return gui.run()

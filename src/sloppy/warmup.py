@@ -69,6 +69,7 @@ class Warmup:
         t0_epoch: float | None = None,
         nice: int = 0,
         switch_interval: float | None = None,
+        pace: Callable[[], None] | None = None,
     ) -> None:
         self.t0_epoch = t0_epoch or time.time()
         self.nice = nice
@@ -89,7 +90,7 @@ class Warmup:
         self._stopping = False
         self._lane: threading.Thread | None = None
         #: Called on the lane before each module load; the GUI uses it to pace around frames.
-        self.pace: Callable[[], None] | None = None
+        self.pace = pace
 
     # -- planning and the lane ---------------------------------------------------------
 
