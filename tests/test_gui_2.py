@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +12,7 @@ from sloppy import theme_2, warm_list
 from sloppy.app_controller import RuntimeOptions
 from sloppy.gui_2 import SloppyGui, StatusBar, status_bar, warm_done_toast
 from sloppy.models import PROVIDERS
+from tests.conftest import ROOT
 
 
 @pytest.fixture
@@ -78,3 +81,26 @@ def test_menus_and_palette_read_one_command_table(gui: SloppyGui) -> None:
     assert theme_checks == {f"theme.{n}": n == gui.theme.name for n in theme_2.LABELS}
     next(c for c in gui.commands() if c.id == "quit").action()
     assert gui.runtime.stop_requested.is_set()
+
+
+def sloppy_imports(module_file: Path) -> set[str]:
+    """Every ``sloppy.*`` module a file imports anywhere (top level, functions, TYPE_CHECKING)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(module_file.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("sloppy.")}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            if node.module == "sloppy":
+                found |= {f"sloppy.{a.name}" for a in node.names}
+            elif node.module.startswith("sloppy."):
+                found.add(node.module)
+    return found
+
+
+def test_the_window_is_in_no_import_cycle() -> None:
+    """The panels see the window through ``PanelHost``: nothing imports gui_2 back."""
+    src = ROOT / "src" / "sloppy"
+    graph = {f"sloppy.{p.stem}": sloppy_imports(p) for p in src.glob("*.py")}
+    reaches_gui = {m for m, deps in graph.items() if "sloppy.gui_2" in deps}
+    assert reaches_gui == set()
+    assert "sloppy.gui_panels" in graph["sloppy.gui_2"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from imgui_bundle import hello_imgui, imgui, implot
 
@@ -11,7 +11,26 @@ from sloppy.models import PROVIDER_LABELS, PROVIDER_SDK, PROVIDERS
 from sloppy.warmup import _require_warmed, is_warm
 
 if TYPE_CHECKING:
-    from sloppy.gui_2 import SloppyGui
+    from sloppy.app_controller import AppController
+    from sloppy.chat import ChatSession
+    from sloppy.settings import Settings
+    from sloppy.startup_report import ReportWriter
+    from sloppy.theme_models import Theme
+
+
+class PanelHost(Protocol):
+    """What the panels need of the window (``gui_2.SloppyGui`` is one): no import of it."""
+
+    params: hello_imgui.RunnerParams
+    controller: AppController
+    chat: ChatSession
+    report: ReportWriter
+    settings: Settings
+    theme: Theme
+    prompt: str
+
+    def send(self) -> None: ...
+    def set_provider(self, provider: str) -> None: ...
 
 
 def sdk_of(provider: str) -> str:
@@ -19,7 +38,7 @@ def sdk_of(provider: str) -> str:
 
 
 class Panels:
-    def __init__(self, gui: SloppyGui) -> None:
+    def __init__(self, gui: PanelHost) -> None:
         self.gui = gui
         self._versions: dict[str, str] | None = None
         self._implot_ready = False
