@@ -10,10 +10,12 @@ from sloppy import import_recorder, warm_cache
 from sloppy.startup_profiler import PROFILER
 
 
-def install(process_start_epoch: float) -> None:
-    """Note the process start, install the recorder, then the warm cache if it is usable."""
+def install(process_start_epoch: float) -> import_recorder.Finders:
+    """Note the process start, install the warm cache (if usable), then the recorder in front
+    of it (handed the cache's executor); returns both for the runtime."""
     PROFILER.process_start_epoch = process_start_epoch
-    with PROFILER.phase("boot.recorder"):
-        import_recorder.install()
     with PROFILER.phase("boot.warm_cache"):
-        warm_cache.install()
+        cache = warm_cache.install()
+    with PROFILER.phase("boot.recorder"):
+        recorder = import_recorder.install(execute=cache.execute if cache is not None else None)
+    return import_recorder.Finders(recorder, cache)

@@ -9,13 +9,13 @@ import sys
 import threading
 import time
 
-from sloppy import log_setup
+from sloppy import import_recorder, log_setup
 from sloppy.startup_profiler import PROFILER
 
 EXIT_GRACE_S = 1.5
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, finders: import_recorder.Finders) -> int:
     """Run the GUI or headless app until it exits; returns the exit code."""
     with PROFILER.phase("boot.logging"):
         log_setup.configure()
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     # Loaded with the app above (after boot2's finders, so the warm cache serves it).
     from sloppy.app_controller import RuntimeOptions
 
-    code = run_app(RuntimeOptions.from_args(args, os.environ))
+    code = run_app(RuntimeOptions.from_args(args, os.environ), finders)
     return exit_promptly(code)
 
 

@@ -20,8 +20,8 @@ def main(argv: list[str] | None = None) -> int:
     args = boot1_argv.parse(sys.argv[1:] if argv is None else argv)
     if isinstance(args, int):
         return args
-    boot2_finders.install(PROCESS_START_EPOCH)
-    return boot3_app.run(args)
+    finders = boot2_finders.install(PROCESS_START_EPOCH)
+    return boot3_app.run(args, finders)
 
 
 if __name__ == "__main__":

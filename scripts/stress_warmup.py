@@ -21,12 +21,14 @@ from pathlib import Path
 CHILD = r"""
 import json, random, sys, threading, time
 from sloppy import import_recorder
-import_recorder.install()
+rec = import_recorder.install()
 from sloppy.app_controller import AppController
 from sloppy.warmup import _require_warmed, WarmupError
 seed, order = int(sys.argv[1]), json.loads(sys.argv[2])
 rng = random.Random(seed)
-c = AppController(warm_modules=order, enable_hooks=True)
+c = AppController(
+    warm_modules=order, enable_hooks=True, finders=import_recorder.Finders(rec)
+)
 errors = []
 def demand():
     time.sleep(rng.random() * 1.5)

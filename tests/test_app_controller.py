@@ -5,11 +5,12 @@ import logging
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
-from sloppy import warm_cache
 from sloppy.app_controller import AppController, Runtime, RuntimeOptions
+from sloppy.import_recorder import Finders
 from tests.conftest import ModuleFactory
 
 
@@ -186,7 +187,7 @@ def test_init_records_profiler_phases(controller_factory) -> None:
 
 
 def test_warm_cache_is_validated_on_the_lane_before_the_first_import(
-    controller_factory, modules: ModuleFactory, monkeypatch
+    controller_factory, modules: ModuleFactory
 ) -> None:
     name = modules.make()
     seen: list[tuple[str, bool]] = []
@@ -199,8 +200,8 @@ def test_warm_cache_is_validated_on_the_lane_before_the_first_import(
         def save(self) -> bool:
             return False
 
-    monkeypatch.setattr(warm_cache, "current", FakeCache)
-    c = controller_factory(warm_modules=[name])
+    fake: Any = FakeCache()
+    c = controller_factory(warm_modules=[name], finders=Finders(cache=fake))
     assert c.wait_for_warmup(10)
     # Once, on the lane's pool thread, before the module was imported there.
     assert seen == [(modules.import_threads[name], False)]

@@ -52,7 +52,7 @@ def test_packages_keep_resources_working() -> None:
 def test_gate_is_called_before_each_load(modules) -> None:
     rec = ImportRecorder()
     seen: list[str] = []
-    rec.gate = seen.append
+    rec.gate.attach(seen.append)
     sys.meta_path.insert(0, rec)
     try:
         name = modules.make()
@@ -60,6 +60,14 @@ def test_gate_is_called_before_each_load(modules) -> None:
     finally:
         sys.meta_path.remove(rec)
     assert name in seen
+    rec.gate.detach(seen.append)
+    seen.clear()
+    sys.meta_path.insert(0, rec)
+    try:
+        importlib.import_module(modules.make())
+    finally:
+        sys.meta_path.remove(rec)
+    assert seen == []
 
 
 @pytest.fixture

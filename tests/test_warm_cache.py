@@ -21,8 +21,8 @@ CHILD = textwrap.dedent("""
     import importlib, importlib.machinery, importlib.resources, json, sys, threading, traceback
     sys.path.insert(0, {mods!r})
     from sloppy import import_recorder, warm_cache
-    rec = import_recorder.install()
     cache = warm_cache.install()
+    rec = import_recorder.install(execute=cache.execute if cache else None)
     out = {{}}
     if {validate!r} and cache is not None:
         out["stale"] = cache.validate()
@@ -135,7 +135,7 @@ def test_main_thread_is_served_too(pkg_dir: Path, sloppy_home: Path) -> None:
     code = (
         f"import sys; sys.path.insert(0, {str(pkg_dir)!r})\n"
         "from sloppy import import_recorder, warm_cache\n"
-        "rec = import_recorder.install(); cache = warm_cache.install()\n"
+        "cache = warm_cache.install(); rec = import_recorder.install(execute=cache.execute)\n"
         "import wcpkg\n"
         "print(rec.source_of('wcpkg'), cache.save())\n"
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 import threading
 import time
 
@@ -9,6 +11,7 @@ import pytest
 
 from sloppy import warmup
 from sloppy.app_controller import AppController
+from sloppy.import_recorder import ImportRecorder
 from sloppy.warmup import Warmup, WarmupError, _require_warmed
 from tests.conftest import ModuleFactory
 
@@ -176,3 +179,25 @@ def test_empty_warm_list_completes_at_once() -> None:
     engine.on_complete(lambda e: fired.append(e.is_done()))
     engine.run()
     assert engine.is_done() and fired == [True]
+
+
+def test_lane_paces_through_the_recorder_it_is_given(modules) -> None:
+    """Pacing and the recorder come in through the constructor; the gate is released after."""
+    rec = ImportRecorder()
+    paced: list[str] = []
+    names = [modules.make() for _ in range(3)]
+    engine = Warmup(names, pace=lambda: paced.append(threading.current_thread().name), recorder=rec)
+    sys.meta_path.insert(0, rec)
+    try:
+        lane = threading.Thread(target=engine.run, name="the-lane")
+        lane.start()
+        lane.join(30)
+        later = modules.make()
+        importlib.import_module(later)  # after the lane: nothing paces it
+    finally:
+        sys.meta_path.remove(rec)
+    assert engine.status()["completed"] == names
+    # Once before each job and once more at each module load the recorder saw.
+    assert len(paced) == 2 * len(names) and set(paced) == {"the-lane"}
+    assert {r["name"]: r["source"] for r in engine.records()} == dict.fromkeys(names, "filesystem")
+    assert {ld.name for ld in rec.loads} >= {*names, later}

@@ -20,8 +20,9 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
-from sloppy import import_profile, import_recorder, log_setup, warm_cache, warm_list, warm_planner
+from sloppy import import_profile, log_setup, warm_list, warm_planner
 from sloppy.chat import ChatSession
+from sloppy.import_recorder import Finders
 from sloppy.startup_profiler import PROFILER, StartupProfiler
 from sloppy.startup_report import ReportWriter
 from sloppy.warmup import Warmup, activate
@@ -55,8 +56,11 @@ class AppController:
         lane_nice: int = 0,
         lane_switch_interval: float | None = None,
         pace: Callable[[], None] | None = None,
+        finders: Finders | None = None,
     ) -> None:
         self.profiler = profiler or PROFILER
+        #: The recorder and warm cache the launcher installed (none: in-process tests).
+        self.finders = finders or Finders()
         with self.profiler.phase("controller.init"):
             with self.profiler.phase("controller.io_pool"):
                 self._io_pool = ThreadPoolExecutor(
@@ -75,6 +79,7 @@ class AppController:
                     nice=lane_nice,
                     switch_interval=lane_switch_interval,
                     pace=pace,
+                    recorder=self.finders.recorder,
                 )
                 activate(self.warmup)
                 self._profile_store = profile_store or import_profile.ProfileStore()
@@ -108,7 +113,7 @@ class AppController:
             modules = self.warmup.status()["order"]
             self._costs = warm_planner.recorded_costs(runs)
             self.warmup.set_order(warm_planner.plan(modules, runs))
-        cache = warm_cache.current()
+        cache = self.finders.cache
         if cache is not None:
             with self.profiler.phase("warmup.validate_cache"):
                 cache.validate()
@@ -117,7 +122,7 @@ class AppController:
 
     def _on_warm_done(self, _engine: Warmup) -> None:
         self.save_profile()
-        cache = warm_cache.current()
+        cache = self.finders.cache
         if cache is not None:
             cache.save()
 
@@ -147,7 +152,7 @@ class AppController:
 
     def profile_record(self) -> dict[str, Any]:
         """This run's import profile record (what the planner reads next time)."""
-        recorder = import_recorder.current()
+        recorder = self.finders.recorder
         loads = (
             [[n, t, round(s, 5), round(d, 6), src] for n, t, s, d, src in recorder.loads]
             if recorder is not None
@@ -177,7 +182,7 @@ class AppController:
         self.warmup.stop()
         self._io_pool.shutdown(wait=False, cancel_futures=True)
         self.save_profile()
-        cache = warm_cache.current()
+        cache = self.finders.cache
         if cache is not None:
             if self.warmup.is_done():
                 cache.save()  # modules first loaded after warmup (a provider's first call)
@@ -234,6 +239,7 @@ class Runtime:
         options: RuntimeOptions,
         *,
         profiler: StartupProfiler | None = None,
+        finders: Finders | None = None,
         handle_signals: bool = False,
         lane_nice: int = 0,
         lane_switch_interval: float | None = None,
@@ -255,6 +261,7 @@ class Runtime:
                 lane_nice=lane_nice,
                 lane_switch_interval=lane_switch_interval,
                 pace=pace,
+                finders=finders,
             )
         with self.profiler.phase(f"{options.mode}.session"):
             self.chat = ChatSession()

@@ -16,7 +16,7 @@ from typing import Any
 
 from imgui_bundle import hello_imgui, imgui
 
-from sloppy import events, gui_panels, paths, settings, theme_2, warm_list
+from sloppy import events, gui_panels, import_recorder, paths, settings, theme_2, warm_list
 from sloppy.app_controller import Runtime, RuntimeOptions
 from sloppy.frame_pacer import FramePacer
 from sloppy.models import DEFAULT_MODELS, PROVIDER_LABELS, PROVIDERS
@@ -120,12 +120,19 @@ MENUS = ("File", "Theme", "Tools")
 class SloppyGui:
     """Owns the runner params and the per-frame callbacks."""
 
-    def __init__(self, options: RuntimeOptions, *, handle_signals: bool = False) -> None:
+    def __init__(
+        self,
+        options: RuntimeOptions,
+        *,
+        finders: import_recorder.Finders | None = None,
+        handle_signals: bool = False,
+    ) -> None:
         with PROFILER.phase("gui.settings"):
             self.settings = settings.load()
         self.pacer = FramePacer()
         self.runtime = Runtime(
             options,
+            finders=finders,
             handle_signals=handle_signals,
             lane_nice=LANE_NICE,
             lane_switch_interval=LANE_SWITCH_INTERVAL,
@@ -524,8 +531,8 @@ class SloppyGui:
         return 0
 
 
-def run(options: RuntimeOptions) -> int:
+def run(options: RuntimeOptions, finders: import_recorder.Finders) -> int:
     """Build the GUI and run it until the window closes; returns the exit code."""
     with PROFILER.phase("gui.init"):
-        gui = SloppyGui(options, handle_signals=True)
+        gui = SloppyGui(options, finders=finders, handle_signals=True)
     return gui.run()

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from imgui_bundle import hello_imgui, imgui, implot
 
-from sloppy import import_recorder, markdown_view, paths, versions, warm_list
+from sloppy import markdown_view, paths, versions, warm_list
 from sloppy.models import PROVIDER_LABELS, PROVIDER_SDK, PROVIDERS
 from sloppy.warmup import _require_warmed, is_warm
 
@@ -220,7 +220,7 @@ class Panels:
         if not self._implot_ready:
             implot.create_context()
             self._implot_ready = True
-        recorder = import_recorder.current()
+        recorder = self.gui.controller.finders.recorder
         loads = list(recorder.loads) if recorder is not None else []
         threads = sorted({ld.thread for ld in loads})
         if implot.begin_plot("##waterfall", imgui.ImVec2(-1, 260)):

@@ -11,9 +11,16 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib.machinery import ModuleSpec
 from types import ModuleType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from sloppy.warm_cache import WarmCache
+
+#: Runs a module in place of ``loader.exec_module`` (the warm cache captures code this way).
+Execute = Callable[[Any, ModuleType], None]
 
 
 class ModuleLoad(NamedTuple):
@@ -77,6 +84,29 @@ class _TimingLoader:
             )
 
 
+class LoadGate:
+    """Called before each recorded load, on the loading thread; the warm lane attaches to it.
+
+    Instead of the engine patching a callable onto the recorder, the recorder owns its gate
+    and the engine, given the recorder, attaches its check for as long as its lane runs.
+    """
+
+    def __init__(self) -> None:
+        self._check: Callable[[str], None] | None = None
+
+    def __call__(self, name: str) -> None:
+        check = self._check
+        if check is not None:
+            check(name)
+
+    def attach(self, check: Callable[[str], None]) -> None:
+        self._check = check
+
+    def detach(self, check: Callable[[str], None]) -> None:
+        if self._check == check:
+            self._check = None
+
+
 class ImportRecorder:
     """A pass-through meta-path finder that times every load found by the finders after it.
 
@@ -84,15 +114,14 @@ class ImportRecorder:
     ``find_spec``, and ``importlib.abc`` costs 9 ms on the path to the first frame.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, execute: Execute | None = None) -> None:
         self.t0_epoch = time.time()
         self._t0 = time.perf_counter()
         self.loads: list[ModuleLoad] = []
         self._sources: dict[str, str] = {}
         #: Called before each load (on the loading thread); the warm engine paces itself here.
-        self.gate: Callable[[str], None] | None = None
-        #: Runs a module in place of ``loader.exec_module`` (the warm cache captures code here).
-        self.execute: Callable[[Any, ModuleType], None] | None = None
+        self.gate = LoadGate()
+        self.execute = execute
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
@@ -113,9 +142,7 @@ class ImportRecorder:
         return None
 
     def before_load(self, name: str) -> None:
-        gate = self.gate
-        if gate is not None:
-            gate(name)
+        self.gate(name)
 
     def record(self, name: str, t0: float, t1: float, source: str) -> None:
         thread = threading.current_thread().name
@@ -130,11 +157,14 @@ class ImportRecorder:
 _installed: ImportRecorder | None = None
 
 
-def install() -> ImportRecorder:
-    """Put the process-wide recorder first on ``sys.meta_path`` (idempotent) and return it."""
+def install(*, execute: Execute | None = None) -> ImportRecorder:
+    """Put the process-wide recorder first on ``sys.meta_path`` (idempotent) and return it.
+
+    ``execute``: the warm cache's, when one is installed (install the cache first).
+    """
     global _installed
     if _installed is None:
-        _installed = ImportRecorder()
+        _installed = ImportRecorder(execute=execute)
     if _installed not in sys.meta_path:
         sys.meta_path.insert(0, _installed)
     return _installed
@@ -143,3 +173,11 @@ def install() -> ImportRecorder:
 def current() -> ImportRecorder | None:
     """The installed recorder, if any."""
     return _installed
+
+
+@dataclass(frozen=True, slots=True)
+class Finders:
+    """The import machinery installed at boot, handed to the runtime (nothing looks it up)."""
+
+    recorder: ImportRecorder | None = None
+    cache: WarmCache | None = None

@@ -352,20 +352,17 @@ _installed: WarmCache | None = None
 
 
 def install(path: Path | None = None) -> WarmCache | None:
-    """Put the warm cache on ``sys.meta_path`` right after the recorder (idempotent)."""
+    """Put the warm cache first on ``sys.meta_path`` (idempotent); None when disabled.
+
+    Install it before the recorder: the recorder, given ``cache.execute``, goes in front.
+    """
     global _installed
     if not enabled():
         return None
-    from sloppy import import_recorder
-
     if _installed is None:
         _installed = WarmCache(path or paths.cache_dir() / FILENAME)
     if _installed not in sys.meta_path:
-        recorder = import_recorder.current()
-        at = sys.meta_path.index(recorder) + 1 if recorder in sys.meta_path else 0
-        sys.meta_path.insert(at, _installed)
-        if recorder is not None:
-            recorder.execute = _installed.execute
+        sys.meta_path.insert(0, _installed)
     return _installed
 
 

@@ -70,6 +70,7 @@ class Warmup:
         nice: int = 0,
         switch_interval: float | None = None,
         pace: Callable[[], None] | None = None,
+        recorder: import_recorder.ImportRecorder | None = None,
     ) -> None:
         self.t0_epoch = t0_epoch or time.time()
         self.nice = nice
@@ -91,6 +92,8 @@ class Warmup:
         self._lane: threading.Thread | None = None
         #: Called on the lane before each module load; the GUI uses it to pace around frames.
         self.pace = pace
+        #: The boot's import recorder: where loads come from, and the gate the lane attaches to.
+        self.recorder = recorder
 
     # -- planning and the lane ---------------------------------------------------------
 
@@ -105,9 +108,9 @@ class Warmup:
         """Import every queued module, one at a time, until the queue is empty or ``stop()``."""
         self._lane = threading.current_thread()
         _lower_priority(self.nice)
-        recorder = import_recorder.current()
+        recorder = self.recorder
         if recorder is not None:
-            recorder.gate = self._gate
+            recorder.gate.attach(self._gate)
         collecting = gc.isenabled()
         gc.disable()
         interval = sys.getswitchinterval()
@@ -122,8 +125,8 @@ class Warmup:
                 if self._warm_one(name, recorder):
                     break
         finally:
-            if recorder is not None and recorder.gate == self._gate:
-                recorder.gate = None
+            if recorder is not None:
+                recorder.gate.detach(self._gate)
             self._lane = None
             sys.setswitchinterval(interval)
             if collecting:
