@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
@@ -12,6 +13,7 @@ from sloppy import theme_2, warm_list
 from sloppy.app_controller import RuntimeOptions
 from sloppy.gui_2 import SloppyGui, StatusBar, status_bar, warm_done_toast
 from sloppy.models import PROVIDERS
+from sloppy.warmup import WarmStatus
 from tests.conftest import ROOT
 
 
@@ -23,9 +25,9 @@ def gui() -> Iterator[SloppyGui]:
     g.runtime.shutdown()
 
 
-def status(**kw) -> dict:
-    base: dict = {"pending": [], "in_flight": [], "completed": [], "failed": [], "order": []}
-    return {**base, "done": True, **kw}
+def status(**kw: Any) -> WarmStatus:
+    base = WarmStatus(pending=[], in_flight=[], completed=[], failed=[], order=[], done=True)
+    return cast(WarmStatus, {**base, **kw})
 
 
 def test_status_bar_while_warming_then_ready_or_failed() -> None:

@@ -14,7 +14,8 @@ def test_phase_records_epoch_start_and_duration() -> None:
     (phase,) = prof.phases()
     assert phase["name"] == "load"
     assert before <= phase["start_epoch"] <= time.time()
-    assert 0.015 <= phase["duration_s"] < 1.0
+    duration = phase["duration_s"]
+    assert duration is not None and 0.015 <= duration < 1.0
 
 
 def test_phases_nest_per_thread() -> None:

@@ -106,7 +106,7 @@ def build_app(
 
     @app.get("/api/warmup_status")
     def warmup_status() -> dict[str, Any]:
-        return controller.warmup_status()
+        return dict(controller.warmup_status())
 
     @app.get("/api/warmup_wait")
     async def warmup_wait(

@@ -25,7 +25,7 @@ from sloppy.chat import ChatSession
 from sloppy.import_recorder import Finders
 from sloppy.startup_profiler import PROFILER, StartupProfiler
 from sloppy.startup_report import ReportWriter
-from sloppy.warmup import Warmup, activate
+from sloppy.warmup import WarmStatus, Warmup, activate
 
 if TYPE_CHECKING:
     import argparse
@@ -72,6 +72,9 @@ class AppController:
                     if warm_modules is not None
                     else warm_list.warm_modules(hooks=enable_hooks, extra=extra_warm)
                 )
+            #: What to warm; the planner orders it on the lane (it reads the profile from
+            #: disk, which the first frame must not wait for) and hands the order to the engine.
+            self._modules: tuple[str, ...] = tuple(modules)
             with self.profiler.phase("controller.warm_engine"):
                 self.warmup = Warmup(
                     modules,
@@ -110,9 +113,8 @@ class AppController:
             runs = self._profile_store.runs(key=import_profile.run_key())
             if not runs:
                 runs = import_profile.baked_runs()
-            modules = self.warmup.status()["order"]
             self._costs = warm_planner.recorded_costs(runs)
-            self.warmup.set_order(warm_planner.plan(modules, runs))
+            self.warmup.set_order(warm_planner.plan(list(self._modules), runs))
         cache = self.finders.cache
         if cache is not None:
             with self.profiler.phase("warmup.validate_cache"):
@@ -126,7 +128,7 @@ class AppController:
         if cache is not None:
             cache.save()
 
-    def warmup_status(self) -> dict[str, Any]:
+    def warmup_status(self) -> WarmStatus:
         """The status dict: pending, in_flight, completed, failed (module, error), order, done."""
         return self.warmup.status()
 
@@ -141,7 +143,7 @@ class AppController:
         """Call ``cb()`` once when warmup is done (at once if it already is)."""
         self.warmup.on_complete(lambda _w: cb())
 
-    def warmup_eta_s(self, status: dict[str, Any] | None = None) -> float | None:
+    def warmup_eta_s(self, status: WarmStatus | None = None) -> float | None:
         """Seconds of recorded cost still pending (of ``status``, default: now), or None."""
         if not self._costs:
             return None

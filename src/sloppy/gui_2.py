@@ -22,7 +22,7 @@ from sloppy.frame_pacer import FramePacer
 from sloppy.models import DEFAULT_MODELS, PROVIDER_LABELS, PROVIDERS
 from sloppy.startup_profiler import PROFILER
 from sloppy.theme_models import Theme
-from sloppy.warmup import WarmupError, _require_warmed, is_warm
+from sloppy.warmup import WarmStatus, WarmupError, _require_warmed, is_warm
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class StatusBar:
     provider: str = ""
 
 
-def status_bar(status: dict[str, Any], eta_s: float | None, provider: str, model: str) -> StatusBar:
+def status_bar(status: WarmStatus, eta_s: float | None, provider: str, model: str) -> StatusBar:
     """The status bar for a warmup ``status``: progress while warming, then ready or failed."""
     where = f"{PROVIDER_LABELS[provider]}: {model}"
     if not status["done"]:

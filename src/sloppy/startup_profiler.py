@@ -11,7 +11,17 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TypedDict
+
+
+class PhaseDict(TypedDict):
+    """A phase as JSON (the hook API, the report, the diagnostics panel)."""
+
+    name: str
+    start_epoch: float
+    duration_s: float | None
+    depth: int
+    thread: str
 
 
 class Phase:
@@ -23,10 +33,14 @@ class Phase:
         self.name, self.start_epoch, self.depth, self.thread = name, start_epoch, depth, thread
         self.duration_s: float | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            k: getattr(self, k) for k in ("name", "start_epoch", "duration_s", "depth", "thread")
-        }
+    def as_dict(self) -> PhaseDict:
+        return PhaseDict(
+            name=self.name,
+            start_epoch=self.start_epoch,
+            duration_s=self.duration_s,
+            depth=self.depth,
+            thread=self.thread,
+        )
 
 
 class StartupProfiler:
@@ -53,7 +67,7 @@ class StartupProfiler:
             self._local.depth = depth
             entry.duration_s = time.perf_counter() - start
 
-    def phases(self) -> list[dict[str, Any]]:
+    def phases(self) -> list[PhaseDict]:
         """A snapshot of every phase, in start order, as plain dicts."""
         with self._lock:
             return [p.as_dict() for p in self._phases]

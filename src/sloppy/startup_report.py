@@ -10,15 +10,45 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypedDict
 
 from sloppy import storage
 
 if TYPE_CHECKING:
     from sloppy.app_controller import AppController
+    from sloppy.warmup import WarmStatus
 
 SCHEMA = 1
 log = logging.getLogger(__name__)
+
+
+class ReportPhase(TypedDict):
+    name: str
+    start_epoch: float
+    duration_s: float | None
+
+
+class ReportModule(TypedDict):
+    name: str
+    thread: str
+    start_epoch: float
+    duration_s: float
+    source: str
+
+
+class StartupReport(TypedDict):
+    """The startup report contract (ARCHITECTURE.md); ``warmup`` is the status as served."""
+
+    schema: int
+    mode: str
+    frozen: bool
+    process_start_epoch: float
+    first_frame_epoch: float | None
+    warm_done_epoch: float | None
+    phases: list[ReportPhase]
+    modules: list[ReportModule]
+    frame_times_ms: list[float]
+    warmup: WarmStatus
 
 
 def build(
@@ -28,30 +58,35 @@ def build(
     first_frame_epoch: float | None = None,
     frame_times_ms: list[float] | None = None,
     warm_done_epoch: float | None = None,
-) -> dict[str, Any]:
-    """The report as a dict; GUI-only fields are None or empty in headless mode."""
-    status = controller.warmup_status()
-    return {
-        "schema": SCHEMA,
-        "mode": mode,
-        "frozen": bool(getattr(sys, "frozen", False)),
-        "process_start_epoch": controller.profiler.process_start_epoch,
-        "first_frame_epoch": first_frame_epoch,
-        "warm_done_epoch": warm_done_epoch,
-        "phases": [
-            {"name": p["name"], "start_epoch": p["start_epoch"], "duration_s": p["duration_s"]}
+) -> StartupReport:
+    """The report; GUI-only fields are None or empty in headless mode."""
+    return StartupReport(
+        schema=SCHEMA,
+        mode=mode,
+        frozen=bool(getattr(sys, "frozen", False)),
+        process_start_epoch=controller.profiler.process_start_epoch,
+        first_frame_epoch=first_frame_epoch,
+        warm_done_epoch=warm_done_epoch,
+        phases=[
+            ReportPhase(name=p["name"], start_epoch=p["start_epoch"], duration_s=p["duration_s"])
             for p in controller.profiler.phases()
         ],
-        "modules": [
-            {k: r[k] for k in ("name", "thread", "start_epoch", "duration_s", "source")}
+        modules=[
+            ReportModule(
+                name=r["name"],
+                thread=r["thread"],
+                start_epoch=r["start_epoch"],
+                duration_s=r["duration_s"],
+                source=r["source"],
+            )
             for r in controller.warmup.records()
         ],
-        "frame_times_ms": list(frame_times_ms or []),
-        "warmup": status,
-    }
+        frame_times_ms=list(frame_times_ms or []),
+        warmup=controller.warmup_status(),
+    )
 
 
-def write(path: str | Path, report: dict[str, Any]) -> None:
+def write(path: str | Path, report: StartupReport) -> None:
     """Write the report atomically (pretty-printed: people read it too)."""
     storage.write_json_atomic(Path(path), report, indent=1)
 
@@ -69,7 +104,7 @@ class ReportWriter:
         self.warm_done_epoch = time.time()
         self.write()
 
-    def build(self) -> dict[str, Any]:
+    def build(self) -> StartupReport:
         return build(
             self.controller,
             mode=self.mode,

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from types import ModuleType
-from typing import Any, NamedTuple
+from typing import NamedTuple, TypedDict
 
 from sloppy import import_recorder
 
@@ -57,6 +57,33 @@ class WarmRecord(NamedTuple):
     duration_s: float
     source: str
     error: str | None = None
+
+
+class FailedModule(TypedDict):
+    module: str
+    error: str
+
+
+class WarmStatus(TypedDict):
+    """The warmup status contract (hook API ``/api/warmup_status``, the report's ``warmup``)."""
+
+    pending: list[str]
+    in_flight: list[str]
+    completed: list[str]
+    failed: list[FailedModule]
+    order: list[str]
+    done: bool
+
+
+class WarmRecordDict(TypedDict):
+    """A ``WarmRecord`` as JSON (hook API ``/api/startup_profile``, the report's ``modules``)."""
+
+    name: str
+    thread: str
+    start_epoch: float
+    duration_s: float
+    source: str
+    error: str | None
 
 
 class Warmup:
@@ -228,17 +255,17 @@ class Warmup:
 
     # -- status ------------------------------------------------------------------------
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> WarmStatus:
         """The warmup status contract: pending, in_flight, completed, failed, order, done."""
         with self._cv:
-            return {
-                "pending": list(self._queue),
-                "in_flight": [self._in_flight] if self._in_flight else [],
-                "completed": list(self._completed),
-                "failed": [{"module": m, "error": e} for m, e in self._failed.items()],
-                "order": list(self._order),
-                "done": self._done.is_set(),
-            }
+            return WarmStatus(
+                pending=list(self._queue),
+                in_flight=[self._in_flight] if self._in_flight else [],
+                completed=list(self._completed),
+                failed=[FailedModule(module=m, error=e) for m, e in self._failed.items()],
+                order=list(self._order),
+                done=self._done.is_set(),
+            )
 
     def is_done(self) -> bool:
         return self._done.is_set()
@@ -255,11 +282,21 @@ class Warmup:
                 return
         self._call(cb)
 
-    def records(self) -> list[dict[str, Any]]:
+    def records(self) -> list[WarmRecordDict]:
         """Per-module warm timings, in the order they ran."""
         with self._cv:
             rows = sorted(self._records.values(), key=lambda r: r.start_epoch)
-        return [r._asdict() for r in rows]
+        return [
+            WarmRecordDict(
+                name=r.name,
+                thread=r.thread,
+                start_epoch=r.start_epoch,
+                duration_s=r.duration_s,
+                source=r.source,
+                error=r.error,
+            )
+            for r in rows
+        ]
 
     def demands(self) -> dict[str, float]:
         """Seconds from ``t0_epoch`` to the first ``require`` of each module."""
