@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from testkit.hook_client import ApiHookClient
+from testkit.hook_client import ApiHookClient, url_from_line
 from testkit.provider_stub import env_for, start_stub
 
 KEY = "bench-hook-key-0123456789"
@@ -38,7 +38,10 @@ def one(stub_env: dict[str, str], home: str) -> dict[str, float]:
         assert proc.stdout is not None
         line = proc.stdout.readline()
         ready = time.monotonic() - spawned
-        api = ApiHookClient(line.rsplit(" ", 1)[1].strip(), KEY, timeout=120)
+        url = url_from_line(line)
+        if url is None:
+            raise RuntimeError(f"sloppy printed {line!r}, not the hook URL")
+        api = ApiHookClient(url, KEY, timeout=120)
         api.get("/api/warmup_wait?timeout=120")
         warm = time.monotonic() - spawned
         out = {"hooks_ready_s": ready, "warm_done_s": warm}

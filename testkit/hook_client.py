@@ -9,6 +9,17 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+#: What sloppy prints on stdout once the hook server listens (the CLI contract), then the URL.
+LISTENING = "hooks: listening on "
+
+
+def url_from_line(line: str) -> str | None:
+    """The hook API's URL from a line of sloppy's stdout, or None if the line is not it."""
+    line = line.strip()
+    if not line.startswith(LISTENING + "http://"):
+        return None
+    return line[len(LISTENING) :]
+
 
 class ApiHookClient:
     """Calls the hook API with the key in ``X-API-Key``; errors come back as (status, body)."""

@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+from testkit.hook_client import LISTENING, url_from_line
+
 SLOPPY = str(Path(sys.executable).with_name("sloppy"))
 
 
@@ -56,6 +58,12 @@ class Proc:
         raise AssertionError(
             f"no line {prefix!r} within {timeout} s; stderr:\n{''.join(self.stderr)[-3000:]}"
         )
+
+    def wait_for_hook_url(self, timeout: float) -> str:
+        """The hook API's URL, from the line sloppy prints once it listens on loopback."""
+        url = url_from_line(self.wait_for_line(LISTENING + "http://127.0.0.1:", timeout))
+        assert url is not None
+        return url
 
     def stop(self, *, within: float) -> None:
         """SIGTERM, then assert a clean exit (code 0) within ``within`` seconds."""

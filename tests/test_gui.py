@@ -58,8 +58,7 @@ def start_gui(
     display: Display, env: dict[str, str], *, failures: int = 0
 ) -> tuple[Proc, ApiHookClient]:
     proc = Proc(["--enable-test-hooks", "--hook-port", "0"], {**env, **display.env()})
-    line = proc.wait_for_line("hooks: listening on http://127.0.0.1:", 90)
-    api = ApiHookClient(line.rsplit(" ", 1)[1], KEY, timeout=150)
+    api = ApiHookClient(proc.wait_for_hook_url(90), KEY, timeout=150)
     assert api.wait_for_server(10)
     status = api.get("/api/warmup_wait?timeout=120")
     assert status["done"] and not status["timed_out"] and len(status["failed"]) == failures
@@ -173,8 +172,7 @@ def test_send_waits_for_a_cold_sdk(display: Display, stub, tmp_path: Path) -> No
     env = {**env_for(stub), "SLOPPY_HOOK_KEY": KEY, **display.env()}
     proc = Proc(["--enable-test-hooks", "--hook-port", "0"], env)
     try:
-        line = proc.wait_for_line("hooks: listening on http://127.0.0.1:", 90)
-        api = ApiHookClient(line.rsplit(" ", 1)[1], KEY, timeout=150)
+        api = ApiHookClient(proc.wait_for_hook_url(90), KEY, timeout=150)
         code, body = api.send("anthropic", "m", "early bird")
         assert code == 200 and body == {"text": stub.reply("anthropic")}
         proc.stop(within=5)

@@ -33,8 +33,7 @@ def test_live_headless_hooks_send_and_sigterm(stub, sloppy_home: Path) -> None:
     env = {**env_for(stub), "SLOPPY_HOOK_KEY": KEY}
     proc = Proc(["--headless", "--enable-test-hooks", "--hook-port", "0"], env)
     try:
-        line = proc.wait_for_line("hooks: listening on http://127.0.0.1:", 60)
-        api = ApiHookClient(line.rsplit(" ", 1)[1], KEY, timeout=130)
+        api = ApiHookClient(proc.wait_for_hook_url(60), KEY, timeout=130)
         assert api.wait_for_server(10)
         status = api.get("/api/warmup_wait?timeout=120")
         assert status["timed_out"] is False and status["done"] is True

@@ -29,8 +29,7 @@ def test_headless_with_hooks(tmp_path: Path) -> None:
     log = tmp_path / "loads.tsv"
     proc = Proc(["--headless", "--enable-test-hooks", "--hook-port", "0"], shim_env(log))
     try:
-        line = proc.wait_for_line("hooks: listening on http://127.0.0.1:", 60)
-        api = ApiHookClient(line.rsplit(" ", 1)[1], KEY, timeout=130)
+        api = ApiHookClient(proc.wait_for_hook_url(60), KEY, timeout=130)
         status = api.get("/api/warmup_wait?timeout=120")
         assert status["done"] and status["failed"] == []
         proc.popen.send_signal(signal.SIGTERM)
