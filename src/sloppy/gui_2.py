@@ -56,6 +56,51 @@ class Toast:
     born: float
 
 
+class Toasts:
+    """Short messages stacked at the bottom right; each fades out after ``TOAST_S``."""
+
+    def __init__(self) -> None:
+        self._items: list[Toast] = []
+
+    def add(self, text: str, kind: str = "info") -> None:
+        self._items.append(Toast(text, kind, time.monotonic()))
+        log.info("toast: %s", text)
+
+    def texts(self) -> list[str]:
+        return [t.text for t in self._items]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def draw(self, theme: Theme) -> None:
+        now = time.monotonic()
+        self._items = [t for t in self._items if now - t.born < TOAST_S]
+        vp = imgui.get_main_viewport()
+        y = vp.pos.y + vp.size.y - 40
+        colors = {"ok": theme.ok, "warn": theme.warn, "error": theme.error}
+        flags = (
+            imgui.WindowFlags_.no_decoration.value
+            | imgui.WindowFlags_.no_inputs.value
+            | imgui.WindowFlags_.no_saved_settings.value
+            | imgui.WindowFlags_.always_auto_resize.value
+            | imgui.WindowFlags_.no_focus_on_appearing.value
+            | imgui.WindowFlags_.no_nav.value
+        )
+        for i, t in enumerate(reversed(self._items)):
+            alpha = min(1.0, (TOAST_S - (now - t.born)) / FADE_S)
+            imgui.set_next_window_bg_alpha(0.9 * alpha)
+            imgui.set_next_window_pos(
+                imgui.ImVec2(vp.pos.x + vp.size.x - 16, y), 0, imgui.ImVec2(1.0, 1.0)
+            )
+            imgui.push_style_var(imgui.StyleVar_.alpha, max(alpha, 0.05))
+            imgui.begin(f"##toast{i}", None, flags)
+            rgba = colors.get(t.kind, theme.accent)
+            imgui.text_colored(imgui.ImVec4(*rgba), t.text)
+            y -= imgui.get_window_height() + 6
+            imgui.end()
+            imgui.pop_style_var()
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class StatusBar:
     """What the status bar shows; drawn every frame and reported by ``/api/gui/state``."""
@@ -87,6 +132,33 @@ def status_bar(status: WarmStatus, eta_s: float | None, provider: str, model: st
     if status["failed"]:
         return StatusBar(f"Imports: {len(status['failed'])} failed", "warn", provider=where)
     return StatusBar("All imports ready", "ok", provider=where)
+
+
+def draw_status_bar(bar: StatusBar, theme: Theme) -> None:
+    """Draw ``bar`` in hello_imgui's status bar: the dot, the text, progress, details."""
+    if bar.dot:
+        _dot(theme.ok if bar.dot == "ok" else theme.warn)
+    imgui.text(bar.text)
+    if bar.progress is not None:
+        imgui.same_line()
+        imgui.progress_bar(bar.progress, imgui.ImVec2(140, 0), "")
+    if bar.detail:
+        imgui.same_line()
+        imgui.text_disabled(bar.detail)
+    imgui.same_line()
+    imgui.text_disabled(f"  |  {bar.provider}")
+
+
+def _dot(rgba: tuple[float, float, float, float]) -> None:
+    pos = imgui.get_cursor_screen_pos()
+    h = imgui.get_text_line_height()
+    imgui.get_window_draw_list().add_circle_filled(
+        imgui.ImVec2(pos.x + h / 2, pos.y + h / 2),
+        h / 3,
+        imgui.get_color_u32(imgui.ImVec4(*rgba)),
+    )
+    imgui.dummy(imgui.ImVec2(h, h))
+    imgui.same_line()
 
 
 def warm_done_toast(failed: int, completed: int) -> tuple[str, str]:
@@ -149,7 +221,7 @@ class SloppyGui:
             self.chat.discussion.name = self.settings.discussion or "default"
         self.events = events.EventBus()
         self.theme: Theme = theme_2.DEFAULT
-        self.toasts: list[Toast] = []
+        self.toasts = Toasts()
         self.palette: Any = None
         self.palette_wanted = False
         self.frames = 0
@@ -248,7 +320,7 @@ class SloppyGui:
             chosen = self.palette.draw(self.commands())
             if chosen is not None:
                 chosen.action()
-        self._draw_toasts()
+        self.toasts.draw(self.theme)
         if self.theme.effects and is_warm(NERV_FX):
             _require_warmed(NERV_FX).draw(imgui.get_time())
         self._pace_idling()
@@ -257,7 +329,7 @@ class SloppyGui:
 
     def _pace_idling(self) -> None:
         """Render every frame while something moves; otherwise let hello_imgui idle."""
-        moving = not self.controller.is_warmup_done() or self.chat.busy or bool(self.toasts)
+        moving = not self.controller.is_warmup_done() or self.chat.busy or len(self.toasts) > 0
         idling = self.params.fps_idling
         idling.enable_idling = not moving
         idling.fps_idle = IDLE_FPS_EFFECTS if self.theme.effects else IDLE_FPS
@@ -272,36 +344,7 @@ class SloppyGui:
             self._apply_theme(ev.data["name"])
 
     def toast(self, text: str, kind: str = "info") -> None:
-        self.toasts.append(Toast(text, kind, time.monotonic()))
-        log.info("toast: %s", text)
-
-    def _draw_toasts(self) -> None:
-        now = time.monotonic()
-        self.toasts = [t for t in self.toasts if now - t.born < TOAST_S]
-        vp = imgui.get_main_viewport()
-        y = vp.pos.y + vp.size.y - 40
-        colors = {"ok": self.theme.ok, "warn": self.theme.warn, "error": self.theme.error}
-        flags = (
-            imgui.WindowFlags_.no_decoration.value
-            | imgui.WindowFlags_.no_inputs.value
-            | imgui.WindowFlags_.no_saved_settings.value
-            | imgui.WindowFlags_.always_auto_resize.value
-            | imgui.WindowFlags_.no_focus_on_appearing.value
-            | imgui.WindowFlags_.no_nav.value
-        )
-        for i, t in enumerate(reversed(self.toasts)):
-            alpha = min(1.0, (TOAST_S - (now - t.born)) / FADE_S)
-            imgui.set_next_window_bg_alpha(0.9 * alpha)
-            imgui.set_next_window_pos(
-                imgui.ImVec2(vp.pos.x + vp.size.x - 16, y), 0, imgui.ImVec2(1.0, 1.0)
-            )
-            imgui.push_style_var(imgui.StyleVar_.alpha, max(alpha, 0.05))
-            imgui.begin(f"##toast{i}", None, flags)
-            rgba = colors.get(t.kind, self.theme.accent)
-            imgui.text_colored(imgui.ImVec4(*rgba), t.text)
-            y -= imgui.get_window_height() + 6
-            imgui.end()
-            imgui.pop_style_var()
+        self.toasts.add(text, kind)
 
     def _status_bar_now(self) -> StatusBar:
         status = self.controller.warmup_status()
@@ -310,30 +353,7 @@ class SloppyGui:
         return status_bar(status, eta, settings.provider, settings.model)
 
     def _status_bar(self) -> None:
-        bar = self._status_bar_now()
-        dots = {"ok": self.theme.ok, "warn": self.theme.warn}
-        if bar.dot:
-            self._dot(dots[bar.dot])
-        imgui.text(bar.text)
-        if bar.progress is not None:
-            imgui.same_line()
-            imgui.progress_bar(bar.progress, imgui.ImVec2(140, 0), "")
-        if bar.detail:
-            imgui.same_line()
-            imgui.text_disabled(bar.detail)
-        imgui.same_line()
-        imgui.text_disabled(f"  |  {bar.provider}")
-
-    def _dot(self, rgba: tuple[float, float, float, float]) -> None:
-        pos = imgui.get_cursor_screen_pos()
-        h = imgui.get_text_line_height()
-        imgui.get_window_draw_list().add_circle_filled(
-            imgui.ImVec2(pos.x + h / 2, pos.y + h / 2),
-            h / 3,
-            imgui.get_color_u32(imgui.ImVec4(*rgba)),
-        )
-        imgui.dummy(imgui.ImVec2(h, h))
-        imgui.same_line()
+        draw_status_bar(self._status_bar_now(), self.theme)
 
     def _menus(self) -> None:
         for menu in MENUS:
@@ -516,7 +536,7 @@ class SloppyGui:
             "provider": self.chat.settings.provider,
             "discussion": self.chat.discussion.name,
             "messages": [{"role": m.role, "text": m.text} for m in self.chat.messages()],
-            "toasts": [t.text for t in self.toasts],
+            "toasts": self.toasts.texts(),
             "status_bar": dataclasses.asdict(self._status_bar_now()),
         }
 
