@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import threading
@@ -11,7 +12,7 @@ import pytest
 
 from sloppy.app_controller import AppController, Runtime, RuntimeOptions
 from sloppy.import_recorder import Finders
-from tests.conftest import ModuleFactory
+from tests.conftest import ROOT, ModuleFactory
 
 
 @pytest.fixture
@@ -259,3 +260,18 @@ def test_headless_runtime_warms_reports_logs_and_stops_when_warm(
                 logger.removeHandler(h)
                 h.close()
     assert runtime.controller._closed
+
+
+def test_the_app_builds_its_controller_in_one_place() -> None:
+    """GUI and headless share the Runtime: AppController(...) is called in Runtime only."""
+    calls = []
+    for path in sorted((ROOT / "src" / "sloppy").glob("*.py")):
+        for top in ast.parse(path.read_text()).body:
+            for node in ast.walk(top):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id == "AppController"
+                ):
+                    calls.append((path.name, getattr(top, "name", "<module>")))
+    assert calls == [("app_controller.py", "Runtime")]
