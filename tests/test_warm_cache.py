@@ -467,3 +467,27 @@ def test_full_disk_runs_fully_and_says_once(mods: Path, tmp_path: Path) -> None:
             warnings = result.warnings()
             assert len(warnings) == 1 and "No space left" in warnings[0], warnings
             assert _temps_in(home / "cache") == []
+
+
+@pytest.mark.slow
+def test_full_disk_app_start_warms_every_sdk(tmp_path: Path) -> None:
+    """The issue's case: the real headless app on a full disk, twice (build, then no cache)."""
+    from tests.live import SLOPPY
+
+    report = tmp_path / "report.json"
+    with _full_tmpfs(tmp_path) as home:
+        for _ in range(2):
+            proc = subprocess.run(
+                [SLOPPY, "--headless", "--exit-when-warm", "--startup-report", str(report)],
+                capture_output=True,
+                text=True,
+                timeout=180,
+                check=False,
+                env={**os.environ, "SLOPPY_HOME": str(home)},
+            )
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            warmup = json.loads(report.read_text())["warmup"]
+            assert warmup["done"] and warmup["failed"] == [], warmup
+            cache_lines = [ln for ln in proc.stderr.splitlines() if str(home / "cache") in ln]
+            assert len(cache_lines) == 1 and "No space left" in cache_lines[0], proc.stderr
+            assert _temps_in(home / "cache") == []
