@@ -121,8 +121,11 @@ def cache_key() -> dict[str, Any]:
         key["path"] = search
     else:
         # Another search path (PYTHONPATH, a venv) can shadow a cached module; a directory's
-        # mtime changes when a module or distribution is added to or removed from it.
-        key["path"] = [[p, _mtime(p)] for p in search]
+        # mtime changes when a module or distribution is added to or removed from it. Not the
+        # working directory's (``-m``, ``-c``): it changes all the time, and would rebuild
+        # the cache on every start.
+        cwd = _absolute("")
+        key["path"] = [[p, -1 if p == cwd else _mtime(p)] for p in search]
     return key
 
 
