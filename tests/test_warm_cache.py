@@ -491,3 +491,25 @@ def test_full_disk_app_start_warms_every_sdk(tmp_path: Path) -> None:
             cache_lines = [ln for ln in proc.stderr.splitlines() if str(home / "cache") in ln]
             assert len(cache_lines) == 1 and "No space left" in cache_lines[0], proc.stderr
             assert _temps_in(home / "cache") == []
+
+
+def test_key_follows_the_search_path_but_not_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sloppy import warm_cache
+
+    extra, work = tmp_path / "extra", tmp_path / "work"
+    extra.mkdir()
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setattr(sys, "path", ["", str(extra), *sys.path])
+    before = warm_cache.cache_key()
+    (work / "scratch.txt").write_text("the working directory changes all the time")
+    os.utime(work, ns=(10**9, 10**9))
+    assert warm_cache.cache_key() == before
+    (extra / "openai.py").write_text("VALUE = 'shadow'\n")  # a new module on the path
+    os.utime(extra, ns=(2 * 10**9, 2 * 10**9))
+    assert warm_cache.cache_key() != before
+    shorter = warm_cache.cache_key()
+    monkeypatch.setattr(sys, "path", sys.path[1:])
+    assert warm_cache.cache_key() != shorter
