@@ -109,6 +109,10 @@ def test_shutdown_wakes_waiters(controller, modules) -> None:
     later = modules.make()
     c = controller(warm_modules=[slow, later])
     errors: list[BaseException] = []
+    # Only once the lane is inside `slow`: before that, the demand would run `later` first.
+    deadline = time.monotonic() + 10
+    while c.warmup_status()["in_flight"] != [slow] and time.monotonic() < deadline:
+        time.sleep(0.01)
 
     def wait() -> None:
         try:
