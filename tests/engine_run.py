@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,7 +72,8 @@ class Start:
 
     def warnings(self, about: str = "") -> list[str]:
         """WARNING and worse log lines, those mentioning ``about`` if given."""
-        return [line for line in self.log if not line.startswith("LOG INFO") and (about in line)]
+        serious = ("LOG WARNING", "LOG ERROR", "LOG CRITICAL")
+        return [line for line in self.log if line.startswith(serious) and about in line]
 
 
 def write_modules(root: Path) -> Path:
@@ -84,8 +86,8 @@ def write_modules(root: Path) -> Path:
 def start(
     mods: Path,
     *,
-    warm: list[str] = WARM,
-    after: list[str] = (),  # type: ignore[assignment]
+    warm: Sequence[str] = tuple(WARM),
+    after: Sequence[str] = (),
     env: dict[str, str] | None = None,
     timeout: float = 60,
 ) -> Start:

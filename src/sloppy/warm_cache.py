@@ -442,8 +442,8 @@ class WarmCache:
             first = self.bad is None
             if first:
                 self.bad = f"{name}: {reason}"
-        if first:
-            log.info("warm cache entry %s is bad (%s); loading it from source", name, reason)
+        if first:  # the set-aside at the next save says it (one line)
+            log.debug("warm cache entry %s is bad (%s); loading it from source", name, reason)
 
     def find_spec(
         self, fullname: str, path: Any = None, target: ModuleType | None = None
