@@ -513,3 +513,38 @@ def test_key_follows_the_search_path_but_not_the_working_directory(
     shorter = warm_cache.cache_key()
     monkeypatch.setattr(sys, "path", sys.path[1:])
     assert warm_cache.cache_key() != shorter
+
+
+def _flip_positions() -> list[tuple[str, float]]:
+    """Where to flip one byte: each header field, the key, the code area, the index."""
+    fields = [("magic", 0), ("format", 8), ("index offset", 12), ("index length", 20)]
+    fields += [("key length", 28), ("header crc", 32), ("key", 40)]
+    spread = [("code", f) for f in (0.05, 0.2, 0.35, 0.5, 0.65, 0.8)]
+    return [*fields, *spread, ("index", -3.0), ("index", -200.0)]
+
+
+@pytest.mark.parametrize(("where", "at"), _flip_positions(), ids=str)
+def test_any_flipped_byte_is_detected_never_served(
+    where: str, at: float, mods: Path, sloppy_home: Path
+) -> None:
+    from sloppy import warm_cache
+
+    engine_run.start(mods)
+    path = _cache(sloppy_home)
+    data = bytearray(path.read_bytes())
+    _, _, index_offset, _, key_len, _ = warm_cache.HEADER.unpack_from(data, 0)
+    if where == "code":
+        start = warm_cache.HEADER.size + key_len
+        pos = start + int((index_offset - start) * at)
+    elif where == "index":
+        pos = len(data) + int(at)
+    else:
+        pos = int(at)
+    data[pos] ^= 0x5A
+    path.write_bytes(bytes(data))
+    second = engine_run.start(mods)
+    assert second.out["warm"] and not second.out["failed"], second.stderr[-2000:]
+    assert second.out["values"] == _expected_values()
+    assert "Traceback" not in second.stderr
+    assert len(_aside(sloppy_home)) == 1, (where, pos, second.log)
+    _assert_all_served(engine_run.start(mods))
