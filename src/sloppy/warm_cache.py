@@ -522,7 +522,7 @@ class WarmCache:
                 assert capture is not None
                 offset = capture.tell()
                 capture.write(blob)
-            except (OSError, ValueError) as exc:
+            except Exception as exc:  # a disk error or an odd code object: never the import's
                 self._stop_capture(exc)
                 return
             self._captured[name] = Entry(
