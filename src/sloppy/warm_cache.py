@@ -326,7 +326,7 @@ def _remove_unlocked(path: Path) -> bool:
         st, now = os.fstat(fd), os.lstat(path)
         if (st.st_dev, st.st_ino) != (now.st_dev, now.st_ino):
             return False
-        os.unlink(path)  # while locked: a builder that opens it now waits, then retries
+        os.unlink(path)  # while locked: a builder opening it now finds it busy and skips
         return True
     except OSError:
         return False
