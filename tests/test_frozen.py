@@ -84,6 +84,21 @@ def test_headless_smoke_archive_then_warm_cache(built, tmp_path: Path) -> None:
     assert [m for m in heavy if sources[m] != "warm-cache"] == []
 
 
+def test_flipped_cache_byte_falls_back_to_the_archive_and_rebuilds(built, tmp_path: Path) -> None:
+    from tests.damage import apply_damage
+
+    heavy = warm_modules(hooks=False)
+    run_bundle(built.bundle, tmp_path, "--headless")
+    cache = tmp_path / "cache" / "warm_cache.bin"
+    apply_damage(cache, "flipped")
+    damaged = run_bundle(built.bundle, tmp_path, "--headless")
+    assert damaged["warmup"]["failed"] == [] and damaged["warmup"]["done"]
+    assert len(list(cache.parent.glob("warm_cache.bin.bad-*"))) == 1
+    again = run_bundle(built.bundle, tmp_path, "--headless")
+    sources = {m["name"]: m["source"] for m in again["modules"]}
+    assert [m for m in heavy if sources[m] != "warm-cache"] == []
+
+
 def test_first_launch_uses_the_baked_plan(built, tmp_path: Path) -> None:
     baked = json.loads(
         (built.bundle / "_internal" / "sloppy" / import_profile.BAKED_FILENAME).read_text()

@@ -10,6 +10,8 @@ import pytest
 
 from sloppy import import_profile
 from sloppy.import_profile import ProfileStore, run_key
+from tests import engine_run
+from tests.damage import DAMAGE_KINDS, apply_damage
 
 
 def _run(i: int, **extra) -> dict:
@@ -115,3 +117,42 @@ def test_controller_saves_its_run_on_completion(sloppy_home: Path) -> None:
     assert store.path.is_relative_to(sloppy_home)
     (run,) = store.runs(key=run_key())
     assert "json" in run["warm"]
+
+
+# -- damage and crashes on the warm engine's start (issue 11) ---------------------------------
+
+
+@pytest.mark.parametrize("kind", DAMAGE_KINDS)
+def test_damage_matrix_profile(kind: str, tmp_path: Path, sloppy_home: Path) -> None:
+    mods = engine_run.write_modules(tmp_path / "engine-mods")
+    assert engine_run.start(mods).out["warm"]
+    path = sloppy_home / "cache" / import_profile.FILENAME
+    apply_damage(path, kind)
+    damaged = engine_run.start(mods)
+    assert damaged.out["warm"] and not damaged.out["failed"], damaged.stderr[-2000:]
+    assert "Traceback" not in damaged.stderr
+    aside = list(path.parent.glob(f"{import_profile.FILENAME}.bad-*"))
+    assert len(aside) == 1
+    assert len(damaged.warnings()) == 1, damaged.log  # one line, not one per read
+    # Rebuilt: a readable profile with this run in it.
+    assert len(ProfileStore(path).runs(key=run_key())) == 1
+
+
+def test_a_planner_crash_costs_the_plan_not_the_warmup(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sloppy import warm_planner
+    from sloppy.app_controller import AppController
+
+    def boom(*_a: object) -> list[str]:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(warm_planner, "plan", boom)
+    with caplog.at_level(logging.WARNING):
+        c = AppController(warm_modules=["json", "csv"])
+        try:
+            assert c.wait_for_warmup(10)
+            assert c.warmup_status()["completed"] == ["json", "csv"]
+        finally:
+            c.shutdown()
+    assert [r.getMessage() for r in caplog.records if "plan" in r.getMessage()]

@@ -112,6 +112,10 @@ def test_shutdown_wakes_waiters(controller, modules) -> None:
     later = modules.make()
     c = controller(warm_modules=[slow, later])
     errors: list[BaseException] = []
+    # Only once the lane is inside `slow`: before that, the demand would run `later` first.
+    deadline = time.monotonic() + 10
+    while c.warmup_status()["in_flight"] != [slow] and time.monotonic() < deadline:
+        time.sleep(0.01)
 
     def wait() -> None:
         try:
@@ -201,3 +205,48 @@ def test_lane_paces_through_the_recorder_it_is_given(modules) -> None:
     assert len(paced) == 2 * len(names) and set(paced) == {"the-lane"}
     assert {r["name"]: r["source"] for r in engine.records()} == dict.fromkeys(names, "filesystem")
     assert {ld.name for ld in rec.loads} >= {*names, later}
+
+
+def test_a_lane_crash_fails_the_rest_with_the_cause(modules, monkeypatch, caplog) -> None:
+    names = [modules.make(f"VALUE = {i}\n") for i in range(4)]
+    engine = Warmup(names)
+    real = engine._warm_one
+    calls: list[str] = []
+
+    def crash_on_second(name, recorder):
+        calls.append(name)
+        if len(calls) == 2:
+            raise MemoryError("simulated")
+        return real(name, recorder)
+
+    monkeypatch.setattr(engine, "_warm_one", crash_on_second)
+    done: list[bool] = []
+    engine.on_complete(lambda _e: done.append(True))
+    with caplog.at_level("ERROR"):
+        engine.run()  # the lane returns instead of dying with the modules still queued
+    status = engine.status()
+    assert status["done"] and done == [True]
+    assert status["completed"] == names[:1]
+    assert status["pending"] == [] and status["in_flight"] == []
+    failed = {f["module"]: f["error"] for f in status["failed"]}
+    assert set(failed) == set(names[1:])
+    assert all("MemoryError: simulated" in e for e in failed.values())
+    assert any("crashed" in r.getMessage() for r in caplog.records)
+    warmup.activate(engine)
+    try:
+        with pytest.raises(WarmupError, match="MemoryError: simulated"):
+            _require_warmed(names[3], timeout=1)
+    finally:
+        warmup.activate(None)
+
+
+def test_a_crash_before_the_lane_runs_fails_every_module(controller, monkeypatch) -> None:
+    def boom(self) -> None:
+        raise RuntimeError("profile store exploded")
+
+    monkeypatch.setattr(AppController, "_check_cache", boom)
+    c = controller(warm_modules=["json", "csv"])
+    assert c.wait_for_warmup(10)
+    failed = {f["module"]: f["error"] for f in c.warmup_status()["failed"]}
+    assert set(failed) == {"json", "csv"}
+    assert all("profile store exploded" in e for e in failed.values())

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
-from sloppy import import_profile, log_setup, warm_list, warm_planner
+from sloppy import import_profile, log_setup, warm_cache, warm_list, warm_planner
 from sloppy.chat import ChatSession
 from sloppy.import_recorder import Finders
 from sloppy.startup_profiler import PROFILER, StartupProfiler
@@ -109,18 +109,42 @@ class AppController:
             self._lane_future = self.submit_io(self._plan_and_warm)
 
     def _plan_and_warm(self) -> None:
-        with self.profiler.phase("warmup.plan"):
+        # Planning and the cache's checks are optional: whatever they raise, the lane still
+        # warms (declared order, file system). Warmup.run fails what is left if it crashes.
+        try:
+            with self.profiler.phase("warmup.plan"):
+                self._plan()
+            with self.profiler.phase("warmup.validate_cache"):
+                self._check_cache()
+            with self.profiler.phase("warmup.run"):
+                self.warmup.run()
+        except Exception as exc:  # never silent: a lane that dies fails what was left
+            log.exception("the warm lane crashed")
+            self.warmup.fail_remaining(f"the warm lane crashed: {type(exc).__name__}: {exc}")
+
+    def _check_cache(self) -> None:
+        try:
+            directory = self._profile_store.path.parent
+            warm_cache.remove_stale_temps(directory, (self._profile_store.path.name,))
+            cache = self.finders.cache
+            if cache is not None:
+                cache.validate()
+        except Exception as exc:
+            log.warning("cannot check the warm cache (%s: %s)", type(exc).__name__, exc)
+
+    def _plan(self) -> None:
+        try:
             runs = self._profile_store.runs(key=import_profile.run_key())
             if not runs:
                 runs = import_profile.baked_runs()
             self._costs = warm_planner.recorded_costs(runs)
             self.warmup.set_order(warm_planner.plan(list(self._modules), runs))
-        cache = self.finders.cache
-        if cache is not None:
-            with self.profiler.phase("warmup.validate_cache"):
-                cache.validate()
-        with self.profiler.phase("warmup.run"):
-            self.warmup.run()
+        except Exception as exc:  # a bad profile costs the plan, never the warmup
+            log.warning(
+                "cannot plan the warm order (%s: %s); using the declared order",
+                type(exc).__name__,
+                exc,
+            )
 
     def _on_warm_done(self, _engine: Warmup) -> None:
         self.save_profile()
@@ -172,7 +196,11 @@ class AppController:
 
     def save_profile(self) -> bool:
         """Save this run's record atomically (on completion, and again at clean exit)."""
-        return self._profile_store.save_run(self.profile_record())
+        try:
+            return self._profile_store.save_run(self.profile_record())
+        except Exception:  # never into the UI thread or the lane: the profile is optional
+            log.exception("cannot save the import profile")
+            return False
 
     # -- shutdown ----------------------------------------------------------------------
 

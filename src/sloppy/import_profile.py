@@ -40,7 +40,6 @@ class ProfileStore:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_path()
-        self._warned = False
 
     def runs(self, *, key: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Recorded runs, oldest first; with ``key``, only those recorded under that key."""
@@ -65,10 +64,9 @@ class ProfileStore:
             return False
         try:
             storage.write_json_atomic(self.path, doc)
-        except OSError as exc:
-            if not self._warned:
-                self._warned = True
-                log.warning("cannot save the import profile to %s: %s", self.path, exc)
+        except (OSError, ValueError, RecursionError) as exc:
+            # Once per directory, shared with the warm cache: a full disk is said once.
+            paths.warn_unwritable(self.path.parent, f"cannot save the import profile: {exc}")
             return False
         return True
 

@@ -67,3 +67,10 @@ def ensure_dir(path: Path) -> Path | None:
             log.warning("cannot use directory %s: %s", path, exc)
         return None
     return path
+
+
+def warn_unwritable(path: Path, message: str) -> None:
+    """Log ``message`` once per directory ``path`` (shared with ``ensure_dir``'s warning)."""
+    if path not in _warned:
+        _warned.add(path)
+        log.warning("%s (%s); carrying on without saving there", message, path)

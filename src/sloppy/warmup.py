@@ -151,6 +151,9 @@ class Warmup:
                     name = self._in_flight = self._queue.pop(0)
                 if self._warm_one(name, recorder):
                     break
+        except Exception as exc:  # never silent: what was left fails with the cause
+            log.exception("the warm lane crashed")
+            self._fail_left(f"the warm lane crashed: {type(exc).__name__}: {exc}")
         finally:
             if recorder is not None:
                 recorder.gate.detach(self._gate)
@@ -200,6 +203,19 @@ class Warmup:
                 self._failed[name] = error
             self._cv.notify_all()
         return cancelled
+
+    def fail_remaining(self, cause: str) -> None:
+        """Mark every queued and in-flight module failed with ``cause`` and finish (lane crash)."""
+        self._fail_left(cause)
+        self._finish()
+
+    def _fail_left(self, cause: str) -> None:
+        with self._cv:
+            left = ([self._in_flight] if self._in_flight else []) + self._queue
+            self._queue, self._in_flight = [], None
+            for name in left:
+                self._failed.setdefault(name, cause)
+            self._cv.notify_all()
 
     def _finish(self) -> None:
         with self._cv:
