@@ -36,6 +36,13 @@ def sloppy_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "SLOPPY_HOOK_KEY",
     ):
         monkeypatch.delenv(var, raising=False)
+    # Never the developer's keychain: no backend by default (tests that need one pick
+    # tests.keyring_backend.FileKeyring); an in-process choice is forgotten between tests.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.delenv("SLOPPY_TEST_KEYRING", raising=False)
+    core = sys.modules.get("keyring.core")
+    if core is not None:
+        monkeypatch.setattr(core, "_keyring_backend", None)
     return home
 
 

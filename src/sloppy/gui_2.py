@@ -12,11 +12,13 @@ import logging
 import signal
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import imgui_bundle
 from imgui_bundle import hello_imgui, imgui
 
-from sloppy import events, gui_panels, log_setup, paths, settings, theme_2, warm_list
+from sloppy import api_keys, events, gui_panels, log_setup, paths, settings, theme_2, warm_list
 from sloppy.app_controller import AppController
 from sloppy.chat import ChatSession
 from sloppy.frame_pacer import FramePacer
@@ -49,6 +51,9 @@ MSAA_SAMPLES = 0
 #: CPU in 3.5 s here) where idling takes 0.4 s.
 IDLE_FPS = 9.0
 IDLE_FPS_EFFECTS = 30.0
+#: sloppy's own hello_imgui assets: ``app_settings/icon.png`` is the window icon (drawn by
+#: packaging/icons/draw_icon.py); fonts still come from imgui_bundle's assets.
+ASSETS = Path(__file__).resolve().parent / "assets"
 
 
 @dataclass(slots=True)
@@ -90,6 +95,7 @@ class SloppyGui:
         self.exit_requested = False
         self.hooks: Any = None
         self.prompt = ""
+        self._told_no_keychain = False
         self.panels = gui_panels.Panels(self)
         with PROFILER.phase("gui.runner_params"):
             self.params = self._runner_params()
@@ -101,6 +107,10 @@ class SloppyGui:
         p.app_window_params.window_title = "sloppy"
         p.app_window_params.window_geometry.size = (1200, 800)
         p.app_window_params.restore_previous_geometry = True  # size and place, per user
+        if (ASSETS / "app_settings" / "icon.png").is_file():
+            # hello_imgui takes the first ``app_settings/icon.png`` in its asset folders.
+            hello_imgui.set_assets_folder(str(ASSETS))
+            hello_imgui.add_assets_search_path(str(Path(imgui_bundle.__file__).parent / "assets"))
         p.imgui_window_params.default_imgui_window_type = (
             hello_imgui.DefaultImGuiWindowType.provide_full_screen_dock_space
         )
@@ -150,6 +160,8 @@ class SloppyGui:
         with PROFILER.phase("gui.start_background"):
             self.controller.on_warmup_complete(self._on_warm_done)
             self.controller.start_warmup()
+            # Saved keys come from the keychain (warm-listed: this demand moves it up the lane).
+            self.chat.keys.start_loading(self._load_keys)
             if self.args.enable_test_hooks:
                 # Imported after the first frame: the hook server is not part of the window.
                 from sloppy.api_hooks import HookServer
@@ -168,6 +180,18 @@ class SloppyGui:
             self.controller.submit_io(log_setup.prune_logs)
             if self.settings.theme != "default":
                 self.set_theme(self.settings.theme, save=False)
+
+    def _load_keys(self, load: Any) -> None:
+        def job() -> None:
+            load()
+            self._refresh_models(self.chat.settings.provider)
+
+        self.controller.submit_io(job)
+
+    def _refresh_models(self, provider: str) -> None:
+        """On the pool: list the provider's models if a key is there and the list is stale."""
+        if self.chat.keys.source(provider) or provider == "openai_compatible":
+            self.chat.catalog.refresh_if_stale(provider)
 
     def _restore(self) -> None:
         problem = self.chat.restore(self.chat.discussion.name)
@@ -227,6 +251,8 @@ class SloppyGui:
                 self.exit_requested = True
         elif ev.kind == "theme_ready":
             self._apply_theme(ev.data["name"])
+        elif ev.kind == "key_note":
+            self.panels.key_notes[ev.data["provider"]] = ev.data["text"]
 
     def toast(self, text: str, kind: str = "info") -> None:
         self.toasts.append(Toast(text, kind, time.monotonic()))
@@ -376,6 +402,55 @@ class SloppyGui:
         sdk = warm_list.label(gui_panels.sdk_of(provider))
         if not is_warm(gui_panels.sdk_of(provider)):
             self.toast(f"Loading {sdk}...")
+        if self.chat.keys.loaded:
+            self.controller.submit_io(self._refresh_models, provider)
+
+    def set_model(self, model: str) -> None:
+        s = self.chat.settings
+        self.chat.select(s.provider, model, s.base_url)
+        self.settings.model = model
+        self.controller.submit_io(settings.save, self.settings)
+
+    def save_key(self, provider: str, key: str) -> None:
+        """Save a pasted key (keychain, else this session), then test it; on the pool."""
+        key = key.strip()
+        if not key:
+            return
+        self.panels.key_notes[provider] = "Saving..."
+
+        def job() -> None:
+            try:
+                where = self.chat.keys.save(provider, key)
+            except (OSError, ValueError) as exc:
+                self.events.post("key_note", provider=provider, text=f"Not saved: {exc}")
+                return
+            if where == api_keys.SESSION and not self._told_no_keychain:
+                self._told_no_keychain = True
+                self.events.post("toast", text=api_keys.NO_KEYCHAIN, kind="warn")
+            notes = {
+                api_keys.KEYCHAIN_SOURCE: "Saved in the keychain.",
+                api_keys.FILE: f"Saved in {api_keys.key_file()} (plain text, only you can read).",
+                api_keys.SESSION: "Kept for this session only.",
+            }
+            self.events.post("key_note", provider=provider, text=notes[where])
+            self.chat.catalog.refresh(provider)
+
+        self.controller.submit_io(job)
+
+    def remove_key(self, provider: str) -> None:
+        def job() -> None:
+            self.chat.keys.remove(provider)
+            self.events.post("key_note", provider=provider, text="Key removed from sloppy.")
+
+        self.controller.submit_io(job)
+
+    def test_connection(self, provider: str) -> None:
+        """List the provider's models through its SDK, on the pool; the panel shows the result."""
+        self.panels.key_notes.pop(provider, None)
+        self.controller.submit_io(self.chat.catalog.refresh, provider)
+
+    def choose_key_file(self, enabled: bool) -> None:
+        self.controller.submit_io(self.chat.keys.choose_file, enabled)
 
     def set_theme(self, name: str, *, save: bool = True) -> None:
         if name not in theme_2.THEMES:
@@ -446,6 +521,8 @@ class SloppyGui:
             "discussion": self.chat.discussion.name,
             "messages": [{"role": m.role, "text": m.text} for m in self.chat.messages()],
             "toasts": [t.text for t in self.toasts],
+            "first_run_hint": self.panels.first_run(),
+            "provider_panel": self.panels.provider_state(),
         }
 
     # -- running -----------------------------------------------------------------------

@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     controller.submit_io(log_setup.prune_logs)
     with PROFILER.phase("headless.session"):
         chat = ChatSession()
+        chat.keys.start_loading(controller.submit_io)
         report = ReportWriter(controller, mode="headless", path=args.startup_report)
     server = None
     if args.enable_test_hooks:
