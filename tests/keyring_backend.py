@@ -20,7 +20,7 @@ ENV = "SLOPPY_TEST_KEYRING"
 class FileKeyring(KeyringBackend):
     """Stores ``{service: {user: password}}`` in one JSON file; ``refuse`` fails every write."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self, path: Path | None = None, *, refuse: bool = False) -> None:
         super().__init__()

@@ -155,7 +155,11 @@ class Panels:
             for name in listing.models:
                 if imgui.selectable(name, name == s.model)[0]:
                     gui.set_model(name)
+                self.rects[f"model:{name}"] = self._item_rect()
             imgui.end_combo()
+        else:
+            for stale in [k for k in self.rects if k.startswith("model:")]:
+                del self.rects[stale]
         self.rects["model_list"] = self._item_rect()
 
     def _key_section(self, provider: str) -> None:

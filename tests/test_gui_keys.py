@@ -1,0 +1,129 @@
+"""A person with no environment variables: paste a key in the window, test it, pick a model,
+send, restart and still be signed in. The key never shows up in the state, logs or reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sloppy.api_hooks import ApiHookClient
+from tests.conftest import ROOT
+from tests.live import Proc
+from tests.provider_stub import Stub, base_urls
+from tests.test_gui import poll, shot
+from tests.xvfb import Display
+
+pytestmark = [pytest.mark.slow, pytest.mark.gui]
+HOOK_KEY = "gui-keys-hook-key-0123456789"
+SECRET = "sk-typed-in-the-window-4f2a9c"
+
+
+def start(display: Display, env: dict[str, str], report: Path) -> tuple[Proc, ApiHookClient]:
+    args = ["--enable-test-hooks", "--hook-port", "0", "--startup-report", str(report)]
+    proc = Proc(args, {**env, **display.env()})
+    line = proc.wait_for_line("hooks: listening on http://127.0.0.1:", 90)
+    api = ApiHookClient(line.rsplit(" ", 1)[1], HOOK_KEY, timeout=150)
+    assert api.wait_for_server(10)
+    status = api.get("/api/warmup_wait?timeout=120")
+    assert status["done"] and status["failed"] == []
+    return proc, api
+
+
+def click(display: Display, rect: list[float], *, left: bool = False) -> None:
+    """Click the middle of ``rect`` (``left``: near its left edge, off a widget's label)."""
+    x = int(rect[0] + 8) if left else int((rect[0] + rect[2]) / 2)
+    y = int((rect[1] + rect[3]) / 2)
+    display.xdotool("mousemove", "--window", display.window(), str(x), str(y), "click", "1")
+
+
+def panel(api: ApiHookClient) -> dict[str, Any]:
+    return api.get("/api/gui/state")["provider_panel"]
+
+
+def test_paste_test_pick_send_restart(stub: Stub, sloppy_home: Path, tmp_path: Path) -> None:
+    display = Display()
+    store = tmp_path / "keychain.json"
+    env = {
+        "SLOPPY_HOOK_KEY": HOOK_KEY,
+        "OPENAI_BASE_URL": base_urls(stub)["openai"],  # the stub instead of the real service
+        "PYTHON_KEYRING_BACKEND": "tests.keyring_backend.FileKeyring",
+        "SLOPPY_TEST_KEYRING": str(store),
+        "PYTHONPATH": str(ROOT),
+    }
+    report = tmp_path / "report.json"
+    outputs: list[str] = []
+    try:
+        proc, api = start(display, env, report)
+        try:
+            state = api.get("/api/gui/state")
+            assert state["first_run_hint"] is True
+            assert state["provider_panel"]["key_status"] == "API key: missing"
+            status = api.get("/api/status")
+            assert status["keys"]["openai"] == {"available": False, "source": None}
+            # Type the key into the real key field.
+            win = display.window()
+            display.xdotool("windowfocus", "--sync", win)
+            click(display, panel(api)["rects"]["key_input"])
+            display.xdotool("type", "--delay", "20", SECRET)
+            poll(lambda: panel(api), lambda p: p["key_input"] == "*" * len(SECRET))
+            typed = shot(display, "gui-keys-1-typed.png")
+            assert typed.distinct_colors() > 30
+            assert SECRET not in json.dumps(api.get("/api/gui/state"))
+            display.chord("Return")
+            p = poll(lambda: panel(api), lambda p: p["connection"].startswith("Connected"))
+            assert p["key_status"] == "API key: saved in the keychain"
+            assert p["key_input"] == ""  # the field is cleared once saved
+            assert p["models"] == sorted(stub.models["openai"])
+            assert json.loads(store.read_text())["sloppy"]["openai"] == SECRET
+            shot(display, "gui-keys-2-saved.png")
+            # Pick a model from the list.
+            click(display, p["rects"]["model_list"], left=True)
+            item = poll(lambda: panel(api), lambda p: "model:gpt-stub-large" in p["rects"])
+            click(display, item["rects"]["model:gpt-stub-large"])
+            poll(lambda: panel(api), lambda p: p["model"] == "gpt-stub-large")
+            # Send through the window: the stub sees the typed key.
+            click(display, [300, 660, 500, 700])
+            display.xdotool("type", "--delay", "20", "hello key")
+            display.chord("ctrl", "Return")
+            reply = stub.reply("openai")
+            state = poll(
+                lambda: api.get("/api/gui/state"),
+                lambda s: [m["text"] for m in s["messages"]][-2:] == ["hello key", reply],
+            )
+            assert state["first_run_hint"] is False
+            chat = [r for r in stub.requests if r["path"].endswith("/chat/completions")]
+            assert chat[-1]["headers"]["authorization"] == f"Bearer {SECRET}"
+            assert chat[-1]["body"]["model"] == "gpt-stub-large"
+            status = api.get("/api/status")
+            assert status["keys"]["openai"] == {"available": True, "source": "keychain"}
+            outputs += [json.dumps(status), json.dumps(api.get("/api/startup_profile"))]
+            proc.stop(within=5)
+        finally:
+            proc.kill()
+        outputs += [*proc.stdout, *proc.stderr]
+        # Restart: still signed in, the listed models come from the cache.
+        proc, api = start(display, env, report)
+        try:
+            p = poll(
+                lambda: panel(api), lambda p: p["key_status"] == "API key: saved in the keychain"
+            )
+            assert p["model"] == "gpt-stub-large"
+            code, body = api.send("openai", "gpt-stub-large", "after restart")
+            assert code == 200 and body == {"text": stub.reply("openai")}
+            # Remove: back to missing, and gone from the keychain.
+            click(display, panel(api)["rects"]["key_remove"])
+            poll(lambda: panel(api), lambda p: p["key_status"] == "API key: missing")
+            assert "openai" not in json.loads(store.read_text()).get("sloppy", {})
+            proc.stop(within=5)
+        finally:
+            proc.kill()
+        outputs += [*proc.stdout, *proc.stderr, report.read_text()]
+    finally:
+        display.close()
+    logs = [f.read_text(errors="replace") for f in sloppy_home.rglob("*.log*") if f.is_file()]
+    assert logs, "no log file was written"
+    for text in [*outputs, *logs]:
+        assert SECRET not in text
