@@ -221,3 +221,19 @@ def test_hook_server_on_loopback_free_port(controller, chat, capsys, monkeypatch
 def test_non_loopback_host_warns(caplog) -> None:
     assert api_hooks.is_loopback("127.0.0.1") and api_hooks.is_loopback("::1")
     assert not api_hooks.is_loopback("0.0.0.0")
+
+
+def test_status_says_which_providers_have_a_key(controller, stub, monkeypatch) -> None:
+    from fastapi.testclient import TestClient
+
+    from sloppy import warmup
+
+    warmup.activate(controller.warmup)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-env-secret-abcdef")
+    chat = ChatSession(AIClient(keys={"openai": "sk-app-secret-123456"}))
+    with TestClient(build_app(controller, chat, KEY, headless=True)) as tc:
+        body = tc.get("/api/status", headers={"X-API-Key": KEY}).json()
+    assert body["keys"]["openai"] == {"available": True, "source": "app"}
+    assert body["keys"]["anthropic"] == {"available": True, "source": "ANTHROPIC_API_KEY"}
+    assert body["keys"]["gemini"] == {"available": False, "source": None}
+    assert "secret" not in str(body)

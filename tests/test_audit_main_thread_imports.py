@@ -160,3 +160,20 @@ def test_gui2_audit_classifies_first_frame_and_gated(tmp_path: Path) -> None:
     gated = text.split("## Feature-gated")[1]
     for module in ("sloppy.command_palette", "sloppy.markdown_table", "numpy", "openai"):
         assert f"| `{module}` | warm lane" in gated
+
+
+def test_keyring_and_its_backends_stay_off_the_path(tmp_path: Path) -> None:
+    root = plant(
+        tmp_path,
+        {
+            "src/sloppy/feature.py": "import keyring\n",
+            "src/sloppy/other.py": (
+                "def f():\n    import secretstorage\n    from keyring.backends import fail\n"
+            ),
+        },
+    )
+    code, out = audit(root)
+    assert code == 1
+    assert "src/sloppy/feature.py:1: keyring" in out
+    assert "src/sloppy/other.py:2: secretstorage (imported inside a function" in out
+    assert "src/sloppy/other.py:3: keyring.backends" in out

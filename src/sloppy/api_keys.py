@@ -98,27 +98,23 @@ class KeyStore:
     # -- per frame (cheap, no I/O) -----------------------------------------------------
 
     def source(self, provider: str) -> str | None:
-        """``keychain``, ``session``, ``file``, an environment variable's name, or None."""
-        app = self._sources.get(provider)
-        if app is not None:
-            return app
-        env = self.client.key_source(provider)
-        return env if env != "app" else None
+        """``keychain``, ``session``, ``file``, ``app`` (handed to the client directly), an
+        environment variable's name, or None."""
+        return self._sources.get(provider) or self.client.key_source(provider)
 
     def describe(self, provider: str) -> str:
         """What the panel says about the key in use (never the key)."""
         if not self.loaded and self._sources.get(provider) is None:
             return "API key: checking the keychain..."
         source = self.source(provider)
-        if source == KEYCHAIN_SOURCE:
-            return "API key: saved in the keychain"
-        if source == SESSION:
-            return "API key: this session only"
-        if source == FILE:
-            return f"API key: saved in {key_file()} (plain text)"
-        if source:
-            return f"API key: from {source}"
-        return "API key: missing"
+        where = {
+            KEYCHAIN_SOURCE: "saved in the keychain",
+            SESSION: "this session only",
+            FILE: f"saved in {key_file()} (plain text)",
+            "app": "set in the app",
+            None: "missing",
+        }.get(source, f"from {source}")
+        return f"API key: {where}"
 
     def any_key(self) -> bool:
         """Whether any provider has a key (the first-run hint shows when none has)."""

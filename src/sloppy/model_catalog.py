@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sloppy import paths, storage
 from sloppy.ai_client import AIClient, ProviderError
-from sloppy.models import MODEL_LIST_TTL_S
+from sloppy.models import MODEL_LIST_TIMEOUT_S, MODEL_LIST_TTL_S
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,7 @@ class ModelCatalog:
     """Model lists per provider; ``state`` is cheap (per frame), the rest runs on the pool."""
 
     client: AIClient
+    timeout_s: float = MODEL_LIST_TIMEOUT_S
     _lists: dict[str, Listing] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _cache_read: bool = False
@@ -99,7 +100,7 @@ class ModelCatalog:
         with self._lock:
             self._lists[slot] = replace(self.state(provider), phase="fetching")
         try:
-            models = self.client.list_models(provider)
+            models = self.client.list_models(provider, timeout_s=self.timeout_s)
         except ProviderError as exc:
             listing = replace(
                 self._lists[slot], phase="failed", message=exc.message, status=exc.status
