@@ -4,6 +4,9 @@ send, restart and still be signed in. The key never shows up in the state, logs 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,9 @@ from tests.live import Proc
 from tests.provider_stub import Stub, base_urls
 from tests.test_gui import poll, shot
 from tests.xvfb import Display
+
+sys.path.insert(0, str(ROOT / "packaging" / "icons"))
+import draw_icon
 
 pytestmark = [pytest.mark.slow, pytest.mark.gui]
 HOOK_KEY = "gui-keys-hook-key-0123456789"
@@ -39,6 +45,20 @@ def click(display: Display, rect: list[float], *, left: bool = False) -> None:
     display.xdotool("mousemove", "--window", display.window(), str(x), str(y), "click", "1")
 
 
+def window_icon(display: Display) -> list[int]:
+    """The window's ``_NET_WM_ICON``: width, height, then ARGB pixels (as GLFW set it)."""
+    as_numbers = ["-f", "_NET_WM_ICON", "32c", " = $0+\\n"]
+    out = subprocess.run(
+        ["xprop", "-id", display.window(), *as_numbers, "_NET_WM_ICON"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+        env={**os.environ, **display.env()},
+    ).stdout
+    return [int(v) for v in out.split("=", 1)[1].replace(",", " ").split()]
+
+
 def panel(api: ApiHookClient) -> dict[str, Any]:
     return api.get("/api/gui/state")["provider_panel"]
 
@@ -58,6 +78,13 @@ def test_paste_test_pick_send_restart(stub: Stub, sloppy_home: Path, tmp_path: P
     try:
         proc, api = start(display, env, report)
         try:
+            # sloppy's own icon (packaging/icons/draw_icon.py), not imgui_bundle's default.
+            icon = window_icon(display)
+            assert icon[:2] == [256, 256]
+            drawn = draw_icon.draw(256)
+            for x, y in ((128, 70), (20, 200), (0, 0), (128, 115)):
+                r, g, b, a = drawn[(y * 256 + x) * 4 : (y * 256 + x) * 4 + 4]
+                assert icon[2 + y * 256 + x] == (a << 24) | (r << 16) | (g << 8) | b, (x, y)
             state = api.get("/api/gui/state")
             assert state["first_run_hint"] is True
             assert state["provider_panel"]["key_status"] == "API key: missing"
