@@ -7,12 +7,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sloppy.api_hooks import ApiHookClient
+from sloppy.api_keys import NO_KEYCHAIN
 from tests.conftest import ROOT
 from tests.live import Proc
 from tests.provider_stub import Stub, base_urls
@@ -108,8 +110,9 @@ def test_paste_test_pick_send_restart(stub: Stub, sloppy_home: Path, tmp_path: P
             shot(display, "gui-keys-2-saved.png")
             # Pick a model from the list.
             click(display, p["rects"]["model_list"], left=True)
-            item = poll(lambda: panel(api), lambda p: "model:gpt-stub-large" in p["rects"])
-            click(display, item["rects"]["model:gpt-stub-large"])
+            poll(lambda: panel(api), lambda p: "model:gpt-stub-large" in p["rects"])
+            time.sleep(0.3)  # a popup's first frame is laid out hidden: take a settled rect
+            click(display, panel(api)["rects"]["model:gpt-stub-large"])
             poll(lambda: panel(api), lambda p: p["model"] == "gpt-stub-large")
             # Send through the window: the stub sees the typed key.
             click(display, [300, 660, 500, 700])
@@ -154,3 +157,48 @@ def test_paste_test_pick_send_restart(stub: Stub, sloppy_home: Path, tmp_path: P
     assert logs, "no log file was written"
     for text in [*outputs, *logs]:
         assert SECRET not in text
+
+
+def test_no_keychain_keeps_the_key_for_the_session(stub: Stub, tmp_path: Path) -> None:
+    """No keychain backend: said once, the key works until quit, a restart has none."""
+    display = Display()
+    env = {
+        "SLOPPY_HOOK_KEY": HOOK_KEY,
+        "OPENAI_BASE_URL": base_urls(stub)["openai"],
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    report = tmp_path / "report.json"
+    try:
+        proc, api = start(display, env, report)
+        try:
+            p = poll(lambda: panel(api), lambda p: p["keychain_ok"] is False)
+            assert p["key_status"] == "API key: missing"
+            display.xdotool("windowfocus", "--sync", display.window())
+            click(display, p["rects"]["key_input"])
+            display.xdotool("type", "--delay", "20", SECRET)
+            poll(lambda: panel(api), lambda p: p["key_input"] == "*" * len(SECRET))
+            click(display, panel(api)["rects"]["key_save"])
+            state = poll(
+                lambda: api.get("/api/gui/state"),
+                lambda s: s["provider_panel"]["connection"].startswith("Connected"),
+            )
+            assert state["provider_panel"]["key_status"] == "API key: this session only"
+            assert state["toasts"].count(NO_KEYCHAIN) == 1
+            code, body = api.send("openai", "gpt-stub-mini", "session key")
+            assert code == 200 and body == {"text": stub.reply("openai")}
+            proc.stop(within=5)
+        finally:
+            proc.kill()
+        logs = "".join(proc.stdout + proc.stderr)
+        assert logs.count(NO_KEYCHAIN) <= 1 and SECRET not in logs
+        proc, api = start(display, env, report)
+        try:
+            p = poll(lambda: panel(api), lambda p: p["keychain_ok"] is False)
+            assert p["key_status"] == "API key: missing"
+            proc.stop(within=5)
+        finally:
+            proc.kill()
+    finally:
+        display.close()
+    on_disk = [f.read_bytes() for f in tmp_path.rglob("*") if f.is_file()]
+    assert not any(SECRET.encode() in data for data in on_disk)

@@ -405,11 +405,13 @@ class SloppyGui:
         if self.chat.keys.loaded:
             self.controller.submit_io(self._refresh_models, provider)
 
-    def set_model(self, model: str) -> None:
+    def set_model(self, model: str, *, save: bool = False) -> None:
+        """Typed: kept (saved at exit); picked from the list: saved now."""
         s = self.chat.settings
         self.chat.select(s.provider, model, s.base_url)
         self.settings.model = model
-        self.controller.submit_io(settings.save, self.settings)
+        if save:
+            self.controller.submit_io(settings.save, self.settings)
 
     def save_key(self, provider: str, key: str) -> None:
         """Save a pasted key (keychain, else this session), then test it; on the pool."""

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 FIRST_RUN = (
     "Welcome to sloppy. To start, pick a provider in the Provider panel, paste your API key "
-    "into the key field and press Save, then Test connection. The key is kept in your "
+    "into the key field and press Save, then Test connection. Saved keys go to your "
     "system keychain."
 )
 
@@ -154,7 +154,7 @@ class Panels:
                 imgui.text_disabled("No list yet: save a key and test the connection")
             for name in listing.models:
                 if imgui.selectable(name, name == s.model)[0]:
-                    gui.set_model(name)
+                    gui.set_model(name, save=True)
                 self.rects[f"model:{name}"] = self._item_rect()
             imgui.end_combo()
         else:

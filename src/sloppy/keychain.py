@@ -32,11 +32,16 @@ def _qualname(backend: object) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+_warned: list[str] = []
+
+
 def _backend() -> keyring.backend.KeyringBackend | None:
     try:
         return keyring.get_keyring()
     except Exception as exc:  # a broken PYTHON_KEYRING_BACKEND or keyringrc: no keychain
-        log.warning("keychain: no usable backend (%s)", type(exc).__name__)
+        if not _warned:
+            _warned.append(type(exc).__name__)
+            log.warning("keychain: no usable backend (%s)", type(exc).__name__)
         return None
 
 
