@@ -29,9 +29,11 @@ HOOK_KEY = "gui-keys-hook-key-0123456789"
 SECRET = "sk-typed-in-the-window-4f2a9c"
 
 
-def start(display: Display, env: dict[str, str], report: Path) -> tuple[Proc, ApiHookClient]:
+def start(
+    display: Display, env: dict[str, str], report: Path, cmd: list[str] | None = None
+) -> tuple[Proc, ApiHookClient]:
     args = ["--enable-test-hooks", "--hook-port", "0", "--startup-report", str(report)]
-    proc = Proc(args, {**env, **display.env()})
+    proc = Proc(args, {**env, **display.env()}, cmd=cmd)
     line = proc.wait_for_line("hooks: listening on http://127.0.0.1:", 90)
     api = ApiHookClient(line.rsplit(" ", 1)[1], HOOK_KEY, timeout=150)
     assert api.wait_for_server(10)
@@ -66,19 +68,46 @@ def panel(api: ApiHookClient) -> dict[str, Any]:
 
 
 def test_paste_test_pick_send_restart(stub: Stub, sloppy_home: Path, tmp_path: Path) -> None:
-    display = Display()
     store = tmp_path / "keychain.json"
-    env = {
-        "SLOPPY_HOOK_KEY": HOOK_KEY,
-        "OPENAI_BASE_URL": base_urls(stub)["openai"],  # the stub instead of the real service
+    backend = {
         "PYTHON_KEYRING_BACKEND": "tests.keyring_backend.FileKeyring",
         "SLOPPY_TEST_KEYRING": str(store),
         "PYTHONPATH": str(ROOT),
     }
+    key_flow(stub, sloppy_home, tmp_path, backend, store)
+
+
+def frozen_backend(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    """The test keychain for a bundle (no PYTHONPATH there): keyring's own config file."""
+    config = tmp_path / "xdg-config"
+    (config / "python_keyring").mkdir(parents=True)
+    (config / "python_keyring" / "keyringrc.cfg").write_text(
+        "[backend]\ndefault-keyring = keyring_backend.FileKeyring\n"
+        f"keyring-path = {ROOT / 'tests'}\n"
+    )
+    store = tmp_path / "keychain.json"
+    return {"XDG_CONFIG_HOME": str(config), "SLOPPY_TEST_KEYRING": str(store)}, store
+
+
+def key_flow(
+    stub: Stub,
+    sloppy_home: Path,
+    tmp_path: Path,
+    backend: dict[str, str],
+    store: Path,
+    cmd: list[str] | None = None,
+) -> None:
+    """Paste, test, pick, send, restart signed in, remove; ``cmd``: a bundle instead."""
+    display = Display()
+    env = {
+        "SLOPPY_HOOK_KEY": HOOK_KEY,
+        "OPENAI_BASE_URL": base_urls(stub)["openai"],  # the stub instead of the real service
+        **backend,
+    }
     report = tmp_path / "report.json"
     outputs: list[str] = []
     try:
-        proc, api = start(display, env, report)
+        proc, api = start(display, env, report, cmd)
         try:
             # sloppy's own icon (packaging/icons/draw_icon.py), not imgui_bundle's default.
             icon = window_icon(display)
@@ -135,7 +164,7 @@ def test_paste_test_pick_send_restart(stub: Stub, sloppy_home: Path, tmp_path: P
             proc.kill()
         outputs += [*proc.stdout, *proc.stderr]
         # Restart: still signed in, the listed models come from the cache.
-        proc, api = start(display, env, report)
+        proc, api = start(display, env, report, cmd)
         try:
             p = poll(
                 lambda: panel(api), lambda p: p["key_status"] == "API key: saved in the keychain"
