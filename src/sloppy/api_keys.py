@@ -95,6 +95,11 @@ class KeyStore:
     def loaded(self) -> bool:
         return self._loaded.is_set() or not self._started
 
+    @property
+    def read_saved(self) -> bool:
+        """True once the saved keys have actually been read (not merely never asked for)."""
+        return self._loaded.is_set()
+
     # -- per frame (cheap, no I/O) -----------------------------------------------------
 
     def source(self, provider: str) -> str | None:

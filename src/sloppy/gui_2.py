@@ -82,6 +82,9 @@ class SloppyGui:
             provider = self.settings.provider if self.settings.provider in PROVIDERS else "openai"
             self.chat.select(provider, self.settings.model or None, self.settings.base_url)
             self.chat.discussion.name = self.settings.discussion or "default"
+            # Asked for now (the panel says "checking the keychain..."), read after frame one.
+            self._key_loads: list[Any] = []
+            self.chat.keys.start_loading(self._key_loads.append)
         self.events = events.EventBus()
         self.pacer = FramePacer()
         self.controller.warmup.pace = self.pacer.wait_turn
@@ -161,7 +164,8 @@ class SloppyGui:
             self.controller.on_warmup_complete(self._on_warm_done)
             self.controller.start_warmup()
             # Saved keys come from the keychain (warm-listed: this demand moves it up the lane).
-            self.chat.keys.start_loading(self._load_keys)
+            for load in self._key_loads:
+                self._load_keys(load)
             if self.args.enable_test_hooks:
                 # Imported after the first frame: the hook server is not part of the window.
                 from sloppy.api_hooks import HookServer

@@ -67,7 +67,8 @@ class Panels:
     def first_run(self) -> bool:
         """No key anywhere (app or environment) and nothing said yet: show ``FIRST_RUN``."""
         chat = self.gui.chat
-        return chat.keys.loaded and not chat.keys.any_key() and not chat.discussion.messages
+        # Only once the keychain has answered: no welcome flashing past a signed-in user.
+        return chat.keys.read_saved and not chat.keys.any_key() and not chat.discussion.messages
 
     def discussion(self) -> None:
         gui, chat, theme = self.gui, self.gui.chat, self.gui.theme
