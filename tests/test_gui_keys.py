@@ -212,6 +212,7 @@ def test_no_keychain_keeps_the_key_for_the_session(stub: Stub, tmp_path: Path) -
                 lambda s: s["provider_panel"]["connection"].startswith("Connected"),
             )
             assert state["provider_panel"]["key_status"] == "API key: this session only"
+            shot(display, "gui-keys-3-no-keychain.png")
             assert state["toasts"].count(NO_KEYCHAIN) == 1
             code, body = api.send("openai", "gpt-stub-mini", "session key")
             assert code == 200 and body == {"text": stub.reply("openai")}
