@@ -190,6 +190,7 @@ def key_flow(
 
 def test_no_keychain_keeps_the_key_for_the_session(stub: Stub, tmp_path: Path) -> None:
     """No keychain backend: said once, the key works until quit, a restart has none."""
+    stub.models["openai"] = [f"gpt-stub-{i:02d}" for i in range(20)]
     display = Display()
     env = {
         "SLOPPY_HOOK_KEY": HOOK_KEY,
@@ -213,8 +214,22 @@ def test_no_keychain_keeps_the_key_for_the_session(stub: Stub, tmp_path: Path) -
             )
             assert state["provider_panel"]["key_status"] == "API key: this session only"
             shot(display, "gui-keys-3-no-keychain.png")
+            # A long list opens with a filter field that has the keyboard.
+            click(display, state["provider_panel"]["rects"]["model_list"], left=True)
+            poll(lambda: panel(api), lambda p: "model:gpt-stub-07" in p["rects"])
+            display.xdotool("type", "--delay", "30", "stub-1")
+            poll(
+                lambda: panel(api),
+                lambda p: (
+                    sorted(k for k in p["rects"] if k.startswith("model:"))
+                    == [f"model:gpt-stub-{i}" for i in range(10, 20)]
+                ),
+            )
+            time.sleep(0.3)
+            click(display, panel(api)["rects"]["model:gpt-stub-13"])
+            poll(lambda: panel(api), lambda p: p["model"] == "gpt-stub-13")
             assert state["toasts"].count(NO_KEYCHAIN) == 1
-            code, body = api.send("openai", "gpt-stub-mini", "session key")
+            code, body = api.send("openai", "gpt-stub-13", "session key")
             assert code == 200 and body == {"text": stub.reply("openai")}
             proc.stop(within=5)
         finally:

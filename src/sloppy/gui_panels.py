@@ -21,6 +21,10 @@ FIRST_RUN = (
 )
 
 
+#: Longer model lists get a filter field at the top of the drop-down.
+MODEL_FILTER_AT = 12
+
+
 def sdk_of(provider: str) -> str:
     return PROVIDER_SDK[provider]
 
@@ -35,6 +39,7 @@ class Panels:
         # What is typed in the key field, per provider, until saved (never shown: masked).
         self.key_inputs: dict[str, str] = {}
         self.key_notes: dict[str, str] = {}
+        self.model_filter = ""
         #: Screen rectangles of the key widgets (GUI tests click them).
         self.rects: dict[str, list[float]] = {}
 
@@ -150,17 +155,27 @@ class Panels:
             gui.set_model(model)
         imgui.same_line()
         flags = imgui.ComboFlags_.no_preview.value | imgui.ComboFlags_.height_large.value
+        for drawn in [k for k in self.rects if k.startswith("model:")]:
+            del self.rects[drawn]  # only the entries shown this frame
         if imgui.begin_combo("Model", "", flags):
             if not listing.models:
                 imgui.text_disabled("No list yet: save a key and test the connection")
+            elif len(listing.models) > MODEL_FILTER_AT:
+                if imgui.is_window_appearing():
+                    self.model_filter = ""
+                    imgui.set_keyboard_focus_here()
+                imgui.set_next_item_width(-1)
+                _, self.model_filter = imgui.input_text_with_hint(
+                    "##model_filter", "filter", self.model_filter
+                )
+            wanted = self.model_filter.lower()
             for name in listing.models:
+                if wanted and wanted not in name.lower():
+                    continue
                 if imgui.selectable(name, name == s.model)[0]:
                     gui.set_model(name, save=True)
                 self.rects[f"model:{name}"] = self._item_rect()
             imgui.end_combo()
-        else:
-            for stale in [k for k in self.rects if k.startswith("model:")]:
-                del self.rects[stale]
         self.rects["model_list"] = self._item_rect()
 
     def _key_section(self, provider: str) -> None:
