@@ -195,3 +195,18 @@ def test_sends_wait_for_the_saved_keys(stub: Stub, chain: FileKeyring, warm) -> 
     assert not store.wait_loaded(0.05)
     warm.submit_io(gate[0]).result(10)
     assert store.wait_loaded(0) and store.describe("openai") == "API key: saved in the keychain"
+
+
+def test_the_real_secret_service(stub: Stub, secret_service: str) -> None:
+    """keyring's own discovery finds gnome-keyring over D-Bus; the key survives a restart."""
+    from keyring.backends import SecretService
+
+    keyring.set_keyring(SecretService.Keyring())  # what discovery picks, without a rescan
+    store = store_for(stub)
+    assert store.keychain_ok is True and "SecretService" in store.keychain_name
+    assert store.save("gemini", SECRET) == "keychain"
+    assert SecretService.Keyring().get_password("sloppy", "gemini") == SECRET
+    again = store_for(stub)
+    assert again.describe("gemini") == "API key: saved in the keychain"
+    again.remove("gemini")
+    assert SecretService.Keyring().get_password("sloppy", "gemini") is None

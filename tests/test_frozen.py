@@ -122,5 +122,5 @@ def test_bundle_keys_in_the_keychain(
     from tests.test_gui_keys import frozen_backend, key_flow
 
     monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)  # keyringrc.cfg picks it
-    backend, store = frozen_backend(tmp_path)
-    key_flow(stub, sloppy_home, tmp_path, backend, store, cmd=[str(built.bundle / "sloppy")])
+    backend, stored = frozen_backend(tmp_path)
+    key_flow(stub, sloppy_home, tmp_path, backend, stored, cmd=[str(built.bundle / "sloppy")])

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,10 +75,32 @@ def test_paste_test_pick_send_restart(stub: Stub, sloppy_home: Path, tmp_path: P
         "SLOPPY_TEST_KEYRING": str(store),
         "PYTHONPATH": str(ROOT),
     }
-    key_flow(stub, sloppy_home, tmp_path, backend, store)
+    key_flow(stub, sloppy_home, tmp_path, backend, in_file(store))
 
 
-def frozen_backend(tmp_path: Path) -> tuple[dict[str, str], Path]:
+def in_file(store: Path) -> Callable[[], str | None]:
+    """What the test keychain (a JSON file) holds for sloppy's OpenAI entry."""
+
+    def stored() -> str | None:
+        return json.loads(store.read_text()).get("sloppy", {}).get("openai")
+
+    return stored
+
+
+def test_paste_with_the_real_secret_service(
+    stub: Stub, sloppy_home: Path, tmp_path: Path, secret_service: str
+) -> None:
+    """The same through keyring's own discovery and gnome-keyring on a private bus."""
+    from keyring.backends import SecretService
+
+    def stored() -> str | None:
+        return SecretService.Keyring().get_password("sloppy", "openai")
+
+    backend = {"DBUS_SESSION_BUS_ADDRESS": secret_service}
+    key_flow(stub, sloppy_home, tmp_path, backend, stored)
+
+
+def frozen_backend(tmp_path: Path) -> tuple[dict[str, str], Callable[[], str | None]]:
     """The test keychain for a bundle (no PYTHONPATH there): keyring's own config file."""
     config = tmp_path / "xdg-config"
     (config / "python_keyring").mkdir(parents=True)
@@ -86,7 +109,7 @@ def frozen_backend(tmp_path: Path) -> tuple[dict[str, str], Path]:
         f"keyring-path = {ROOT / 'tests'}\n"
     )
     store = tmp_path / "keychain.json"
-    return {"XDG_CONFIG_HOME": str(config), "SLOPPY_TEST_KEYRING": str(store)}, store
+    return {"XDG_CONFIG_HOME": str(config), "SLOPPY_TEST_KEYRING": str(store)}, in_file(store)
 
 
 def key_flow(
@@ -94,7 +117,7 @@ def key_flow(
     sloppy_home: Path,
     tmp_path: Path,
     backend: dict[str, str],
-    store: Path,
+    stored: Callable[[], str | None],
     cmd: list[str] | None = None,
 ) -> None:
     """Paste, test, pick, send, restart signed in, remove; ``cmd``: a bundle instead."""
@@ -135,7 +158,7 @@ def key_flow(
             assert p["key_status"] == "API key: saved in the keychain"
             assert p["key_input"] == ""  # the field is cleared once saved
             assert p["models"] == sorted(stub.models["openai"])
-            assert json.loads(store.read_text())["sloppy"]["openai"] == SECRET
+            assert stored() == SECRET
             shot(display, "gui-keys-2-saved.png")
             # Pick a model from the list.
             click(display, p["rects"]["model_list"], left=True)
@@ -175,7 +198,7 @@ def key_flow(
             # Remove: back to missing, and gone from the keychain.
             click(display, panel(api)["rects"]["key_remove"])
             poll(lambda: panel(api), lambda p: p["key_status"] == "API key: missing")
-            assert "openai" not in json.loads(store.read_text()).get("sloppy", {})
+            assert stored() is None
             proc.stop(within=5)
         finally:
             proc.kill()
