@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-TOOLING_COMMANDS = frozenset({"build", "bench", "verify"})
+TOOLING_COMMANDS = frozenset({"build", "bench", "verify", "install-desktop-entry"})
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -6,8 +6,8 @@
    bodies, parent package ``__init__`` files; not function bodies or ``if TYPE_CHECKING:``;
    the launcher's hand-over stage counts in full) and checks each module against the allowlist:
    the standard library, ``FIRST_FRAME_PACKAGES`` and sloppy's modules that are not warmed.
-2. Anywhere in ``src/``, flags an import of a warm-listed module inside a function body
-   (warm it and use ``_require_warmed``).
+2. Anywhere in ``src/``, flags an import of a warm-listed or denylisted module (keyring and its
+   backends, pydantic...) inside a function body (warm it and use ``_require_warmed``).
 
 Prints ``file:line: module`` per violation and exits 1; exits 0 with a one-line summary.
 """
@@ -23,15 +23,16 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from import_graph import Edge, Tree, first_frame, is_stdlib, top_level  # noqa: E402
 
-from sloppy.warm_list import FIRST_FRAME_PACKAGES, WARM_LIST  # noqa: E402
+from sloppy.warm_list import FIRST_FRAME_PACKAGES, MAIN_THREAD_DENYLIST  # noqa: E402
 
 ENTRY = "launcher.sloppy_main"
 DISPATCH = ("launcher.boot3_app",)
-WARMED = tuple(e.module for e in WARM_LIST)
+#: The warm list's modules plus what they pull in that must stay off the GUI thread (keyring...).
+DENIED = MAIN_THREAD_DENYLIST
 
 
 def is_warmed(module: str) -> bool:
-    return any(module == w or module.startswith(w + ".") for w in WARMED)
+    return any(module == w or module.startswith(w + ".") for w in DENIED)
 
 
 def first_frame_violations(tree: Tree) -> tuple[list[Edge], int]:

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Shared by run.sh, test.sh and .ci/run: create .venv and install sloppy (editable) into it.
 # With --system-deps, also install the Debian packages GUI tests need when missing:
-# Xvfb and Mesa (a screen and OpenGL), xdotool (a keyboard), xwd (screenshots).
+# Xvfb and Mesa (a screen and OpenGL), xdotool (a keyboard), xwd (screenshots), xprop (the
+# window icon), desktop-file-validate (the .desktop entry), gnome-keyring (a real Secret Service
+# keychain on a private D-Bus bus).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # GLFW (inside imgui-bundle) loads the X client libraries below at run time; a fresh machine
 # has none of them.
 SYSTEM_PACKAGES=(
-  xvfb xauth xdotool x11-apps
+  xvfb xauth xdotool x11-apps x11-utils desktop-file-utils gnome-keyring
   libgl1 libegl1 libglx-mesa0 libgl1-mesa-dri libglu1-mesa
   libx11-6 libx11-xcb1 libxext6 libxrandr2 libxcursor1 libxi6 libxinerama1 libxxf86vm1
   libxrender1

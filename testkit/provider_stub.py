@@ -1,7 +1,9 @@
 """A loopback server speaking the OpenAI, Anthropic and Gemini wire formats (JSON and SSE).
 
 Tests point the real SDKs at it through their base URLs. Faults are injected per provider:
-an HTTP status, a stream dropped after N chunks, a slow reply, a malformed body.
+an HTTP status, a stream dropped after N chunks, a slow reply, a malformed body. Model lists
+answer each SDK's listing call (OpenAI and Anthropic ``GET /v1/models``, Gemini
+``GET /v1beta/models``); a key in ``rejected_keys`` gets that provider's 401.
 """
 
 from __future__ import annotations
@@ -47,6 +49,14 @@ class Stub:
     requests: list[dict[str, Any]] = field(default_factory=list)
     faults: dict[str, Fault] = field(default_factory=dict)
     reply_words: int = 5
+    rejected_keys: set[str] = field(default_factory=set)
+    models: dict[str, list[str]] = field(
+        default_factory=lambda: {
+            "openai": ["gpt-stub-mini", "gpt-stub-large", "text-embedding-stub"],
+            "anthropic": ["claude-stub-haiku", "claude-stub-sonnet"],
+            "gemini": ["gemini-stub-flash", "gemini-stub-pro"],
+        }
+    )
 
     @property
     def port(self) -> int:
@@ -81,7 +91,13 @@ class Stub:
         self.server.server_close()
 
 
-def _provider_of(path: str) -> str:
+def _provider_of(path: str, headers: dict[str, str] | None = None) -> str:
+    if path.split("?", maxsplit=1)[0] in ("/v1/models", "/v1beta/models"):
+        # The three SDKs list models at the same path (per version); their headers differ.
+        headers = headers or {}
+        if "x-goog-api-key" in headers:
+            return "gemini"
+        return "anthropic" if "anthropic-version" in headers else "openai"
     if path.startswith("/v1/chat/completions"):
         return "openai"
     if path.startswith("/v1/messages"):
@@ -98,17 +114,59 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return
 
+    def _key(self, headers: dict[str, str]) -> str:
+        auth = headers.get("authorization", "")
+        return (
+            auth.removeprefix("Bearer ")
+            or headers.get("x-api-key", "")
+            or headers.get("x-goog-api-key", "")
+        )
+
+    def do_GET(self) -> None:
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        provider = _provider_of(self.path, headers)
+        self.stub.requests.append(
+            {"provider": provider, "path": self.path, "body": None, "headers": headers}
+        )
+        fault = self.stub.fault(provider) or Fault()
+        if fault.delay_s:
+            time.sleep(fault.delay_s)
+        if provider == "unknown" or "models" not in self.path:
+            return self._json(404, {"error": {"message": f"no route {self.path}"}})
+        if fault.status:
+            return self._error(provider, fault.status)
+        if self._key(headers) in self.stub.rejected_keys:
+            return self._error(provider, 401)
+        if fault.malformed:
+            return self._raw(200, b"<html>this is not JSON</html>", "application/json")
+        return self._json(200, self._model_list(provider))
+
+    def _model_list(self, provider: str) -> dict[str, Any]:
+        names = self.stub.models.get(provider, [])
+        if provider == "openai":
+            data = [{"id": n, "object": "model", "created": 0, "owned_by": "stub"} for n in names]
+            return {"object": "list", "data": data}
+        if provider == "anthropic":
+            data = [
+                {"type": "model", "id": n, "display_name": n, "created_at": "2025-01-01T00:00:00Z"}
+                for n in names
+            ]
+            first, last = (names[0], names[-1]) if names else (None, None)
+            return {"data": data, "has_more": False, "first_id": first, "last_id": last}
+        models = [
+            {"name": f"models/{n}", "supportedGenerationMethods": ["generateContent"]}
+            for n in names
+        ]
+        models.append({"name": "models/embedding-stub", "supportedGenerationMethods": ["embed"]})
+        return {"models": models}
+
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")
         provider = _provider_of(self.path)
+        headers = {k.lower(): v for k, v in self.headers.items()}
         self.stub.requests.append(
-            {
-                "provider": provider,
-                "path": self.path,
-                "body": body,
-                "headers": {k.lower(): v for k, v in self.headers.items()},
-            }
+            {"provider": provider, "path": self.path, "body": body, "headers": headers}
         )
         fault = self.stub.fault(provider) or Fault()
         if fault.delay_s:
@@ -117,6 +175,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._json(404, {"error": {"message": f"no route {self.path}"}})
         if fault.status:
             return self._error(provider, fault.status)
+        if self._key(headers) in self.stub.rejected_keys:
+            return self._error(provider, 401)
         if fault.malformed:
             return self._raw(200, b"<html>this is not JSON</html>", "application/json")
         stream = (

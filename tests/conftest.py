@@ -34,6 +34,13 @@ def sloppy_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "SLOPPY_HOOK_KEY",
     ):
         monkeypatch.delenv(var, raising=False)
+    # Never the developer's keychain: no backend by default (tests that need one pick
+    # tests.keyring_backend.FileKeyring); an in-process choice is forgotten between tests.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    monkeypatch.delenv("SLOPPY_TEST_KEYRING", raising=False)
+    core = sys.modules.get("keyring.core")
+    if core is not None:
+        monkeypatch.setattr(core, "_keyring_backend", None)
     return home
 
 
@@ -137,3 +144,51 @@ def fresh_modules() -> Callable[[str], set[str]]:
         return set(json.loads(out.strip().splitlines()[-1]))
 
     return loaded
+
+
+@pytest.fixture
+def secret_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A real Secret Service (gnome-keyring, unlocked) on a private D-Bus session bus.
+
+    Yields the bus address, also set as ``DBUS_SESSION_BUS_ADDRESS`` for this test; keyring's
+    own backend discovery is left to find it (``PYTHON_KEYRING_BACKEND`` unset).
+    """
+    import shutil
+    import signal
+
+    missing = [t for t in ("dbus-daemon", "gnome-keyring-daemon") if shutil.which(t) is None]
+    if missing:
+        if os.environ.get("CI"):
+            raise RuntimeError(f"{missing} missing: test.sh installs gnome-keyring")
+        pytest.skip(f"{', '.join(missing)} not installed (./test.sh installs gnome-keyring)")
+    home = tmp_path / "keyring-home"
+    run = home / "run"
+    run.mkdir(parents=True, mode=0o700)
+    env = {**os.environ, "HOME": str(home), "XDG_RUNTIME_DIR": str(run)}
+    env["XDG_DATA_HOME"] = str(home / "data")
+    bus = subprocess.run(
+        ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=20,
+        check=True,
+    ).stdout.split()
+    address, pid = bus[0], int(bus[1])
+    try:
+        env["DBUS_SESSION_BUS_ADDRESS"] = address
+        subprocess.run(
+            ["gnome-keyring-daemon", "--unlock", "--components=secrets", "--daemonize"],
+            input="test-password",
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=20,
+            check=True,
+        )
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", address)
+        monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))  # no keyringrc.cfg
+        monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+        yield address
+    finally:
+        os.kill(pid, signal.SIGTERM)  # gnome-keyring-daemon leaves with its bus

@@ -244,3 +244,19 @@ def test_non_loopback_host_warns(controller, chat, caplog, monkeypatch) -> None:
         exposed.start()
     (warning,) = exposure_warnings()
     assert "192.0.2.1" in warning and KEY not in warning
+
+
+def test_status_says_which_providers_have_a_key(controller, stub, monkeypatch) -> None:
+    from fastapi.testclient import TestClient
+
+    from sloppy import warmup
+
+    warmup.activate(controller.warmup)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-env-secret-abcdef")
+    chat = ChatSession(AIClient(keys={"openai": "sk-app-secret-123456"}))
+    with TestClient(build_app(controller, chat, KEY, headless=True)) as tc:
+        body = tc.get("/api/status", headers={"X-API-Key": KEY}).json()
+    assert body["keys"]["openai"] == {"available": True, "source": "app"}
+    assert body["keys"]["anthropic"] == {"available": True, "source": "ANTHROPIC_API_KEY"}
+    assert body["keys"]["gemini"] == {"available": False, "source": None}
+    assert "secret" not in str(body)

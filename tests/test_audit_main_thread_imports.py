@@ -172,3 +172,20 @@ def test_checked_in_gui2_audit_is_current() -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_keyring_and_its_backends_stay_off_the_path(tmp_path: Path) -> None:
+    root = plant(
+        tmp_path,
+        {
+            "src/sloppy/feature.py": "import keyring\n",
+            "src/sloppy/other.py": (
+                "def f():\n    import secretstorage\n    from keyring.backends import fail\n"
+            ),
+        },
+    )
+    code, out = audit(root)
+    assert code == 1
+    assert "src/sloppy/feature.py:1: keyring" in out
+    assert "src/sloppy/other.py:2: secretstorage (imported inside a function" in out
+    assert "src/sloppy/other.py:3: keyring.backends" in out

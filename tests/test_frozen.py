@@ -138,3 +138,14 @@ def test_two_builds_have_the_same_content_hash(built, tmp_path: Path) -> None:
 
     again = stage1_pyinstaller.run(tmp_path / "dist", work=tmp_path / "work")
     assert archive.content_hash(again) == built.content_hash
+
+
+def test_bundle_keys_in_the_keychain(
+    built, stub, sloppy_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From the bundle: paste a key, test, pick a model, send, restart signed in, remove."""
+    from tests.test_gui_keys import frozen_backend, key_flow
+
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)  # keyringrc.cfg picks it
+    backend, stored = frozen_backend(tmp_path)
+    key_flow(stub, sloppy_home, tmp_path, backend, stored, cmd=[str(built.bundle / "sloppy")])

@@ -22,7 +22,19 @@ KEY = "purity-key-0123456789abc"
 
 
 def shim_env(log: Path) -> dict[str, str]:
-    return {**purity.shim_env(log), "SLOPPY_HOOK_KEY": KEY}
+    return {
+        **purity.shim_env(log),
+        "SLOPPY_HOOK_KEY": KEY,
+        # keyring's full backend discovery (SecretStorage, jeepney, cryptography), against a
+        # session bus that is not there: the real import work, never a real keychain.
+        "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/sloppy-test-bus",
+        "XDG_CONFIG_HOME": str(log.parent / "xdg-config"),  # no keyringrc.cfg choosing one
+    }
+
+
+@pytest.fixture(autouse=True)
+def _real_keyring_discovery(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
 
 
 def test_headless_with_hooks(tmp_path: Path) -> None:

@@ -15,7 +15,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sloppy.models import PROVIDER_SDK, PROVIDERS, Message
+from sloppy.models import (
+    GEMINI_CHAT_ACTION,
+    MODEL_LIST_TIMEOUT_S,
+    PROVIDER_SDK,
+    PROVIDERS,
+    Message,
+)
 from sloppy.warmup import WarmupError, _require_warmed
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -156,6 +162,18 @@ def _message_of(exc: BaseException, status: int | None) -> str:
     return str(msg)
 
 
+def _redacted(err: ProviderError, key: str | None) -> ProviderError:
+    """``err`` without the key in its text (some servers echo part of a rejected key)."""
+    message = err.message
+    if err.status in (401, 403):
+        message = "the API key was rejected"
+    elif key and len(key) >= 6 and key in message:
+        message = message.replace(key, "***")
+    if message == err.message:
+        return err
+    return ProviderError(err.provider, message, err.status)
+
+
 def to_provider_error(provider: str, exc: BaseException) -> ProviderError:
     """Map any SDK or transport exception to a ``ProviderError``."""
     if isinstance(exc, ProviderError):
@@ -188,12 +206,23 @@ class AIClient:
     def configure(
         self, provider: str, *, key: str | None = None, base_url: str | None = None
     ) -> None:
-        """Set sloppy's own key or base URL for ``provider`` (None clears it)."""
-        for table, value in ((self._keys, key), (self._base_urls, base_url)):
-            if value:
-                table[provider] = value
-            else:
-                table.pop(provider, None)
+        """Set sloppy's own key and base URL for ``provider`` (None clears each)."""
+        self.set_key(provider, key)
+        self.set_base_url(provider, base_url)
+
+    def set_key(self, provider: str, key: str | None) -> None:
+        """The key saved in the app for ``provider`` (None: fall back to the environment)."""
+        # No lock: a dict update is atomic, and ``_lock`` may be held while an SDK warms.
+        if key:
+            self._keys[provider] = key
+        else:
+            self._keys.pop(provider, None)
+
+    def set_base_url(self, provider: str, base_url: str | None) -> None:
+        if base_url:
+            self._base_urls[provider] = base_url
+        else:
+            self._base_urls.pop(provider, None)
 
     def base_url(self, provider: str) -> str | None:
         return resolve_base_url(provider, self._base_urls.get(provider))
@@ -201,16 +230,32 @@ class AIClient:
     def has_key(self, provider: str) -> bool:
         return has_key(provider, self._keys.get(provider))
 
+    def app_key(self, provider: str) -> str | None:
+        """The key saved in the app (not the environment's), for moving it between stores."""
+        return self._keys.get(provider)
+
+    def key_source(self, provider: str) -> str | None:
+        """Where the key in use comes from: ``"app"``, an environment variable's name, or None."""
+        if self._keys.get(provider):
+            return "app"
+        return next((var for var in KEY_ENV.get(provider, ()) if os.environ.get(var)), None)
+
     # -- clients -----------------------------------------------------------------------
 
-    def _client(self, provider: str) -> Any:
+    def _key(self, provider: str) -> tuple[str, str | None]:
         key = resolve_key(provider, self._keys.get(provider))
         base_url = self.base_url(provider)
         if key is None and provider == "openai_compatible" and base_url:
             key = "not-needed"  # local servers usually take any key
         if key is None:
             names = " or ".join(KEY_ENV[provider])
-            raise ProviderError(provider, f"no API key: set {names} or add one in settings")
+            raise ProviderError(
+                provider, f"no API key: paste one in the Provider panel, or set {names}"
+            )
+        return key, base_url
+
+    def _client(self, provider: str) -> Any:
+        key, base_url = self._key(provider)
         # The cache key is a digest so the key itself is never kept twice or shown in a repr.
         # hashlib is imported here, on a pool thread, to keep OpenSSL off the first frame.
         import hashlib
@@ -221,30 +266,60 @@ class AIClient:
             if cached is not None and cached[0] == fingerprint:
                 return cached[1]
             sdk = _require_warmed(PROVIDER_SDK[provider])
-            client = self._build(provider, sdk, key, base_url)
+            client = self._build(provider, sdk, key, base_url, self.timeout_s, self.max_retries)
             self._clients[provider] = (fingerprint, client)
             return client
 
-    def _build(self, provider: str, sdk: Any, key: str, base_url: str | None) -> Any:
+    def _build(
+        self,
+        provider: str,
+        sdk: Any,
+        key: str,
+        base_url: str | None,
+        timeout_s: float,
+        max_retries: int,
+    ) -> Any:
         if provider in ("openai", "openai_compatible"):
             return sdk.OpenAI(
-                api_key=key, base_url=base_url, timeout=self.timeout_s, max_retries=self.max_retries
+                api_key=key, base_url=base_url, timeout=timeout_s, max_retries=max_retries
             )
         if provider == "anthropic":
             return sdk.Anthropic(
-                api_key=key, base_url=base_url, timeout=self.timeout_s, max_retries=self.max_retries
+                api_key=key, base_url=base_url, timeout=timeout_s, max_retries=max_retries
             )
         types = _require_warmed("google.genai").types
-        retry = types.HttpRetryOptions(
-            attempts=self.max_retries + 1, initial_delay=0.2, max_delay=2
-        )
+        retry = types.HttpRetryOptions(attempts=max_retries + 1, initial_delay=0.2, max_delay=2)
         options = types.HttpOptions(
             base_url=base_url,
-            timeout=int(self.timeout_s * 1000),
+            timeout=int(timeout_s * 1000),
             retry_options=retry,
             client_args={"event_hooks": {"response": [self._track_response]}},
         )
         return sdk.Client(api_key=key, http_options=options)
+
+    # -- models ------------------------------------------------------------------------
+
+    def list_models(self, provider: str, *, timeout_s: float = MODEL_LIST_TIMEOUT_S) -> list[str]:
+        """The account's model ids, sorted: one authenticated call, no retries (``Test``).
+
+        Raises ``ProviderError`` (a rejected key has status 401), never showing the key.
+        """
+        key = None
+        try:
+            key, base_url = self._key(provider)
+            sdk = _require_warmed(PROVIDER_SDK[provider])
+            client = self._build(provider, sdk, key, base_url, timeout_s, 0)
+            if provider == "gemini":
+                ids = [
+                    (m.name or "").removeprefix("models/")
+                    for m in client.models.list()
+                    if not m.supported_actions or GEMINI_CHAT_ACTION in m.supported_actions
+                ]
+            else:
+                ids = [m.id for m in client.models.list()]
+        except Exception as exc:
+            raise _redacted(to_provider_error(provider, exc), key) from None
+        return sorted({i for i in ids if i})
 
     def _track_response(self, response: Any) -> None:
         holder = getattr(self._live, "holder", None)
@@ -281,7 +356,8 @@ class AIClient:
         except Exception as exc:
             if cancel is not None and cancel.is_set():
                 return Reply("", cancelled=True)
-            raise to_provider_error(provider, exc) from exc
+            key = resolve_key(provider, self._keys.get(provider))
+            raise _redacted(to_provider_error(provider, exc), key) from exc
 
     @staticmethod
     def _openai(

@@ -102,6 +102,8 @@ def build_app(
             "provider": settings.provider,
             "model": settings.model,
             "warm_done": controller.is_warmup_done(),
+            # Per provider: is a key available, and where from (never the key itself).
+            "keys": chat.keys.status(),
         }
 
     @app.get("/api/warmup_status")

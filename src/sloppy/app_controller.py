@@ -315,6 +315,8 @@ class Runtime:
         """Start warmup, the hook server (``--enable-test-hooks``) and the log jobs; no waits."""
         self.controller.on_warmup_complete(self._on_warm)
         self.controller.start_warmup()
+        # Saved API keys from the keychain (the GUI asks earlier; asking again is a no-op).
+        self.chat.keys.start_loading(self.controller.submit_io)
         if self.options.hooks:
             # Imported here: the hook server is not part of the window's first frame.
             from sloppy.api_hooks import HookServer

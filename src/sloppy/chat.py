@@ -13,6 +13,8 @@ from dataclasses import replace
 
 from sloppy import discussions
 from sloppy.ai_client import AIClient, CancelToken, ProviderError, Reply
+from sloppy.api_keys import KeyStore
+from sloppy.model_catalog import ModelCatalog
 from sloppy.models import DEFAULT_MODELS, Discussion, Message, ProviderSettings
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,8 @@ class ChatSession:
 
     def __init__(self, client: AIClient | None = None) -> None:
         self.client = client or AIClient()
+        self.keys = KeyStore(self.client)
+        self.catalog = ModelCatalog(self.client)
         self.discussion = Discussion()
         self.settings = ProviderSettings()
         self.lock = threading.RLock()
@@ -38,7 +42,7 @@ class ChatSession:
                 model=model or DEFAULT_MODELS.get(provider, ""),
                 base_url=base_url if base_url is not None else "",
             )
-            self.client.configure(provider, base_url=self.settings.base_url or None)
+            self.client.set_base_url(provider, self.settings.base_url or None)
 
     def messages(self) -> list[Message]:
         with self.lock:
@@ -54,6 +58,7 @@ class ChatSession:
         stream: bool = True,
     ) -> Reply:
         """Append ``prompt``, ask the provider, append the reply (or the error) and save."""
+        self.keys.wait_loaded()  # a key saved in the app wins over the environment's
         with self.lock:
             settings = replace(
                 self.settings,

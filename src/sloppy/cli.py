@@ -76,6 +76,30 @@ def verify(dist: Path) -> None:
     click.echo(f"content hash: {archive.content_hash(bundle)}")
 
 
+@cli.command("install-desktop-entry")
+@click.option("--remove", is_flag=True, help="Remove the entry and icon instead.")
+@click.option(
+    "--data-home",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Install under this folder instead of $XDG_DATA_HOME (default ~/.local/share).",
+)
+def install_desktop_entry(remove: bool, data_home: Path | None) -> None:
+    """Add sloppy (this installation or bundle) to the Linux desktop's application menu."""
+    from sloppy import desktop
+
+    if remove:
+        for path in desktop.uninstall(data_home):
+            click.echo(f"removed {path}")
+        return
+    try:
+        entry, icon = desktop.install(data_home)
+    except (OSError, FileNotFoundError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"installed {entry}")
+    click.echo(f"installed {icon}")
+
+
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def bench(args: tuple[str, ...]) -> None:

@@ -12,11 +12,22 @@ import functools
 import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import imgui_bundle
 from imgui_bundle import hello_imgui, imgui
 
-from sloppy import events, gui_panels, import_recorder, paths, settings, theme_2, warm_list
+from sloppy import (
+    api_keys,
+    events,
+    gui_panels,
+    import_recorder,
+    paths,
+    settings,
+    theme_2,
+    warm_list,
+)
 from sloppy.app_controller import Runtime, RuntimeOptions
 from sloppy.frame_pacer import FramePacer
 from sloppy.models import DEFAULT_MODELS, PROVIDER_LABELS, PROVIDERS
@@ -47,6 +58,9 @@ MSAA_SAMPLES = 0
 #: CPU in 3.5 s here) where idling takes 0.4 s.
 IDLE_FPS = 9.0
 IDLE_FPS_EFFECTS = 30.0
+#: sloppy's own hello_imgui assets: ``app_settings/icon.png`` is the window icon (drawn by
+#: packaging/icons/draw_icon.py); fonts still come from imgui_bundle's assets.
+ASSETS = Path(__file__).resolve().parent / "assets"
 
 
 @dataclasses.dataclass(slots=True)
@@ -219,6 +233,9 @@ class SloppyGui:
             provider = self.settings.provider if self.settings.provider in PROVIDERS else "openai"
             self.chat.select(provider, self.settings.model or None, self.settings.base_url)
             self.chat.discussion.name = self.settings.discussion or "default"
+            # Asked for now (the panel says "checking the keychain..."), read after frame one.
+            self._key_loads: list[Any] = []
+            self.chat.keys.start_loading(self._key_loads.append)
         self.events = events.EventBus()
         self.theme: Theme = theme_2.DEFAULT
         self.toasts = Toasts()
@@ -227,6 +244,7 @@ class SloppyGui:
         self.frames = 0
         self.last_swap: float | None = None
         self.prompt = ""
+        self._told_no_keychain = False
         self.panels = gui_panels.Panels(self)
         self.command_table = self._command_table()
         with PROFILER.phase("gui.runner_params"):
@@ -239,6 +257,10 @@ class SloppyGui:
         p.app_window_params.window_title = "sloppy"
         p.app_window_params.window_geometry.size = (1200, 800)
         p.app_window_params.restore_previous_geometry = True  # size and place, per user
+        if (ASSETS / "app_settings" / "icon.png").is_file():
+            # hello_imgui takes the first ``app_settings/icon.png`` in its asset folders.
+            hello_imgui.set_assets_folder(str(ASSETS))
+            hello_imgui.add_assets_search_path(str(Path(imgui_bundle.__file__).parent / "assets"))
         p.imgui_window_params.default_imgui_window_type = (
             hello_imgui.DefaultImGuiWindowType.provide_full_screen_dock_space
         )
@@ -288,9 +310,24 @@ class SloppyGui:
         with PROFILER.phase("gui.start_background"):
             self.controller.on_warmup_complete(self._on_warm_done)
             self.runtime.start(gui_state=self.state)
+            # Saved keys come from the keychain (warm-listed: this demand moves it up the lane).
+            for load in self._key_loads:
+                self._load_keys(load)
             self.controller.submit_io(self._restore)
             if self.settings.theme != "default":
                 self.set_theme(self.settings.theme, save=False)
+
+    def _load_keys(self, load: Any) -> None:
+        def job() -> None:
+            load()
+            self._refresh_models(self.chat.settings.provider)
+
+        self.controller.submit_io(job)
+
+    def _refresh_models(self, provider: str) -> None:
+        """On the pool: list the provider's models if a key is there and the list is stale."""
+        if self.chat.keys.source(provider) or provider == "openai_compatible":
+            self.chat.catalog.refresh_if_stale(provider)
 
     def _restore(self) -> None:
         problem = self.chat.restore(self.chat.discussion.name)
@@ -342,6 +379,8 @@ class SloppyGui:
             self.toast(*warm_done_toast(ev.data["failed"], n_done))
         elif ev.kind == "theme_ready":
             self._apply_theme(ev.data["name"])
+        elif ev.kind == "key_note":
+            self.panels.key_notes[ev.data["provider"]] = ev.data["text"]
 
     def toast(self, text: str, kind: str = "info") -> None:
         self.toasts.add(text, kind)
@@ -464,6 +503,57 @@ class SloppyGui:
         sdk = warm_list.label(gui_panels.sdk_of(provider))
         if not is_warm(gui_panels.sdk_of(provider)):
             self.toast(f"Loading {sdk}...")
+        if self.chat.keys.loaded:
+            self.controller.submit_io(self._refresh_models, provider)
+
+    def set_model(self, model: str, *, save: bool = False) -> None:
+        """Typed: kept (saved at exit); picked from the list: saved now."""
+        s = self.chat.settings
+        self.chat.select(s.provider, model, s.base_url)
+        self.settings.model = model
+        if save:
+            self.controller.submit_io(settings.save, self.settings)
+
+    def save_key(self, provider: str, key: str) -> None:
+        """Save a pasted key (keychain, else this session), then test it; on the pool."""
+        key = key.strip()
+        if not key:
+            return
+        self.panels.key_notes[provider] = "Saving..."
+
+        def job() -> None:
+            try:
+                where = self.chat.keys.save(provider, key)
+            except (OSError, ValueError) as exc:
+                self.events.post("key_note", provider=provider, text=f"Not saved: {exc}")
+                return
+            if where == api_keys.SESSION and not self._told_no_keychain:
+                self._told_no_keychain = True
+                self.events.post("toast", text=api_keys.NO_KEYCHAIN, kind="warn")
+            notes = {
+                api_keys.KEYCHAIN_SOURCE: "Saved in the keychain.",
+                api_keys.FILE: f"Saved in {api_keys.key_file()} (plain text, only you can read).",
+                api_keys.SESSION: "Kept for this session only.",
+            }
+            self.events.post("key_note", provider=provider, text=notes[where])
+            self.chat.catalog.refresh(provider)
+
+        self.controller.submit_io(job)
+
+    def remove_key(self, provider: str) -> None:
+        def job() -> None:
+            self.chat.keys.remove(provider)
+            self.events.post("key_note", provider=provider, text="Key removed from sloppy.")
+
+        self.controller.submit_io(job)
+
+    def test_connection(self, provider: str) -> None:
+        """List the provider's models through its SDK, on the pool; the panel shows the result."""
+        self.panels.key_notes.pop(provider, None)
+        self.controller.submit_io(self.chat.catalog.refresh, provider)
+
+    def choose_key_file(self, enabled: bool) -> None:
+        self.controller.submit_io(self.chat.keys.choose_file, enabled)
 
     def set_theme(self, name: str, *, save: bool = True) -> None:
         if name not in theme_2.THEMES:
@@ -538,6 +628,8 @@ class SloppyGui:
             "messages": [{"role": m.role, "text": m.text} for m in self.chat.messages()],
             "toasts": self.toasts.texts(),
             "status_bar": dataclasses.asdict(self._status_bar_now()),
+            "first_run_hint": self.panels.first_run(),
+            "provider_panel": self.panels.provider_state(),
         }
 
     # -- running -----------------------------------------------------------------------

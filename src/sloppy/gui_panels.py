@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from imgui_bundle import hello_imgui, imgui, implot
 
-from sloppy import markdown_view, paths, versions, warm_list
+from sloppy import api_keys, markdown_view, paths, versions, warm_list
 from sloppy.models import PROVIDER_LABELS, PROVIDER_SDK, PROVIDERS
 from sloppy.warmup import _require_warmed, is_warm
 
@@ -31,6 +31,22 @@ class PanelHost(Protocol):
 
     def send(self) -> None: ...
     def set_provider(self, provider: str) -> None: ...
+    def set_model(self, model: str, *, save: bool = False) -> None: ...
+    def save_key(self, provider: str, key: str) -> None: ...
+    def remove_key(self, provider: str) -> None: ...
+    def test_connection(self, provider: str) -> None: ...
+    def choose_key_file(self, enabled: bool) -> None: ...
+
+
+FIRST_RUN = (
+    "Welcome to sloppy. To start, pick a provider in the Provider panel, paste your API key "
+    "into the key field and press Save, then Test connection. Saved keys go to your "
+    "system keychain."
+)
+
+
+#: Longer model lists get a filter field at the top of the drop-down.
+MODEL_FILTER_AT = 12
 
 
 def sdk_of(provider: str) -> str:
@@ -44,6 +60,12 @@ class Panels:
         self._implot_ready = False
         self._scroll_to_end = True
         self._last_count = -1
+        # What is typed in the key field, per provider, until saved (never shown: masked).
+        self.key_inputs: dict[str, str] = {}
+        self.key_notes: dict[str, str] = {}
+        self.model_filter = ""
+        #: Screen rectangles of the key widgets (GUI tests click them).
+        self.rects: dict[str, list[float]] = {}
 
     # -- layout ------------------------------------------------------------------------
 
@@ -71,11 +93,19 @@ class Panels:
 
     # -- discussion --------------------------------------------------------------------
 
+    def first_run(self) -> bool:
+        """No key anywhere (app or environment) and nothing said yet: show ``FIRST_RUN``."""
+        chat = self.gui.chat
+        # Only once the keychain has answered: no welcome flashing past a signed-in user.
+        return chat.keys.read_saved and not chat.keys.any_key() and not chat.discussion.messages
+
     def discussion(self) -> None:
         gui, chat, theme = self.gui, self.gui.chat, self.gui.theme
         footer = imgui.get_frame_height_with_spacing() * 4.5
         imgui.begin_child("history", imgui.ImVec2(0, -footer))
         messages = chat.messages()
+        if self.first_run():
+            imgui.text_wrapped(FIRST_RUN)
         for i, m in enumerate(messages):
             who = "You" if m.role == "user" else "Assistant"
             color = theme.error if m.error else (theme.accent if m.role == "user" else theme.ok)
@@ -123,10 +153,7 @@ class Panels:
         changed, idx = imgui.combo("Provider", current, [PROVIDER_LABELS[p] for p in PROVIDERS])
         if changed and idx != current:
             gui.set_provider(PROVIDERS[idx])
-        changed, model = imgui.input_text("Model", s.model)
-        if changed:
-            chat.select(s.provider, model, s.base_url)
-            gui.settings.model = model
+        self._model_field()
         base = chat.client.base_url(s.provider) or ""
         changed, url = imgui.input_text_with_hint(
             "Base URL", "provider default", s.base_url or base
@@ -134,13 +161,110 @@ class Panels:
         if changed:
             chat.select(s.provider, s.model, url)
             gui.settings.base_url = url
-        has_key = chat.client.has_key(s.provider)
-        color = gui.theme.ok if has_key else gui.theme.warn
-        imgui.text_colored(
-            imgui.ImVec4(*color), "API key: present" if has_key else "API key: missing"
-        )
+        imgui.separator()
+        self._key_section(s.provider)
         sdk = sdk_of(s.provider)
         imgui.text_disabled(f"{warm_list.label(sdk)}: {'ready' if is_warm(sdk) else 'loading'}")
+
+    def _model_field(self) -> None:
+        gui, chat = self.gui, self.gui.chat
+        s = chat.settings
+        listing = chat.catalog.state(s.provider)
+        width = (
+            imgui.calc_item_width() - imgui.get_frame_height() - imgui.get_style().item_spacing.x
+        )
+        imgui.set_next_item_width(max(width, 60.0))
+        changed, model = imgui.input_text("##model", s.model)
+        if changed:
+            gui.set_model(model)
+        imgui.same_line()
+        flags = imgui.ComboFlags_.no_preview.value | imgui.ComboFlags_.height_large.value
+        for drawn in [k for k in self.rects if k.startswith("model:")]:
+            del self.rects[drawn]  # only the entries shown this frame
+        if imgui.begin_combo("Model", "", flags):
+            if not listing.models:
+                imgui.text_disabled("No list yet: save a key and test the connection")
+            elif len(listing.models) > MODEL_FILTER_AT:
+                if imgui.is_window_appearing():
+                    self.model_filter = ""
+                    imgui.set_keyboard_focus_here()
+                imgui.set_next_item_width(-1)
+                _, self.model_filter = imgui.input_text_with_hint(
+                    "##model_filter", "filter", self.model_filter
+                )
+            wanted = self.model_filter.lower()
+            for name in listing.models:
+                if wanted and wanted not in name.lower():
+                    continue
+                if imgui.selectable(name, name == s.model)[0]:
+                    gui.set_model(name, save=True)
+                self.rects[f"model:{name}"] = self._item_rect()
+            imgui.end_combo()
+        self.rects["model_list"] = self._item_rect()
+
+    def _key_section(self, provider: str) -> None:
+        gui, keys = self.gui, self.gui.chat.keys
+        described = keys.describe(provider)
+        color = gui.theme.ok if keys.source(provider) else gui.theme.warn
+        imgui.text_colored(imgui.ImVec4(*color), described)
+        buf = self.key_inputs.get(provider, "")
+        imgui.set_next_item_width(-1)
+        flags = (
+            imgui.InputTextFlags_.password.value | imgui.InputTextFlags_.enter_returns_true.value
+        )
+        entered, buf = imgui.input_text_with_hint("##api_key", "paste an API key", buf, flags)
+        self.rects["key_input"] = self._item_rect()
+        self.key_inputs[provider] = buf
+        if imgui.button("Save") or (entered and buf.strip()):
+            gui.save_key(provider, self.key_inputs.pop(provider, ""))
+        self.rects["key_save"] = self._item_rect()
+        imgui.same_line()
+        if imgui.button("Remove"):
+            gui.remove_key(provider)
+        self.rects["key_remove"] = self._item_rect()
+        imgui.same_line()
+        if imgui.button("Test connection"):
+            gui.test_connection(provider)
+        self.rects["key_test"] = self._item_rect()
+        note = self.key_notes.get(provider)
+        if note:
+            imgui.text_wrapped(note)
+        listing = gui.chat.catalog.state(provider)
+        line = listing.describe()
+        if line:
+            bad = listing.phase == "failed"
+            imgui.text_colored(imgui.ImVec4(*(gui.theme.warn if bad else gui.theme.ok)), line)
+        if keys.problem:
+            imgui.text_colored(imgui.ImVec4(*gui.theme.warn), keys.problem)
+        if keys.keychain_ok is False:
+            imgui.text_wrapped(api_keys.NO_KEYCHAIN)
+            changed, on = imgui.checkbox("Keep keys in a plain file instead", keys.use_file)
+            if changed:
+                gui.choose_key_file(on)
+            if keys.use_file:
+                imgui.text_disabled(f"{api_keys.key_file()} (readable only by you)")
+
+    @staticmethod
+    def _item_rect() -> list[float]:
+        lo, hi = imgui.get_item_rect_min(), imgui.get_item_rect_max()
+        return [lo.x, lo.y, hi.x, hi.y]
+
+    def provider_state(self) -> dict[str, Any]:
+        """What the Provider panel shows (the key field as drawn: masked), for the hook API."""
+        chat = self.gui.chat
+        p = chat.settings.provider
+        listing = chat.catalog.state(p)
+        return {
+            "key_status": chat.keys.describe(p),
+            "key_input": "*" * len(self.key_inputs.get(p, "")),
+            "key_note": self.key_notes.get(p, ""),
+            "connection": listing.describe(),
+            "models": list(listing.models),
+            "model": chat.settings.model,
+            "keychain_ok": chat.keys.keychain_ok,
+            "keychain_problem": chat.keys.problem,
+            "rects": dict(self.rects),
+        }
 
     # -- diagnostics -------------------------------------------------------------------
 

@@ -26,6 +26,14 @@ DEFAULT_MODELS = {
     "gemini": "gemini-2.5-flash",
     "openai_compatible": "local-model",
 }
+#: Where saved API keys live in the OS keychain: this service name, one entry per provider id.
+KEYCHAIN_SERVICE = "sloppy"
+#: A listing older than this is fetched again in the background once a key works.
+MODEL_LIST_TTL_S = 24 * 3600.0
+#: "Test connection" and model listing: one quick attempt, no retries.
+MODEL_LIST_TIMEOUT_S = 15.0
+#: Gemini lists embedding and other models too; only these can chat.
+GEMINI_CHAT_ACTION = "generateContent"
 
 
 @dataclass(slots=True)
@@ -78,7 +86,7 @@ class Discussion:
 
 @dataclass(slots=True)
 class ProviderSettings:
-    """Which provider to talk to. Keys are never stored here: see ``ai_client.resolve_key``."""
+    """Which provider to talk to. Keys are never stored here: see ``api_keys.KeyStore``."""
 
     provider: str = "openai"
     model: str = DEFAULT_MODELS["openai"]

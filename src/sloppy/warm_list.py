@@ -32,6 +32,8 @@ WARM_LIST: tuple[WarmEntry, ...] = (
     WarmEntry("sloppy.theme_nerv", "NERV theme"),
     WarmEntry("sloppy.theme_nerv_fx", "NERV effects"),
     WarmEntry("sloppy.markdown_table", "markdown tables"),
+    # keyring and the backend it picks (Linux: SecretStorage, jeepney, cryptography).
+    WarmEntry("sloppy.keychain", "keychain"),
     WarmEntry("fastapi", "FastAPI", hooks_only=True),
     WarmEntry("fastapi.security.api_key", "FastAPI security", hooks_only=True),
     WarmEntry("uvicorn", "uvicorn", hooks_only=True),
@@ -41,11 +43,16 @@ WARM_LIST: tuple[WarmEntry, ...] = (
 #: and sloppy's own modules that are not on the warm list (platformdirs: 3 ms, paths only).
 FIRST_FRAME_PACKAGES: tuple[str, ...] = ("imgui_bundle", "platformdirs")
 
-#: Modules that must never load on the main thread (the runtime purity test's denylist).
+#: Modules that must never load on the main thread (the runtime purity test's denylist, and
+#: the static gate's: never imported on the first-frame path nor inside a function body).
 MAIN_THREAD_DENYLIST: tuple[str, ...] = (
     *(e.module for e in WARM_LIST),
     "pydantic",
     "requests",
+    "keyring",
+    "secretstorage",
+    "jeepney",
+    "cryptography",
 )
 
 
