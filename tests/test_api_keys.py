@@ -17,8 +17,8 @@ from sloppy.ai_client import AIClient, ProviderError
 from sloppy.api_keys import KeyStore
 from sloppy.app_controller import AppController
 from sloppy.model_catalog import ModelCatalog
-from tests.keyring_backend import FileKeyring
 from testkit.provider_stub import Stub, base_urls
+from tests.keyring_backend import FileKeyring
 
 SECRET = "sk-app-saved-key-7c1e0b"
 ENV_SECRET = "sk-from-the-environment-93ad"

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from testkit.hook_client import ApiHookClient
 from sloppy.api_keys import NO_KEYCHAIN
+from testkit.hook_client import ApiHookClient
+from testkit.provider_stub import Stub, base_urls
 from tests.conftest import ROOT
 from tests.live import Proc
-from testkit.provider_stub import Stub, base_urls
 from tests.test_gui import poll, shot
 from tests.xvfb import Display
 
