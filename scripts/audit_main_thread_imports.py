@@ -25,8 +25,8 @@ from import_graph import Edge, Tree, first_frame, is_stdlib, top_level  # noqa: 
 
 from sloppy.warm_list import FIRST_FRAME_PACKAGES, WARM_LIST  # noqa: E402
 
-ENTRY = "launcher.sloppy_main"
-DISPATCH = ("launcher.boot3_app",)
+ENTRY = "sloppy_launcher.sloppy_main"
+DISPATCH = ("sloppy_launcher.boot3_app",)
 WARMED = tuple(e.module for e in WARM_LIST)
 
 
@@ -50,7 +50,7 @@ def first_frame_violations(tree: Tree) -> tuple[list[Edge], int]:
 def lazy_import_violations(tree: Tree) -> list[Edge]:
     bad = []
     for module in tree.modules():
-        if module.startswith("launcher"):
+        if module.startswith("sloppy_launcher"):
             continue
         bad += [e for e in tree.edges(module) if e.kind == "function" and is_warmed(e.target)]
     return bad

@@ -81,7 +81,7 @@ def sloppy_command(variant: str, dist: Path) -> list[str] | None:
         exe = dist / "sloppy" / "sloppy"
         return [str(exe)] if exe.exists() else None
     exe = Path(sys.executable).with_name("sloppy")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "launcher.sloppy_main"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "sloppy_launcher.sloppy_main"]
 
 
 class Bench:

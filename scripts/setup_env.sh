@@ -28,13 +28,29 @@ if [[ "${1:-}" == "--system-deps" ]]; then
   fi
 fi
 
+# Python packages come from uv.lock (every runtime, build and dev dependency, with hashes).
+# uv does not read pip.conf: the lock names PyPI files, the same on every machine.
 PY="${PYTHON:-python3}"
+export UV_PYTHON_DOWNLOADS=never
 if [[ ! -x .venv/bin/python ]]; then
   "$PY" -m venv .venv
 fi
+if [[ ! -x .venv/bin/uv ]]; then
+  uv_version=$(sed -n '/^name = "uv"$/{n;s/^version = "\(.*\)"$/\1/p;}' uv.lock)
+  .venv/bin/python -m pip install -q "uv==${uv_version:?no uv in uv.lock}"
+fi
 stamp=.venv/.sloppy-installed
-if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[dev]'
+if [[ ! -f $stamp || pyproject.toml -nt $stamp || uv.lock -nt $stamp ]]; then
+  if .venv/bin/uv lock --check -q 2>/dev/null; then
+    .venv/bin/uv sync --frozen --extra dev -q
+  else
+    # pyproject.toml changed since the lock was written (e.g. a merge added a dependency):
+    # install from a fresh resolution but leave the committed lock alone, so that
+    # tests/test_release_lock.py still reports it. Refresh it with: .venv/bin/uv lock
+    echo "setup: uv.lock is out of date with pyproject.toml; run .venv/bin/uv lock and commit it" >&2
+    cp uv.lock .venv/uv.lock.committed
+    .venv/bin/uv sync --extra dev -q
+    mv .venv/uv.lock.committed uv.lock
+  fi
   touch "$stamp"
 fi
