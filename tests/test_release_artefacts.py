@@ -141,6 +141,7 @@ def test_sbom_is_valid_cyclonedx_and_reproducible() -> None:
         notices.interpreter_component(),
         *notices.python_components([installed("click"), installed("numpy")], ROOT / "uv.lock"),
         notices.Component("libfoo1", "1.0-1", "pkg:deb/debian/libfoo1@1.0-1", "see copyright"),
+        notices.Component("legacy", "1.0", "pkg:pypi/legacy@1.0", "BSD"),  # not SPDX
     ]
     doc = notices.sbom(comps, app_version="0.1.0", epoch=EPOCH, content_hash="ab" * 32)
     again = notices.sbom(comps, app_version="0.1.0", epoch=EPOCH, content_hash="ab" * 32)
@@ -150,3 +151,7 @@ def test_sbom_is_valid_cyclonedx_and_reproducible() -> None:
     purls = {c.get("purl") for c in doc["components"]}  # type: ignore[attr-defined]
     assert f"pkg:pypi/numpy@{installed('numpy').version}" in purls
     assert doc["metadata"]["timestamp"] == "2026-01-01T00:00:00Z"  # type: ignore[index]
+    by_name = {c["name"]: c for c in doc["components"]}  # type: ignore[attr-defined]
+    assert by_name["numpy"]["licenses"][0]["expression"].startswith("BSD-3-Clause")
+    assert by_name["legacy"]["licenses"] == [{"license": {"name": "BSD"}}]
+    assert "licenses" not in by_name["libfoo1"]

@@ -33,11 +33,12 @@ class Component:
     name: str
     version: str
     purl: str
-    licence: str  # an SPDX expression or the distribution's own words
+    licence: str  # an SPDX expression (``spdx``) or the distribution's own words
     texts: list[tuple[str, str]] = field(default_factory=list)  # (file name, text)
     home: str = ""
     hashes: list[str] = field(default_factory=list)  # sha256 hex of the installed artifact
     kind: str = "library"
+    spdx: bool = False
 
 
 def _module_of(posix: str) -> str | None:
@@ -70,10 +71,15 @@ def _field(meta: metadata.PackageMetadata, name: str) -> str:
     return str(values[0]) if values else ""
 
 
-def licence_of(meta: metadata.PackageMetadata) -> str:
+def licence_of(meta: metadata.PackageMetadata) -> tuple[str, bool]:
+    """The licence and whether it is an SPDX expression (PEP 639 ``License-Expression``)."""
     expression = _field(meta, "License-Expression")
     if expression:
-        return str(expression)
+        return expression, True
+    return _legacy_licence(meta), False
+
+
+def _legacy_licence(meta: metadata.PackageMetadata) -> str:
     short = _field(meta, "License").strip()
     if short and "\n" not in short and len(short) < 80:
         return short
@@ -143,15 +149,17 @@ def python_components(dists: list[metadata.Distribution], lock: Path | None) -> 
         if not home:
             urls = [u.split(",", 1)[-1].strip() for u in meta.get_all("Project-URL") or []]
             home = urls[0] if urls else ""
+        licence, spdx = licence_of(meta)
         out.append(
             Component(
                 name,
                 version,
                 f"pkg:pypi/{_canonical(name)}@{version}",
-                licence_of(meta),
+                licence,
                 licence_texts(dist),
                 home,
                 digests[:1],
+                spdx=spdx,
             )
         )
     return out
@@ -169,6 +177,7 @@ def interpreter_component() -> Component:
         texts,
         "https://www.python.org/",
         kind="framework",
+        spdx=True,
     )
 
 
@@ -241,11 +250,10 @@ def write_licenses(bundle: Path, components: list[Component]) -> Path:
     return target
 
 
-def _licence_json(licence: str) -> list[dict[str, object]]:
-    spdx_like = re.fullmatch(r"[A-Za-z0-9.+\-() ]+", licence) and " " not in licence.strip("()")
-    if spdx_like or (re.search(r"\b(AND|OR|WITH)\b", licence) and "License" not in licence):
-        return [{"expression": licence}]
-    return [{"license": {"name": licence}}]
+def _licence_json(c: Component) -> list[dict[str, object]]:
+    if c.spdx:
+        return [{"expression": c.licence}]
+    return [{"license": {"name": c.licence}}]
 
 
 def sbom(
@@ -264,7 +272,7 @@ def sbom(
         if c.purl:
             entry["purl"] = c.purl
         if c.licence and not c.licence.startswith(("see ", "unknown")):
-            entry["licenses"] = _licence_json(c.licence)
+            entry["licenses"] = _licence_json(c)
         if c.hashes:
             entry["hashes"] = [{"alg": "SHA-256", "content": h} for h in c.hashes]
         if c.home.startswith("http"):
