@@ -21,7 +21,8 @@ from tests.conftest import ROOT
 from tests.live import Proc
 from tests.xvfb import Display
 
-pytestmark = [pytest.mark.slow, pytest.mark.frozen]
+# Each build takes minutes on a loaded 2-core machine; the default 300 s would cut it short.
+pytestmark = [pytest.mark.slow, pytest.mark.frozen, pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="module")
