@@ -155,3 +155,22 @@ def test_sbom_is_valid_cyclonedx_and_reproducible() -> None:
     assert by_name["numpy"]["licenses"][0]["expression"].startswith("BSD-3-Clause")
     assert by_name["legacy"]["licenses"] == [{"license": {"name": "BSD"}}]
     assert "licenses" not in by_name["libfoo1"]
+
+
+def test_sloppy_verify_fails_a_bundle_over_budget(tmp_path: Path) -> None:
+    """The real command line: a (sparse) 131 MiB file puts a bundle over its budget."""
+    import subprocess
+
+    bundle = tmp_path / "dist" / "sloppy"
+    bundle.mkdir(parents=True)
+    with (bundle / "big.bin").open("wb") as fh:
+        fh.truncate((sizes.BUDGET_MIB + 1) * sizes.MIB)
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("sloppy")), "verify", "--dist", str(tmp_path / "dist")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert "over its 130 MiB budget" in proc.stderr and "Traceback" not in proc.stderr
