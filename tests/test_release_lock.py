@@ -57,3 +57,21 @@ def test_lock_covers_three_platforms_and_the_dev_set_holds_the_build_set() -> No
     assert "sloppy[build]" in project["optional-dependencies"]["dev"]
     names = {p["name"] for p in doc["package"]}
     assert {"pyinstaller", "uv", "imgui-bundle", "numpy"} <= names
+
+
+def test_no_locked_dependency_needs_what_the_bundle_excludes() -> None:
+    """Tripwire: SecretStorage (keyring's Linux backend) imports cryptography when loaded."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "bundle_excludes", ROOT / "packaging" / "bundle_excludes.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    names = {p["name"] for p in lock()["package"]}
+    needs = {"secretstorage": "cryptography"}
+    wrong = {dep: mod for dep, mod in needs.items() if dep in names and mod in module.EXCLUDES}
+    assert wrong == {}, (
+        f"{wrong}: remove these from packaging/bundle_excludes.py (and re-check the size budget)"
+    )
