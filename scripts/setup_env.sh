@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # GLFW (inside imgui-bundle) loads the X client libraries below at run time; a fresh machine
-# has none of them.
+# has none of them. binutils: `strip` for the release bundle (packaging/strip_elf.py).
 SYSTEM_PACKAGES=(
+  binutils
   xvfb xauth xdotool x11-apps
   libgl1 libegl1 libglx-mesa0 libgl1-mesa-dri libglu1-mesa
   libx11-6 libx11-xcb1 libxext6 libxrandr2 libxcursor1 libxi6 libxinerama1 libxxf86vm1
