@@ -25,8 +25,8 @@ from import_graph import Edge, Tree, first_frame, is_stdlib, top_level  # noqa: 
 
 from sloppy.warm_list import FIRST_FRAME_PACKAGES, MAIN_THREAD_DENYLIST  # noqa: E402
 
-ENTRY = "launcher.sloppy_main"
-DISPATCH = ("launcher.boot3_app",)
+ENTRY = "sloppy_launcher.sloppy_main"
+DISPATCH = ("sloppy_launcher.boot3_app",)
 #: The warm list's modules plus what they pull in that must stay off the GUI thread (keyring...).
 DENIED = MAIN_THREAD_DENYLIST
 
@@ -51,7 +51,7 @@ def first_frame_violations(tree: Tree) -> tuple[list[Edge], int]:
 def lazy_import_violations(tree: Tree) -> list[Edge]:
     bad = []
     for module in tree.modules():
-        if module.startswith("launcher"):
+        if module.startswith("sloppy_launcher"):
             continue
         bad += [e for e in tree.edges(module) if e.kind == "function" and is_warmed(e.target)]
     return bad

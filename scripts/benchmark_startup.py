@@ -81,7 +81,7 @@ def sloppy_command(variant: str, dist: Path) -> list[str] | None:
         exe = dist / "sloppy" / "sloppy"
         return [str(exe)] if exe.exists() else None
     exe = Path(sys.executable).with_name("sloppy")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "launcher.sloppy_main"]
+    return [str(exe)] if exe.exists() else [sys.executable, "-m", "sloppy_launcher.sloppy_main"]
 
 
 class Bench:
@@ -163,6 +163,8 @@ class Bench:
 
 def evict(files: list[Path]) -> None:
     """Drop ``files`` from the page cache so the next start reads them from disk."""
+    if not hasattr(os, "posix_fadvise"):  # Windows, macOS
+        raise SystemExit("--cold needs posix_fadvise (Linux)")
     for path in files:
         with contextlib.suppress(OSError):
             fd = os.open(path, os.O_RDONLY)

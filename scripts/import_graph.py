@@ -28,11 +28,11 @@ class Edge:
 
 
 class Tree:
-    """A project checkout: ``launcher/`` and ``src/<packages>``."""
+    """A project checkout: ``src/<packages>`` and ``launcher/<entry package>``."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.bases = [root / "src", root]
+        self.bases = [root / "src", root / "launcher"]
 
     def file_of(self, module: str) -> Path | None:
         rel = Path(*module.split("."))
@@ -54,7 +54,7 @@ class Tree:
             parts = list(rel.with_suffix("").parts)
             if parts[-1] == "__init__":
                 parts.pop()
-            if parts and (base != self.root or parts[0] == "launcher"):
+            if parts:
                 return ".".join(parts)
         raise ValueError(f"{path} is outside the tree")
 

@@ -8,8 +8,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # GLFW (inside imgui-bundle) loads the X client libraries below at run time; a fresh machine
-# has none of them.
+# has none of them. binutils: `strip` for the release bundle (packaging/strip_elf.py).
 SYSTEM_PACKAGES=(
+  binutils
   xvfb xauth xdotool x11-apps x11-utils desktop-file-utils gnome-keyring
   libgl1 libegl1 libglx-mesa0 libgl1-mesa-dri libglu1-mesa
   libx11-6 libx11-xcb1 libxext6 libxrandr2 libxcursor1 libxi6 libxinerama1 libxxf86vm1
@@ -30,13 +31,29 @@ if [[ "${1:-}" == "--system-deps" ]]; then
   fi
 fi
 
+# Python packages come from uv.lock (every runtime, build and dev dependency, with hashes).
+# uv does not read pip.conf: the lock names PyPI files, the same on every machine.
 PY="${PYTHON:-python3}"
+export UV_PYTHON_DOWNLOADS=never
 if [[ ! -x .venv/bin/python ]]; then
   "$PY" -m venv .venv
 fi
+if [[ ! -x .venv/bin/uv ]]; then
+  uv_version=$(sed -n '/^name = "uv"$/{n;s/^version = "\(.*\)"$/\1/p;}' uv.lock)
+  .venv/bin/python -m pip install -q "uv==${uv_version:?no uv in uv.lock}"
+fi
 stamp=.venv/.sloppy-installed
-if [[ ! -f $stamp || pyproject.toml -nt $stamp ]]; then
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[dev]'
+if [[ ! -f $stamp || pyproject.toml -nt $stamp || uv.lock -nt $stamp ]]; then
+  if .venv/bin/uv lock --check -q 2>/dev/null; then
+    .venv/bin/uv sync --frozen --extra dev -q
+  else
+    # pyproject.toml changed since the lock was written (e.g. a merge added a dependency):
+    # install from a fresh resolution but leave the committed lock alone, so that
+    # tests/test_release_lock.py still reports it. Refresh it with: .venv/bin/uv lock
+    echo "setup: uv.lock is out of date with pyproject.toml; run .venv/bin/uv lock and commit it" >&2
+    cp uv.lock .venv/uv.lock.committed
+    .venv/bin/uv sync --extra dev -q
+    mv .venv/uv.lock.committed uv.lock
+  fi
   touch "$stamp"
 fi

@@ -213,7 +213,7 @@ def test_warm_cache_is_validated_on_the_lane_before_the_first_import(
 
 
 def test_options_come_from_the_launchers_flags_and_environment() -> None:
-    from launcher import boot1_argv
+    from sloppy_launcher import boot1_argv
 
     args = boot1_argv.parse(
         ["--headless", "--enable-test-hooks", "--hook-port", "0", "--exit-when-warm"]

@@ -14,9 +14,9 @@ SCRIPT = ROOT / "scripts" / "audit_main_thread_imports.py"
 
 def plant(root: Path, files: dict[str, str]) -> Path:
     base = {
-        "launcher/__init__.py": "",
-        "launcher/sloppy_main.py": "from launcher import boot3_app\n",
-        "launcher/boot3_app.py": "def run():\n    from sloppy import gui_2\n",
+        "launcher/sloppy_launcher/__init__.py": "",
+        "launcher/sloppy_launcher/sloppy_main.py": "from sloppy_launcher import boot3_app\n",
+        "launcher/sloppy_launcher/boot3_app.py": "def run():\n    from sloppy import gui_2\n",
         "src/sloppy/__init__.py": "",
         "src/sloppy/gui_2.py": (
             "import json\nfrom imgui_bundle import imgui\nfrom sloppy import feature\n"

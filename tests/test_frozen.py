@@ -1,13 +1,15 @@
-"""The PyInstaller bundle: build, training run, smoke tests headless and GUI, reproducibility.
+"""The PyInstaller bundle: build, release files, smoke tests headless and GUI, reproducibility.
 
-The bundle is built once per session (about a minute and a half here); set
-SLOPPY_TEST_BUNDLE=DIR to test an existing ``DIR/sloppy`` bundle instead.
+The bundle is built once per session from uv.lock's environment (about two minutes here);
+set SLOPPY_TEST_BUNDLE=DIR to test an existing ``DIR/sloppy`` bundle instead.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -15,11 +17,13 @@ import pytest
 
 from sloppy import import_profile, warm_planner
 from sloppy.warm_list import warm_modules
+from tests.conftest import ROOT
 from tests.live import Proc
 from tests.purity import check, profile_loads
 from tests.xvfb import Display
 
-pytestmark = [pytest.mark.slow, pytest.mark.frozen]
+# Each build takes minutes on a loaded 2-core machine; the default 300 s would cut it short.
+pytestmark = [pytest.mark.slow, pytest.mark.frozen, pytest.mark.timeout(900)]
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +45,7 @@ def run_bundle(bundle: Path, home: Path, *args: str, env: dict[str, str] | None 
     proc = Proc(
         [*args, "--exit-when-warm", "--startup-report", str(report)],
         {"SLOPPY_HOME": str(home), **(env or {})},
-        cmd=[str(bundle / "sloppy")],
+        cmd=[str(bundle / "sloppy")],  # Linux (the CI workflow smoke-tests other platforms)
     )
     try:
         assert proc.popen.wait(180) == 0, "".join(proc.stderr)[-3000:]
@@ -57,11 +61,12 @@ def check_purity(home: Path, expected: list[str]) -> None:
     check(profile_loads(runs[-1]), expected)
 
 
-def test_build_trains_and_verifies(built) -> None:
+def test_build_verifies(built) -> None:
     if built.checks:  # a fresh build ran every stage
-        assert built.checks["training run"].startswith("ok")
-        assert built.checks["headless"].startswith("ok")
+        for stage in ("size", "licences", "headless"):
+            assert built.checks[stage].startswith("ok"), built.checks
         assert built.checks["--version"].startswith("sloppy ")
+        assert "training run" not in built.checks  # only `sloppy build --train` trains
     assert len(built.content_hash) == 64
     internal = built.bundle / "_internal" / "sloppy"
     assert (internal / "build_id.txt").read_text().strip() == built.content_hash
@@ -100,9 +105,10 @@ def test_flipped_cache_byte_falls_back_to_the_archive_and_rebuilds(built, tmp_pa
 
 
 def test_first_launch_uses_the_baked_plan(built, tmp_path: Path) -> None:
-    baked = json.loads(
-        (built.bundle / "_internal" / "sloppy" / import_profile.BAKED_FILENAME).read_text()
-    )
+    bundled = built.bundle / "_internal" / "sloppy" / import_profile.BAKED_FILENAME
+    committed = ROOT / "packaging" / import_profile.BAKED_FILENAME
+    assert bundled.read_bytes() == committed.read_bytes()  # an input, not a measurement
+    baked = json.loads(bundled.read_text())
     modules = warm_modules(hooks=True)
     expected = warm_planner.plan(modules, baked["runs"])
     assert expected != modules  # the training run taught it something
@@ -131,13 +137,87 @@ def test_frozen_gui_presents_a_first_frame(built, tmp_path: Path) -> None:
     check_purity(tmp_path, warm_modules(hooks=False))
 
 
-def test_two_builds_have_the_same_content_hash(built, tmp_path: Path) -> None:
-    if os.environ.get("SLOPPY_TEST_BUNDLE"):
-        pytest.skip("reproducibility needs two fresh builds")
-    from sloppy_build import archive, stage1_pyinstaller
+def test_release_files_beside_the_bundle(built) -> None:
+    if built.release is None:
+        pytest.skip("an existing bundle has no release files")
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
 
-    again = stage1_pyinstaller.run(tmp_path / "dist", work=tmp_path / "work")
-    assert archive.content_hash(again) == built.content_hash
+    release = built.release
+    assert release.archive.name.startswith("sloppy-0.") and "-linux-" in release.archive.name
+    digest = hashlib.sha256(release.archive.read_bytes()).hexdigest()
+    assert release.sha256_file.read_text().split() == [digest, release.archive.name]
+    rows = [line.split("\t") for line in release.manifest.read_text().splitlines()[1:]]
+    files = {r[0]: r for r in rows}
+    for rel in ("sloppy/sloppy", "sloppy/THIRD_PARTY_LICENSES"):
+        path = built.bundle.parent / rel
+        assert files[rel][1:] == [
+            str(path.stat().st_size),
+            hashlib.sha256(path.read_bytes()).hexdigest(),
+        ]
+    assert built.sbom is not None
+    text = built.sbom.read_text()
+    assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
+    components = {c["name"].lower(): c for c in json.loads(text)["components"]}
+    assert {"numpy", "imgui-bundle", "openai", "anthropic", "google-genai", "cpython"} <= set(
+        components
+    )
+    # cryptography ships for keyring's Secret Service backend (SecretStorage) on Linux.
+    assert "cryptography" in components and "pytest" not in components
+    licences = (built.bundle / "THIRD_PARTY_LICENSES").read_text()
+    for c in components.values():
+        if c.get("purl", "").startswith("pkg:pypi/"):
+            assert f"{c['name']} {c['version']}" in licences
+
+
+@pytest.mark.parametrize("command", ["build", "bench", "verify"])
+def test_tooling_inside_the_bundle_fails_in_one_line(built, command: str) -> None:
+    proc = subprocess.run(
+        [str(built.bundle / "sloppy"), command, "--dist", "x"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert "needs a source checkout or the wheel" in proc.stderr
+
+
+def test_two_builds_give_byte_identical_archives(built, tmp_path: Path) -> None:
+    if built.release is None:
+        pytest.skip("reproducibility needs two fresh builds")
+    from sloppy_build import build
+
+    again = build(tmp_path / "dist", work=tmp_path / "work")
+    assert again.release is not None
+    assert again.content_hash == built.content_hash
+    if again.release.sha256 != built.release.sha256:
+        diff = set(again.release.manifest.read_text().splitlines()) ^ set(
+            built.release.manifest.read_text().splitlines()
+        )
+        pytest.fail(f"archives differ; manifest lines that differ: {sorted(diff)[:10]}")
+    assert again.release.archive.read_bytes() == built.release.archive.read_bytes()
+    assert again.sbom is not None and built.sbom is not None
+    assert again.sbom.read_bytes() == built.sbom.read_bytes()
+
+
+def test_training_rewrites_the_committed_plan(built, tmp_path: Path) -> None:
+    """``sloppy build --train``'s stage, aimed at a scratch copy of the committed file."""
+    from sloppy_build import stage2_train
+
+    bundled = stage2_train.bundled_profile(built.bundle)
+    original = bundled.read_bytes()
+    target = tmp_path / "baked_profile.json"
+    try:
+        assert stage2_train.run(built.bundle, profile=target).startswith("ok")
+        doc = json.loads(target.read_text())
+        assert bundled.read_bytes() == target.read_bytes()
+    finally:
+        bundled.write_bytes(original)
+    (run,) = doc["runs"]
+    assert set(run["warm"]) == set(warm_modules(hooks=True))
+    assert "started_epoch" not in run and run["id"] == "baked-0"
 
 
 def test_bundle_keys_in_the_keychain(

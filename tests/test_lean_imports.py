@@ -16,7 +16,7 @@ HEAVY = ("google.genai", "anthropic", "openai", "fastapi", "numpy", "uvicorn", "
         "import sloppy.warm_planner",
         "import sloppy.import_profile",
         "import sloppy.import_recorder",
-        "import launcher.sloppy_main",
+        "import sloppy_launcher.sloppy_main",
     ],
 )
 def test_lean_module_loads_nothing_heavy(statement: str, fresh_modules) -> None:

@@ -28,13 +28,19 @@ def reproducible_env() -> dict[str, str]:
     return env
 
 
-def run(dist: Path, *, work: Path | None = None, optimize: int = 0) -> Path:
-    """Run PyInstaller; returns the bundle directory ``dist/sloppy``."""
+def exe_name() -> str:
+    return "sloppy.exe" if sys.platform == "win32" else "sloppy"
+
+
+def run(
+    dist: Path, *, work: Path | None = None, optimize: int = 0, python: Path | None = None
+) -> Path:
+    """Run PyInstaller with ``python`` (default: this one); returns ``dist/sloppy``."""
     dist = dist.resolve()
     work = (work or Path(tempfile.gettempdir()) / "sloppy-pyi-work").resolve()
     env = reproducible_env() | {"SLOPPY_PYI_OPTIMIZE": str(optimize)}
     cmd = [
-        sys.executable,
+        str(python or sys.executable),
         "-m",
         "PyInstaller",
         str(spec_path()),
@@ -51,6 +57,6 @@ def run(dist: Path, *, work: Path | None = None, optimize: int = 0) -> Path:
     if proc.returncode != 0:
         raise RuntimeError(f"PyInstaller failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     bundle = dist / "sloppy"
-    if not (bundle / "sloppy").is_file():
-        raise RuntimeError(f"PyInstaller finished but {bundle / 'sloppy'} is missing")
+    if not (bundle / exe_name()).is_file():
+        raise RuntimeError(f"PyInstaller finished but {bundle / exe_name()} is missing")
     return bundle

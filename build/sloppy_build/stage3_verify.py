@@ -1,4 +1,4 @@
-"""Stage 3: start the bundle and check it: versions, hooks, every warm module from the archive."""
+"""Stage 3: check the bundle: size budget, licences, versions, hooks, warm modules' source."""
 
 from __future__ import annotations
 
@@ -9,11 +9,24 @@ import tempfile
 from pathlib import Path
 
 from sloppy.warm_list import warm_modules
+from sloppy_build import sizes
+from sloppy_build.archive import exe_path
+from sloppy_build.notices import LICENSES_FILE
 
 
-def run(bundle: Path, *, allowed_sources: tuple[str, ...] = ("archive",)) -> dict[str, str]:
-    exe = str(bundle / "sloppy")
-    checks: dict[str, str] = {}
+def run(
+    bundle: Path,
+    *,
+    allowed_sources: tuple[str, ...] = ("archive",),
+    budget_mib: float = sizes.BUDGET_MIB,
+) -> dict[str, str]:
+    """Every check's one-line result; raises ``RuntimeError`` on the first that fails."""
+    exe = str(exe_path(bundle))
+    checks: dict[str, str] = {"size": sizes.check_budget(bundle, budget_mib)}
+    licences = bundle / LICENSES_FILE
+    if not licences.is_file() or licences.stat().st_size == 0:
+        raise RuntimeError(f"{licences} is missing")
+    checks["licences"] = f"ok, {LICENSES_FILE} ({licences.stat().st_size // 1024} KiB)"
     version = subprocess.run(
         [exe, "--version"], capture_output=True, text=True, timeout=60, check=False
     )

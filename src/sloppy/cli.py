@@ -19,6 +19,12 @@ def _tooling() -> None:
     build_dir = CHECKOUT / "build"
     if (build_dir / "sloppy_build").is_dir() and str(build_dir) not in sys.path:
         sys.path.insert(0, str(build_dir))
+    try:
+        import sloppy_build  # noqa: F401
+    except ImportError as exc:
+        raise click.ClickException(
+            f"the release tooling needs a source checkout or the wheel ({exc})"
+        ) from None
 
 
 @click.group()
@@ -46,14 +52,23 @@ def cli() -> None:
     show_default=True,
     help="Bytecode optimisation level of the archive.",
 )
-@click.option("--no-train", is_flag=True, help="Skip the training run (no baked plan).")
-def build(dist: Path, work: Path | None, optimize: int, no_train: bool) -> None:
-    """Freeze sloppy (onedir), bake a trained warm plan in, verify it, print a summary."""
+@click.option(
+    "--train",
+    is_flag=True,
+    help="Also run the training run and rewrite packaging/baked_profile.json (commit it).",
+)
+@click.option(
+    "--current-env",
+    is_flag=True,
+    help="Freeze the packages of this environment instead of uv.lock's (development).",
+)
+def build(dist: Path, work: Path | None, optimize: int, train: bool, current_env: bool) -> None:
+    """Freeze sloppy (onedir) from uv.lock's environment, verify it, write the release files."""
     _tooling()
     from sloppy_build import build as run_build
 
     try:
-        result = run_build(dist, work=work, optimize=optimize, train=not no_train)
+        result = run_build(dist, work=work, optimize=optimize, train=train, current_env=current_env)
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(result.summary())
@@ -62,7 +77,7 @@ def build(dist: Path, work: Path | None, optimize: int, no_train: bool) -> None:
 @cli.command()
 @click.option("--dist", type=click.Path(path_type=Path, exists=True), required=True)
 def verify(dist: Path) -> None:
-    """Check an existing bundle: --version, headless start, modules from the archive."""
+    """Check an existing bundle: size budget, licences, --version, headless start."""
     _tooling()
     from sloppy_build import archive, stage3_verify
 

@@ -326,7 +326,9 @@ def _lower_priority(nice: int) -> None:
     The pool thread stays niced afterwards: raising priority back needs privileges, and the
     I/O jobs it runs later do not mind.
     """
-    if nice <= 0 or not hasattr(os, "setpriority"):
+    # Linux only: elsewhere PRIO_PROCESS takes a process id, and a thread id would name
+    # another process (macOS), or there is no setpriority at all (Windows).
+    if nice <= 0 or not sys.platform.startswith("linux"):
         return
     try:
         tid = threading.get_native_id()

@@ -32,6 +32,13 @@ def _parser() -> argparse.ArgumentParser:
 def parse(argv: list[str]) -> argparse.Namespace | int:
     """The parsed flags, or an exit code when the work is already done (version, tooling)."""
     if argv and argv[0] in TOOLING_COMMANDS:
+        if getattr(sys, "frozen", False):
+            print(
+                f"sloppy {argv[0]}: not available in the app bundle; it needs a source "
+                "checkout or the wheel (see docs/release.md)",
+                file=sys.stderr,
+            )
+            return 2
         from sloppy.cli import main as cli_main
 
         return cli_main(argv)

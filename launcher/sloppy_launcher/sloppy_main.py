@@ -12,7 +12,7 @@ import time
 # A frozen bundle's runtime hook notes the time before this script is unpacked.
 PROCESS_START_EPOCH: float = getattr(sys, "_sloppy_start_epoch", None) or time.time()
 
-from launcher import boot1_argv, boot2_finders, boot3_app  # noqa: E402
+from sloppy_launcher import boot1_argv, boot2_finders, boot3_app  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,70 @@
+"""The wheel: only sloppy-named top-level packages, the entry module the import gate audits."""
+
+from __future__ import annotations
+
+import configparser
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "scripts"))
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    from hatchling.builders.wheel import WheelBuilder
+
+    (built,) = list(WheelBuilder(str(ROOT)).build(directory=str(out), versions=["standard"]))
+    return Path(built)
+
+
+def test_only_sloppy_named_top_level_packages(wheel: Path) -> None:
+    names = zipfile.ZipFile(wheel).namelist()
+    tops = {n.split("/", 1)[0] for n in names}
+    dist_info = {t for t in tops if t.endswith(".dist-info")}
+    assert tops - dist_info == {"sloppy", "sloppy_launcher", "sloppy_build"}
+    assert "sloppy_launcher/sloppy_main.py" in names
+    assert "sloppy_build/sloppy.spec" in names
+    assert "sloppy_build/packaging/hook-imgui_bundle.py" in names
+    assert "sloppy_build/packaging/baked_profile.json" in names
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+
+
+def test_console_script_is_the_audited_entry(wheel: Path) -> None:
+    import audit_main_thread_imports
+
+    zf = zipfile.ZipFile(wheel)
+    (ep_name,) = [n for n in zf.namelist() if n.endswith(".dist-info/entry_points.txt")]
+    parser = configparser.ConfigParser()
+    parser.read_string(zf.read(ep_name).decode())
+    target = parser["console_scripts"]["sloppy"]
+    assert target == f"{audit_main_thread_imports.ENTRY}:main"
+
+
+def test_unpacked_wheel_runs_from_its_own_files(wheel: Path, tmp_path: Path) -> None:
+    """No checkout folder on the path (-S skips the editable .pth): the wheel alone runs."""
+    unpacked = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(unpacked)
+    deps = sysconfig.get_path("purelib")
+    code = (
+        "import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]];"
+        "import sloppy_launcher.sloppy_main as m, sloppy, sloppy_build;"
+        "assert all(x.__file__.startswith(sys.argv[1]) for x in (m, sloppy, sloppy_build));"
+        "sys.exit(m.main(['--version']))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-S", "-c", code, str(unpacked), deps],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("sloppy ")
