@@ -23,6 +23,16 @@ def shim_env(log: Path) -> dict[str, str]:
     return {"PYTHONPATH": path, "SLOPPY_PURITY_LOG": str(log)}
 
 
+def keyring_discovery_env(scratch: Path) -> dict[str, str]:
+    """keyring's full backend discovery (SecretStorage, jeepney, cryptography) against a
+    session bus that is not there: the real import work, never a real keychain. The caller
+    also unsets ``PYTHON_KEYRING_BACKEND`` (the tests' default picks the fail backend)."""
+    return {
+        "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/sloppy-test-bus",
+        "XDG_CONFIG_HOME": str(scratch / "xdg-config"),  # no keyringrc.cfg choosing one
+    }
+
+
 def shim_loads(log: Path) -> list[tuple[str, str]]:
     rows = [line.split("\t") for line in log.read_text().splitlines() if "\t" in line]
     return [(thread, module) for thread, module in rows]

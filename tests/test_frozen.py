@@ -19,7 +19,7 @@ from sloppy import import_profile, warm_planner
 from sloppy.warm_list import warm_modules
 from tests.conftest import ROOT
 from tests.live import Proc
-from tests.purity import check, profile_loads
+from tests.purity import check, keyring_discovery_env, profile_loads
 from tests.xvfb import Display
 
 # Each build takes minutes on a loaded 2-core machine; the default 300 s would cut it short.
@@ -72,10 +72,19 @@ def test_build_verifies(built) -> None:
     assert (internal / "build_id.txt").read_text().strip() == built.content_hash
 
 
-def test_headless_smoke_archive_then_warm_cache(built, tmp_path: Path) -> None:
+def test_headless_smoke_archive_then_warm_cache(
+    built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     heavy = warm_modules(hooks=True)
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
     first = run_bundle(
-        built.bundle, tmp_path, "--headless", "--enable-test-hooks", "--hook-port", "0"
+        built.bundle,
+        tmp_path,
+        "--headless",
+        "--enable-test-hooks",
+        "--hook-port",
+        "0",
+        env=keyring_discovery_env(tmp_path),
     )
     assert first["frozen"] is True and first["warmup"]["failed"] == []
     check_purity(tmp_path, heavy)
@@ -125,10 +134,15 @@ def test_first_launch_uses_the_baked_plan(built, tmp_path: Path) -> None:
 
 
 @pytest.mark.gui
-def test_frozen_gui_presents_a_first_frame(built, tmp_path: Path) -> None:
+def test_frozen_gui_presents_a_first_frame(
+    built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
     display = Display()
     try:
-        r = run_bundle(built.bundle, tmp_path, env=display.env())
+        r = run_bundle(
+            built.bundle, tmp_path, env={**display.env(), **keyring_discovery_env(tmp_path)}
+        )
     finally:
         display.close()
     assert r["mode"] == "gui" and r["frozen"] is True

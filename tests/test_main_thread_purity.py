@@ -25,10 +25,7 @@ def shim_env(log: Path) -> dict[str, str]:
     return {
         **purity.shim_env(log),
         "SLOPPY_HOOK_KEY": KEY,
-        # keyring's full backend discovery (SecretStorage, jeepney, cryptography), against a
-        # session bus that is not there: the real import work, never a real keychain.
-        "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent/sloppy-test-bus",
-        "XDG_CONFIG_HOME": str(log.parent / "xdg-config"),  # no keyringrc.cfg choosing one
+        **purity.keyring_discovery_env(log.parent),
     }
 
 
