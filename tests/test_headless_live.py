@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from testkit.hook_client import ApiHookClient
-from testkit.provider_stub import env_for
+from testkit.provider_stub import PROVIDERS, env_for
 from tests.live import Proc
 
 pytestmark = pytest.mark.slow
@@ -38,7 +38,7 @@ def test_live_headless_hooks_send_and_sigterm(stub, sloppy_home: Path) -> None:
         status = api.get("/api/warmup_wait?timeout=120")
         assert status["timed_out"] is False and status["done"] is True
         assert status["failed"] == []
-        for provider in ("openai", "anthropic", "gemini"):
+        for provider in PROVIDERS:
             code, body = api.send(provider, "stub-model", f"ping {provider}")
             assert code == 200, body
             assert body == {"text": stub.reply(provider)}

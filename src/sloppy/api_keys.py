@@ -18,7 +18,7 @@ from typing import Any
 
 from sloppy import paths, storage
 from sloppy.ai_client import AIClient
-from sloppy.models import PROVIDERS
+from sloppy.models import PROVIDER_TABLE, PROVIDERS
 from sloppy.warmup import WarmupError, _require_warmed
 
 log = logging.getLogger(__name__)
@@ -123,7 +123,7 @@ class KeyStore:
 
     def any_key(self) -> bool:
         """Whether any provider has a key (the first-run hint shows when none has)."""
-        return any(self.source(p) for p in PROVIDERS if p != "openai_compatible")
+        return any(self.source(p.id) for p in PROVIDER_TABLE if not p.key_optional)
 
     def status(self) -> dict[str, dict[str, Any]]:
         """Per provider: whether a key is available and where from (``/api/status``)."""
