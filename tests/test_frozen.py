@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from sloppy import import_profile, warm_planner
+from sloppy.paths import BUNDLE
 from sloppy.warm_list import warm_modules
 from tests.live import Proc
 from tests.purity import check, profile_loads
@@ -28,7 +29,7 @@ def built(tmp_path_factory: pytest.TempPathFactory):
 
     existing = os.environ.get("SLOPPY_TEST_BUNDLE")
     if existing:
-        bundle = Path(existing) / "sloppy"
+        bundle = BUNDLE.root(Path(existing))
         return BuildResult(bundle, 0.0, 0, archive.content_hash(bundle), {})
     dist = tmp_path_factory.mktemp("dist")
     result = build(dist, work=tmp_path_factory.mktemp("pyi-work"))
@@ -41,7 +42,7 @@ def run_bundle(bundle: Path, home: Path, *args: str, env: dict[str, str] | None 
     proc = Proc(
         [*args, "--exit-when-warm", "--startup-report", str(report)],
         {"SLOPPY_HOME": str(home), **(env or {})},
-        cmd=[str(bundle / "sloppy")],
+        cmd=[str(BUNDLE.exe(bundle))],
     )
     try:
         assert proc.popen.wait(180) == 0, "".join(proc.stderr)[-3000:]
@@ -63,8 +64,8 @@ def test_build_trains_and_verifies(built) -> None:
         assert built.checks["headless"].startswith("ok")
         assert built.checks["--version"].startswith("sloppy ")
     assert len(built.content_hash) == 64
-    internal = built.bundle / "_internal" / "sloppy"
-    assert (internal / "build_id.txt").read_text().strip() == built.content_hash
+    build_id = BUNDLE.inside(built.bundle, BUNDLE.build_id)
+    assert build_id.read_text().strip() == built.content_hash
 
 
 def test_headless_smoke_archive_then_warm_cache(built, tmp_path: Path) -> None:
@@ -100,9 +101,7 @@ def test_flipped_cache_byte_falls_back_to_the_archive_and_rebuilds(built, tmp_pa
 
 
 def test_first_launch_uses_the_baked_plan(built, tmp_path: Path) -> None:
-    baked = json.loads(
-        (built.bundle / "_internal" / "sloppy" / import_profile.BAKED_FILENAME).read_text()
-    )
+    baked = json.loads(BUNDLE.inside(built.bundle, BUNDLE.baked_profile).read_text())
     modules = warm_modules(hooks=True)
     expected = warm_planner.plan(modules, baked["runs"])
     assert expected != modules  # the training run taught it something
@@ -148,4 +147,4 @@ def test_bundle_keys_in_the_keychain(
 
     monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)  # keyringrc.cfg picks it
     backend, stored = frozen_backend(tmp_path)
-    key_flow(stub, sloppy_home, tmp_path, backend, stored, cmd=[str(built.bundle / "sloppy")])
+    key_flow(stub, sloppy_home, tmp_path, backend, stored, cmd=[str(BUNDLE.exe(built.bundle))])

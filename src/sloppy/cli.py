@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from sloppy import paths
+
 CHECKOUT = Path(__file__).resolve().parents[2]
 
 
@@ -66,7 +68,7 @@ def verify(dist: Path) -> None:
     _tooling()
     from sloppy_build import archive, stage3_verify
 
-    bundle = dist / "sloppy"
+    bundle = paths.BUNDLE.root(dist)
     try:
         checks = stage3_verify.run(bundle)
     except RuntimeError as exc:

@@ -71,14 +71,15 @@ class ProfileStore:
         return True
 
 
-BAKED_FILENAME = "baked_profile.json"
+#: The baked profile's file name (the build tooling joins it to the bundle's ``sloppy/``).
+BAKED_FILENAME = Path(paths.BUNDLE.baked_profile).name
 
 
 def baked_runs() -> list[dict[str, Any]]:
     """Runs baked into a frozen bundle by its training run: the plan for a first launch."""
-    base = getattr(sys, "_MEIPASS", None)
-    if base is None:
+    path = paths.BUNDLE.running(paths.BUNDLE.baked_profile)
+    if path is None:
         return []
-    doc = storage.read_json(Path(base) / "sloppy" / BAKED_FILENAME, schema=SCHEMA)
+    doc = storage.read_json(path, schema=SCHEMA)
     runs = doc.get("runs") if isinstance(doc, dict) else None
     return [r for r in runs if isinstance(r, dict)] if isinstance(runs, list) else []
