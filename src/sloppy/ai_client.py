@@ -13,7 +13,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from sloppy.models import (
     MODEL_LIST_TIMEOUT_S,
@@ -34,6 +34,14 @@ KEY_ENV: dict[str, tuple[str, ...]] = {p.id: p.key_env for p in PROVIDER_TABLE}
 BASE_URL_ENV: dict[str, str] = {p.id: p.base_url_env for p in PROVIDER_TABLE}
 
 
+class ProviderErrorDict(TypedDict):
+    """The hook API's ``{"error": ...}`` body for a failed send."""
+
+    provider: str
+    status: int | None
+    message: str
+
+
 class ProviderError(Exception):
     """A provider call failed: which provider, the HTTP status if any, and a readable message."""
 
@@ -43,8 +51,8 @@ class ProviderError(Exception):
         self.status = status
         self.message = message
 
-    def to_json(self) -> dict[str, Any]:
-        return {"provider": self.provider, "status": self.status, "message": self.message}
+    def to_json(self) -> ProviderErrorDict:
+        return ProviderErrorDict(provider=self.provider, status=self.status, message=self.message)
 
 
 class CancelToken:
