@@ -13,7 +13,7 @@ from sloppy.app_controller import AppController
 from sloppy.models import Message
 from testkit.provider_stub import PROVIDERS, SDK_MODULES, Fault, Stub, base_urls
 
-MODEL = {"openai": "gpt-stub", "anthropic": "claude-stub", "gemini": "gemini-stub"}
+MODEL = {p: f"{p}-stub" for p in PROVIDERS}
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def warm_sdks():
 
 
 def client_for(stub: Stub, *, timeout_s: float = 5.0, max_retries: int = 1) -> AIClient:
-    keys = {"openai": "sk-o", "anthropic": "sk-a", "gemini": "g-key"}
+    keys = {p: f"sk-{p}" for p in PROVIDERS}
     return AIClient(
         timeout_s=timeout_s, max_retries=max_retries, keys=keys, base_urls=base_urls(stub)
     )

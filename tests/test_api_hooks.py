@@ -43,7 +43,7 @@ def controller():
 
 @pytest.fixture
 def chat(stub):
-    keys = {"openai": "sk-o", "anthropic": "sk-a", "gemini": "g"}
+    keys = {p: f"sk-{p}" for p in PROVIDERS}
     return ChatSession(AIClient(max_retries=0, keys=keys, base_urls=base_urls(stub)))
 
 

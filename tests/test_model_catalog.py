@@ -15,7 +15,7 @@ from sloppy.app_controller import AppController
 from sloppy.model_catalog import ModelCatalog
 from testkit.provider_stub import PROVIDERS, SDK_MODULES, Fault, Stub, base_urls
 
-KEYS = {"openai": "k-o", "anthropic": "k-a", "gemini": "k-g"}
+KEYS = {p: f"k-{p}" for p in PROVIDERS}
 
 
 @pytest.fixture(scope="module")
