@@ -5,23 +5,26 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class ClientOptions:
+# NamedTuples, not dataclasses: this module is on the first-frame path, and a NamedTuple class
+# costs a fraction of a dataclass to create.
+class ClientOptions(NamedTuple):
     """What every client builder gets besides the SDK module (the key is never logged)."""
 
-    key: str = field(repr=False)
+    key: str
     base_url: str | None
     timeout_s: float
     max_retries: int
     #: Called with each HTTP response where the SDK allows it (cancelling a Gemini stream).
     on_response: Callable[[Any], None] | None = None
 
+    def __repr__(self) -> str:
+        return f"ClientOptions(key=***, base_url={self.base_url!r}, timeout_s={self.timeout_s})"
 
-@dataclass(frozen=True, slots=True)
-class Provider:
+
+class Provider(NamedTuple):
     """One provider: every fact about it, in one row of ``PROVIDER_TABLE``.
 
     ``sdk`` names a warm-listed module: the callers reach it through ``_require_warmed`` and hand
