@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from testkit.hook_client import ApiHookClient, url_from_line
-from testkit.provider_stub import env_for, start_stub
+from testkit.provider_stub import PROVIDERS, env_for, start_stub
 
 KEY = "bench-hook-key-0123456789"
 
@@ -45,7 +45,7 @@ def one(stub_env: dict[str, str], home: str) -> dict[str, float]:
         api.get("/api/warmup_wait?timeout=120")
         warm = time.monotonic() - spawned
         out = {"hooks_ready_s": ready, "warm_done_s": warm}
-        for provider in ("openai", "anthropic", "gemini"):
+        for provider in PROVIDERS:
             t0 = time.monotonic()
             code, _ = api.send(provider, "m", "ping")
             assert code == 200

@@ -39,6 +39,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sloppy.paths import BUNDLE
 from testkit.xvfb_display import start_xvfb
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,7 +79,7 @@ def percentile(values: list[float], q: float) -> float | None:
 
 def sloppy_command(variant: str, dist: Path) -> list[str] | None:
     if variant.startswith("frozen"):
-        exe = dist / "sloppy" / "sloppy"
+        exe = BUNDLE.exe(BUNDLE.root(dist))
         return [str(exe)] if exe.exists() else None
     exe = Path(sys.executable).with_name("sloppy")
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "sloppy_launcher.sloppy_main"]

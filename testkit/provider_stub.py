@@ -15,6 +15,13 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from sloppy.models import PROVIDER_BY_ID, PROVIDER_TABLE, SDKS
+
+#: The providers the stub answers (each in its own wire format): the table's cloud rows.
+PROVIDERS: tuple[str, ...] = tuple(p.id for p in PROVIDER_TABLE if not p.key_optional)
+#: The SDK modules a test warms to talk to the stub.
+SDK_MODULES: tuple[str, ...] = tuple(module for module, _, _ in SDKS)
+
 ERROR_TYPES = {
     400: "invalid_request_error",
     401: "authentication_error",
@@ -383,11 +390,9 @@ def base_urls(stub: Stub) -> dict[str, str]:
 def env_for(stub: Stub) -> dict[str, str]:
     """Environment that points every SDK at the stub with dummy keys."""
     urls = base_urls(stub)
-    return {
-        "OPENAI_API_KEY": "sk-stub-openai",
-        "OPENAI_BASE_URL": urls["openai"],
-        "ANTHROPIC_API_KEY": "sk-stub-anthropic",
-        "ANTHROPIC_BASE_URL": urls["anthropic"],
-        "GEMINI_API_KEY": "stub-gemini-key",
-        "GOOGLE_GEMINI_BASE_URL": urls["gemini"],
-    }
+    env = {}
+    for provider in PROVIDERS:
+        spec = PROVIDER_BY_ID[provider]
+        env[spec.key_env[-1]] = f"sk-stub-{provider}"
+        env[spec.base_url_env] = urls[provider]
+    return env

@@ -11,15 +11,14 @@ import pytest
 from sloppy.ai_client import AIClient, CancelToken, ProviderError
 from sloppy.app_controller import AppController
 from sloppy.models import Message
-from testkit.provider_stub import Fault, Stub, base_urls
+from testkit.provider_stub import PROVIDERS, SDK_MODULES, Fault, Stub, base_urls
 
-PROVIDERS = ["openai", "anthropic", "gemini"]
-MODEL = {"openai": "gpt-stub", "anthropic": "claude-stub", "gemini": "gemini-stub"}
+MODEL = {p: f"{p}-stub" for p in PROVIDERS}
 
 
 @pytest.fixture(scope="module")
 def warm_sdks():
-    c = AppController(warm_modules=["openai", "anthropic", "google.genai"])
+    c = AppController(warm_modules=list(SDK_MODULES))
     assert c.wait_for_warmup(120)
     assert not c.warmup_status()["failed"]
     yield c
@@ -27,7 +26,7 @@ def warm_sdks():
 
 
 def client_for(stub: Stub, *, timeout_s: float = 5.0, max_retries: int = 1) -> AIClient:
-    keys = {"openai": "sk-o", "anthropic": "sk-a", "gemini": "g-key"}
+    keys = {p: f"sk-{p}" for p in PROVIDERS}
     return AIClient(
         timeout_s=timeout_s, max_retries=max_retries, keys=keys, base_urls=base_urls(stub)
     )

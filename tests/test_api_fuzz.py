@@ -10,6 +10,7 @@ from sloppy import warmup
 from sloppy.api_hooks import build_app
 from sloppy.app_controller import AppController
 from sloppy.chat import ChatSession
+from testkit.provider_stub import SDK_MODULES
 
 pytestmark = pytest.mark.slow
 KEY = "fuzz-key-0123456789abcdef"
@@ -18,9 +19,7 @@ EXAMPLES = 60
 
 @pytest.fixture(scope="module")
 def schema():
-    c = AppController(
-        warm_modules=["fastapi", "fastapi.security.api_key", "openai", "anthropic", "google.genai"]
-    )
+    c = AppController(warm_modules=["fastapi", "fastapi.security.api_key", *SDK_MODULES])
     assert c.wait_for_warmup(120)
     # No provider keys: /api/send exercises validation and the 4xx error path, never the net.
     app = build_app(c, ChatSession(), KEY, headless=True, openapi_url="/openapi.json")

@@ -14,7 +14,7 @@ from sloppy.api_hooks import HookServer, build_app
 from sloppy.app_controller import AppController
 from sloppy.chat import ChatSession
 from testkit.hook_client import ApiHookClient, url_from_line
-from testkit.provider_stub import Fault, base_urls
+from testkit.provider_stub import PROVIDERS, SDK_MODULES, Fault, base_urls
 
 KEY = "test-hook-key-0123456789"
 ENDPOINTS = [
@@ -33,9 +33,7 @@ def controller():
             "fastapi",
             "fastapi.security.api_key",
             "uvicorn",
-            "openai",
-            "anthropic",
-            "google.genai",
+            *SDK_MODULES,
         ]
     )
     assert c.wait_for_warmup(120)
@@ -45,7 +43,7 @@ def controller():
 
 @pytest.fixture
 def chat(stub):
-    keys = {"openai": "sk-o", "anthropic": "sk-a", "gemini": "g"}
+    keys = {p: f"sk-{p}" for p in PROVIDERS}
     return ChatSession(AIClient(max_retries=0, keys=keys, base_urls=base_urls(stub)))
 
 
@@ -127,7 +125,7 @@ def test_startup_profile(client) -> None:
     assert {m["name"] for m in body["modules"]} >= {"fastapi", "openai"}
 
 
-@pytest.mark.parametrize("provider", ["openai", "anthropic", "gemini"])
+@pytest.mark.parametrize("provider", PROVIDERS)
 def test_send_returns_the_reply_and_records_it(client, chat, stub, provider) -> None:
     resp = client.post(
         "/api/send",

@@ -12,12 +12,12 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from sloppy import api_keys, warmup
+from sloppy import api_keys, models, warmup
 from sloppy.ai_client import AIClient, ProviderError
 from sloppy.api_keys import KeyStore
 from sloppy.app_controller import AppController
 from sloppy.model_catalog import ModelCatalog
-from testkit.provider_stub import Stub, base_urls
+from testkit.provider_stub import PROVIDERS, SDK_MODULES, Stub, base_urls
 from tests.keyring_backend import FileKeyring
 
 SECRET = "sk-app-saved-key-7c1e0b"
@@ -26,7 +26,7 @@ ENV_SECRET = "sk-from-the-environment-93ad"
 
 @pytest.fixture(scope="module")
 def warm():
-    c = AppController(warm_modules=["openai", "anthropic", "google.genai", "sloppy.keychain"])
+    c = AppController(warm_modules=[*SDK_MODULES, "sloppy.keychain"])
     assert c.wait_for_warmup(120)
     assert not c.warmup_status()["failed"]
     yield c
@@ -151,7 +151,7 @@ def test_without_the_keychain_module_keys_still_work(stub: Stub) -> None:
 def test_a_rejected_key_is_a_401_without_the_key(stub: Stub, chain: FileKeyring) -> None:
     stub.rejected_keys.add(SECRET)
     store = store_for(stub)
-    for provider in ("openai", "anthropic", "gemini"):
+    for provider in PROVIDERS:
         store.save(provider, SECRET)
         listing = ModelCatalog(store.client).refresh(provider)
         assert listing.phase == "failed" and listing.status == 401, provider
@@ -163,7 +163,7 @@ def test_a_rejected_key_is_a_401_without_the_key(stub: Stub, chain: FileKeyring)
 
 def test_status_and_description_never_hold_the_key(stub: Stub, chain: FileKeyring) -> None:
     store = store_for(stub)
-    for provider in ("openai", "anthropic", "gemini", "openai_compatible"):
+    for provider in models.PROVIDERS:
         store.save(provider, SECRET)
         assert SECRET not in store.describe(provider)
     assert SECRET not in json.dumps(store.status())

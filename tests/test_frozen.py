@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from sloppy import import_profile, warm_planner
+from sloppy.paths import BUNDLE
 from sloppy.warm_list import warm_modules
 from tests.conftest import ROOT
 from tests.live import Proc
@@ -32,7 +33,7 @@ def built(tmp_path_factory: pytest.TempPathFactory):
 
     existing = os.environ.get("SLOPPY_TEST_BUNDLE")
     if existing:
-        bundle = Path(existing) / "sloppy"
+        bundle = BUNDLE.root(Path(existing))
         return BuildResult(bundle, 0.0, 0, archive.content_hash(bundle), {})
     dist = tmp_path_factory.mktemp("dist")
     result = build(dist, work=tmp_path_factory.mktemp("pyi-work"))
@@ -45,7 +46,7 @@ def run_bundle(bundle: Path, home: Path, *args: str, env: dict[str, str] | None 
     proc = Proc(
         [*args, "--exit-when-warm", "--startup-report", str(report)],
         {"SLOPPY_HOME": str(home), **(env or {})},
-        cmd=[str(bundle / "sloppy")],  # Linux (the CI workflow smoke-tests other platforms)
+        cmd=[str(BUNDLE.exe(bundle))],
     )
     try:
         assert proc.popen.wait(180) == 0, "".join(proc.stderr)[-3000:]
@@ -68,8 +69,8 @@ def test_build_verifies(built) -> None:
         assert built.checks["--version"].startswith("sloppy ")
         assert "training run" not in built.checks  # only `sloppy build --train` trains
     assert len(built.content_hash) == 64
-    internal = built.bundle / "_internal" / "sloppy"
-    assert (internal / "build_id.txt").read_text().strip() == built.content_hash
+    build_id = BUNDLE.inside(built.bundle, BUNDLE.build_id)
+    assert build_id.read_text().strip() == built.content_hash
 
 
 def test_headless_smoke_archive_then_warm_cache(
@@ -114,7 +115,7 @@ def test_flipped_cache_byte_falls_back_to_the_archive_and_rebuilds(built, tmp_pa
 
 
 def test_first_launch_uses_the_baked_plan(built, tmp_path: Path) -> None:
-    bundled = built.bundle / "_internal" / "sloppy" / import_profile.BAKED_FILENAME
+    bundled = BUNDLE.inside(built.bundle, BUNDLE.baked_profile)
     committed = ROOT / "packaging" / import_profile.BAKED_FILENAME
     assert bundled.read_bytes() == committed.read_bytes()  # an input, not a measurement
     baked = json.loads(bundled.read_text())
@@ -187,7 +188,7 @@ def test_release_files_beside_the_bundle(built) -> None:
 @pytest.mark.parametrize("command", ["build", "bench", "verify"])
 def test_tooling_inside_the_bundle_fails_in_one_line(built, command: str) -> None:
     proc = subprocess.run(
-        [str(built.bundle / "sloppy"), command, "--dist", "x"],
+        [str(BUNDLE.exe(built.bundle)), command, "--dist", "x"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -222,7 +223,7 @@ def test_training_rewrites_the_committed_plan(built, tmp_path: Path) -> None:
 
     bundled = stage2_train.bundled_profile(built.bundle)
     original = bundled.read_bytes()
-    target = tmp_path / "baked_profile.json"
+    target = tmp_path / import_profile.BAKED_FILENAME
     try:
         assert stage2_train.run(built.bundle, profile=target).startswith("ok")
         doc = json.loads(target.read_text())
@@ -242,4 +243,4 @@ def test_bundle_keys_in_the_keychain(
 
     monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)  # keyringrc.cfg picks it
     backend, stored = frozen_backend(tmp_path)
-    key_flow(stub, sloppy_home, tmp_path, backend, stored, cmd=[str(built.bundle / "sloppy")])
+    key_flow(stub, sloppy_home, tmp_path, backend, stored, cmd=[str(BUNDLE.exe(built.bundle))])

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from sloppy.models import SDKS
 from testkit.hook_client import ApiHookClient
-from testkit.provider_stub import env_for
+from testkit.provider_stub import PROVIDERS, SDK_MODULES, env_for
 from tests.live import Proc
 
 pytestmark = pytest.mark.slow
@@ -38,7 +39,7 @@ def test_live_headless_hooks_send_and_sigterm(stub, sloppy_home: Path) -> None:
         status = api.get("/api/warmup_wait?timeout=120")
         assert status["timed_out"] is False and status["done"] is True
         assert status["failed"] == []
-        for provider in ("openai", "anthropic", "gemini"):
+        for provider in PROVIDERS:
             code, body = api.send(provider, "stub-model", f"ping {provider}")
             assert code == 200, body
             assert body == {"text": stub.reply(provider)}
@@ -72,7 +73,7 @@ def test_exit_when_warm_writes_the_report(tmp_path: Path) -> None:
     assert spawned <= report["process_start_epoch"] <= report["warm_done_epoch"]
     assert report["warmup"]["done"] is True
     names = {m["name"] for m in report["modules"]}
-    assert {"openai", "anthropic", "google.genai", "numpy"} <= names
+    assert {*SDK_MODULES, "numpy"} <= names
     for m in report["modules"]:
         assert set(m) == {"name", "thread", "start_epoch", "duration_s", "source"}
         assert m["thread"].startswith("controller-io")
@@ -91,5 +92,5 @@ def test_version_flag() -> None:
     time.sleep(0.1)
     out = "".join(proc.stdout)
     assert out.startswith("sloppy ")
-    for name in ("python", "imgui-bundle", "anthropic", "openai", "google-genai"):
+    for name in ("python", "imgui-bundle", *(dist for _, dist, _ in SDKS)):
         assert f"{name}: " in out

@@ -5,17 +5,21 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sloppy import import_profile
-from sloppy.import_profile import ProfileStore, run_key
+from sloppy.import_profile import ProfileStore, RunKey, RunRecord, run_key
 from tests import engine_run
 from tests.damage import DAMAGE_KINDS, apply_damage
 
 
-def _run(i: int, **extra) -> dict:
-    return {"id": f"run-{i}", "key": run_key(), "warm": {"a": 0.1 * i}, "demands": {}, **extra}
+def _run(i: int, loads: list[list[Any]] | None = None) -> RunRecord:
+    run = RunRecord(id=f"run-{i}", key=run_key(), warm={"a": 0.1 * i}, demands={})
+    if loads is not None:
+        run["loads"] = loads
+    return run
 
 
 def test_round_trip(tmp_path: Path) -> None:
@@ -156,3 +160,17 @@ def test_a_planner_crash_costs_the_plan_not_the_warmup(
         finally:
             c.shutdown()
     assert [r.getMessage() for r in caplog.records if "plan" in r.getMessage()]
+
+
+def test_the_controller_records_every_field_of_a_run_record() -> None:
+    from sloppy.app_controller import AppController
+
+    c = AppController(warm_modules=["json"])
+    try:
+        assert c.wait_for_warmup(10)
+        record = c.profile_record()
+    finally:
+        c.shutdown()
+    assert set(record) == RunRecord.__required_keys__ | RunRecord.__optional_keys__
+    assert set(record["key"]) == set(RunKey.__required_keys__)
+    assert record["key"] == run_key() and "json" in record["warm"]

@@ -13,14 +13,14 @@ from sloppy import model_catalog, warmup
 from sloppy.ai_client import AIClient
 from sloppy.app_controller import AppController
 from sloppy.model_catalog import ModelCatalog
-from testkit.provider_stub import Fault, Stub, base_urls
+from testkit.provider_stub import PROVIDERS, SDK_MODULES, Fault, Stub, base_urls
 
-KEYS = {"openai": "k-o", "anthropic": "k-a", "gemini": "k-g"}
+KEYS = {p: f"k-{p}" for p in PROVIDERS}
 
 
 @pytest.fixture(scope="module")
 def warm():
-    c = AppController(warm_modules=["openai", "anthropic", "google.genai"])
+    c = AppController(warm_modules=list(SDK_MODULES))
     assert c.wait_for_warmup(120)
     yield c
     c.shutdown()
@@ -36,7 +36,7 @@ def catalog(stub: Stub, **kw) -> ModelCatalog:
     return ModelCatalog(AIClient(keys=KEYS, base_urls=base_urls(stub)), **kw)
 
 
-@pytest.mark.parametrize("provider", ["openai", "anthropic", "gemini"])
+@pytest.mark.parametrize("provider", PROVIDERS)
 def test_lists_the_accounts_models(stub: Stub, provider: str) -> None:
     listing = catalog(stub).refresh(provider)
     assert listing.phase == "ok" and listing.tested

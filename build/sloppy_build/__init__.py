@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sloppy.paths import BUNDLE
 from sloppy_build import (
     archive,
     notices,
@@ -89,8 +90,8 @@ def build(
     if train:
         checks["training run"] = stage2_train.run(bundle)
     internal = {
-        p.relative_to(bundle / "_internal").as_posix()
-        for p in (bundle / "_internal").rglob("*")
+        p.relative_to(bundle / BUNDLE.contents).as_posix()
+        for p in (bundle / BUNDLE.contents).rglob("*")
         if p.is_file()
     }
     dists = notices.bundled_distributions(env.site_packages, archive.pyz_modules(bundle), internal)

@@ -18,12 +18,13 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-BUILD_ID_FILE = "build_id.txt"
-TOP = "sloppy"
+from sloppy.paths import BUNDLE
+
+TOP = BUNDLE.dir_name
 
 
 def exe_path(bundle: Path) -> Path:
-    return bundle / ("sloppy.exe" if sys.platform == "win32" else "sloppy")
+    return BUNDLE.exe(bundle)
 
 
 def pyz_bytes(bundle: Path) -> bytes:
@@ -55,7 +56,7 @@ def content_hash(bundle: Path) -> str:
 
 
 def write_build_id(bundle: Path, digest: str) -> None:
-    target = bundle / "_internal" / "sloppy" / BUILD_ID_FILE
+    target = BUNDLE.inside(bundle, BUNDLE.build_id)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(digest + "\n")
 

@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from sloppy.paths import BUNDLE
+
 LICENSES_FILE = "THIRD_PARTY_LICENSES"
 _LICENCE_NAME = re.compile(r"^(LICEN[CS]E|COPYING|NOTICE|AUTHORS)", re.IGNORECASE)
 _SHARED_LIB = re.compile(r"\.so(\.\d+)*$|\.dylib$|\.dll$")
@@ -192,7 +194,7 @@ def _dpkg(*args: str) -> str | None:
 
 def system_components(bundle: Path) -> list[Component]:
     """The host's shared libraries at the top of ``_internal`` (Debian packages, when known)."""
-    internal = bundle / "_internal"
+    internal = bundle / BUNDLE.contents
     libs = sorted(
         p.name
         for p in internal.iterdir()

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+from sloppy.paths import BUNDLE
+
 #: The most the onedir bundle may take on disk, in MiB (2**20 bytes).
 BUDGET_MIB = 130
 MIB = 2**20
@@ -35,7 +37,7 @@ def component(rel: Path) -> str:
     parts = rel.parts
     if len(parts) == 1:
         return "executable (+ pure-Python archive)" if parts[0].startswith("sloppy") else parts[0]
-    inside = parts[0] == "_internal"
+    inside = parts[0] == BUNDLE.contents
     top = parts[1] if inside else parts[0]
     if inside and len(parts) == 2:
         for prefix, name in _TOP_FILES:

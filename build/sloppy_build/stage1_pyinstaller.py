@@ -8,6 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from sloppy.paths import BUNDLE
+
 HERE = Path(__file__).resolve().parent
 #: A fixed timestamp when the caller sets none: builds of one tree are then identical.
 DEFAULT_SOURCE_DATE_EPOCH = "1767225600"  # 2026-01-01
@@ -29,7 +31,7 @@ def reproducible_env() -> dict[str, str]:
 
 
 def exe_name() -> str:
-    return "sloppy.exe" if sys.platform == "win32" else "sloppy"
+    return BUNDLE.exe(Path()).name
 
 
 def run(
@@ -56,7 +58,7 @@ def run(
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"PyInstaller failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    bundle = dist / "sloppy"
+    bundle = BUNDLE.root(dist)
     if not (bundle / exe_name()).is_file():
         raise RuntimeError(f"PyInstaller finished but {bundle / exe_name()} is missing")
     return bundle

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from sloppy import import_profile, storage
+from sloppy.paths import BUNDLE
 from sloppy_build import stage1_pyinstaller
 from sloppy_build.archive import exe_path
 
@@ -28,11 +29,11 @@ def committed_profile() -> Path:
 
 def internal_dir(bundle: Path) -> Path:
     """Where PyInstaller puts data in a onedir bundle (``sys._MEIPASS``)."""
-    return bundle / "_internal"
+    return bundle / BUNDLE.contents
 
 
 def bundled_profile(bundle: Path) -> Path:
-    return internal_dir(bundle) / "sloppy" / import_profile.BAKED_FILENAME
+    return BUNDLE.inside(bundle, BUNDLE.baked_profile)
 
 
 def _rounded(value: object) -> object:

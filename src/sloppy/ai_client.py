@@ -13,14 +13,15 @@ import socket
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from sloppy.models import (
-    GEMINI_CHAT_ACTION,
     MODEL_LIST_TIMEOUT_S,
-    PROVIDER_SDK,
-    PROVIDERS,
+    PROVIDER_BY_ID,
+    PROVIDER_TABLE,
+    ClientOptions,
     Message,
+    Provider,
 )
 from sloppy.warmup import WarmupError, _require_warmed
 
@@ -28,19 +29,17 @@ DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MAX_RETRIES = 2
 MAX_TOKENS = 4096
 
-KEY_ENV: dict[str, tuple[str, ...]] = {
-    "openai": ("OPENAI_API_KEY",),
-    "openai_compatible": ("OPENAI_API_KEY",),
-    "anthropic": ("ANTHROPIC_API_KEY",),
-    # google-genai prefers GOOGLE_API_KEY when both are set; so do we.
-    "gemini": ("GOOGLE_API_KEY", "GEMINI_API_KEY"),
-}
-BASE_URL_ENV = {
-    "openai": "OPENAI_BASE_URL",
-    "openai_compatible": "OPENAI_BASE_URL",
-    "anthropic": "ANTHROPIC_BASE_URL",
-    "gemini": "GOOGLE_GEMINI_BASE_URL",
-}
+#: Each provider's SDK environment variables (views of ``models.PROVIDER_TABLE``).
+KEY_ENV: dict[str, tuple[str, ...]] = {p.id: p.key_env for p in PROVIDER_TABLE}
+BASE_URL_ENV: dict[str, str] = {p.id: p.base_url_env for p in PROVIDER_TABLE}
+
+
+class ProviderErrorDict(TypedDict):
+    """The hook API's ``{"error": ...}`` body for a failed send."""
+
+    provider: str
+    status: int | None
+    message: str
 
 
 class ProviderError(Exception):
@@ -52,8 +51,8 @@ class ProviderError(Exception):
         self.status = status
         self.message = message
 
-    def to_json(self) -> dict[str, Any]:
-        return {"provider": self.provider, "status": self.status, "message": self.message}
+    def to_json(self) -> ProviderErrorDict:
+        return ProviderErrorDict(provider=self.provider, status=self.status, message=self.message)
 
 
 class CancelToken:
@@ -245,7 +244,7 @@ class AIClient:
     def _key(self, provider: str) -> tuple[str, str | None]:
         key = resolve_key(provider, self._keys.get(provider))
         base_url = self.base_url(provider)
-        if key is None and provider == "openai_compatible" and base_url:
+        if key is None and PROVIDER_BY_ID[provider].key_optional and base_url:
             key = "not-needed"  # local servers usually take any key
         if key is None:
             names = " or ".join(KEY_ENV[provider])
@@ -265,37 +264,16 @@ class AIClient:
             cached = self._clients.get(provider)
             if cached is not None and cached[0] == fingerprint:
                 return cached[1]
-            sdk = _require_warmed(PROVIDER_SDK[provider])
-            client = self._build(provider, sdk, key, base_url, self.timeout_s, self.max_retries)
+            client = self._build(provider, key, base_url, self.timeout_s, self.max_retries)
             self._clients[provider] = (fingerprint, client)
             return client
 
     def _build(
-        self,
-        provider: str,
-        sdk: Any,
-        key: str,
-        base_url: str | None,
-        timeout_s: float,
-        max_retries: int,
+        self, provider: str, key: str, base_url: str | None, timeout_s: float, max_retries: int
     ) -> Any:
-        if provider in ("openai", "openai_compatible"):
-            return sdk.OpenAI(
-                api_key=key, base_url=base_url, timeout=timeout_s, max_retries=max_retries
-            )
-        if provider == "anthropic":
-            return sdk.Anthropic(
-                api_key=key, base_url=base_url, timeout=timeout_s, max_retries=max_retries
-            )
-        types = _require_warmed("google.genai").types
-        retry = types.HttpRetryOptions(attempts=max_retries + 1, initial_delay=0.2, max_delay=2)
-        options = types.HttpOptions(
-            base_url=base_url,
-            timeout=int(timeout_s * 1000),
-            retry_options=retry,
-            client_args={"event_hooks": {"response": [self._track_response]}},
-        )
-        return sdk.Client(api_key=key, http_options=options)
+        spec = PROVIDER_BY_ID[provider]
+        options = ClientOptions(key, base_url, timeout_s, max_retries, self._track_response)
+        return spec.build(_require_warmed(spec.sdk), options)
 
     # -- models ------------------------------------------------------------------------
 
@@ -306,17 +284,9 @@ class AIClient:
         """
         key = None
         try:
+            spec = _spec(provider)
             key, base_url = self._key(provider)
-            sdk = _require_warmed(PROVIDER_SDK[provider])
-            client = self._build(provider, sdk, key, base_url, timeout_s, 0)
-            if provider == "gemini":
-                ids = [
-                    (m.name or "").removeprefix("models/")
-                    for m in client.models.list()
-                    if not m.supported_actions or GEMINI_CHAT_ACTION in m.supported_actions
-                ]
-            else:
-                ids = [m.id for m in client.models.list()]
+            ids = spec.list_models(self._build(provider, key, base_url, timeout_s, 0))
         except Exception as exc:
             raise _redacted(to_provider_error(provider, exc), key) from None
         return sorted({i for i in ids if i})
@@ -340,8 +310,7 @@ class AIClient:
         cancel: CancelToken | None = None,
     ) -> Reply:
         """Send ``history`` + ``prompt``; streams through ``on_token`` when it is given."""
-        if provider not in PROVIDERS:
-            raise ProviderError(provider, f"unknown provider; choose one of {', '.join(PROVIDERS)}")
+        spec = _spec(provider)
         if not model:
             raise ProviderError(provider, "no model selected")
         try:
@@ -349,10 +318,9 @@ class AIClient:
             turns = [*history, Message("user", prompt)]
             stream = on_token is not None
             register = cancel.on_cancel if cancel is not None else _no_register
-            fetch = {"anthropic": self._anthropic, "gemini": self._gemini}.get(
-                provider, self._openai
-            )
-            return _collect(fetch(client, model, turns, system, stream, register), on_token, cancel)
+            fetch = getattr(self, STREAMERS[spec.chat_api])
+            chunks = fetch(spec.id, client, model, turns, system, stream, register)
+            return _collect(chunks, on_token, cancel)
         except Exception as exc:
             if cancel is not None and cancel.is_set():
                 return Reply("", cancelled=True)
@@ -361,6 +329,7 @@ class AIClient:
 
     @staticmethod
     def _openai(
+        provider: str,
         client: Any,
         model: str,
         turns: list[Message],
@@ -373,7 +342,7 @@ class AIClient:
         if not stream:
             resp = client.chat.completions.create(model=model, messages=messages)
             if not resp.choices:
-                raise ProviderError("openai", "the reply had no choices")
+                raise ProviderError(provider, "the reply had no choices")
             yield resp.choices[0].message.content or ""
             return
         finished = False
@@ -385,10 +354,11 @@ class AIClient:
                 if chunk.choices[0].delta.content:
                     yield chunk.choices[0].delta.content
                 finished = finished or chunk.choices[0].finish_reason is not None
-        _check_finished("openai", finished)
+        _check_finished(provider, finished)
 
     @staticmethod
     def _anthropic(
+        provider: str,
         client: Any,
         model: str,
         turns: list[Message],
@@ -416,11 +386,12 @@ class AIClient:
                 elif event.type == "message_stop":
                     finished = True
                 elif event.type == "error":
-                    raise ProviderError("anthropic", str(getattr(event, "error", "stream error")))
-        _check_finished("anthropic", finished)
+                    raise ProviderError(provider, str(getattr(event, "error", "stream error")))
+        _check_finished(provider, finished)
 
     def _gemini(
         self,
+        provider: str,
         client: Any,
         model: str,
         turns: list[Message],
@@ -454,7 +425,19 @@ class AIClient:
             close = getattr(events, "close", None)
             if close is not None:
                 close()
-        _check_finished("gemini", finished)
+        _check_finished(provider, finished)
+
+
+def _spec(provider: str) -> Provider:
+    spec = PROVIDER_BY_ID.get(provider)
+    if spec is None:
+        choices = ", ".join(PROVIDER_BY_ID)
+        raise ProviderError(provider, f"unknown provider; choose one of {choices}")
+    return spec
+
+
+#: Each chat API (``Provider.chat_api``) and the ``AIClient`` method that streams it.
+STREAMERS = {"chat_completions": "_openai", "messages": "_anthropic", "generate_content": "_gemini"}
 
 
 def _check_finished(provider: str, finished: bool) -> None:

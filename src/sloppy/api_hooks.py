@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from sloppy import __version__, paths, storage
 from sloppy.ai_client import ProviderError
+from sloppy.models import HOOK_PROVIDERS
 from sloppy.warmup import WarmupError, _require_warmed
 
 if TYPE_CHECKING:
@@ -142,9 +143,12 @@ def build_app(
             """Extension: what the window shows (theme, palette, discussion), for GUI tests."""
             return dict(gui_state())
 
+    # The schema's provider enum is the provider table's hook rows.
+    ProviderId = Literal[HOOK_PROVIDERS]  # type: ignore[valid-type]
+
     @app.post("/api/send")
     async def send(
-        provider: Annotated[Literal["openai", "anthropic", "gemini"], Body()],
+        provider: Annotated[ProviderId, Body()],
         model: Annotated[str, Body(min_length=1, max_length=200)],
         prompt: Annotated[str, Body(max_length=200_000)],
     ) -> Any:

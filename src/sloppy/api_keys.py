@@ -14,11 +14,11 @@ import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from sloppy import paths, storage
 from sloppy.ai_client import AIClient
-from sloppy.models import PROVIDERS
+from sloppy.models import PROVIDER_TABLE, PROVIDERS
 from sloppy.warmup import WarmupError, _require_warmed
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,13 @@ NO_KEYCHAIN = "No keychain on this system: keys are kept for this session only."
 
 # Where an app key came from (``KeyStore.source``).
 KEYCHAIN_SOURCE, SESSION, FILE = "keychain", "session", "file"
+
+
+class KeyStatus(TypedDict):
+    """One provider's key in ``/api/status``: whether there is one, and where from (never it)."""
+
+    available: bool
+    source: str | None
 
 
 def key_file() -> Path:
@@ -123,11 +130,13 @@ class KeyStore:
 
     def any_key(self) -> bool:
         """Whether any provider has a key (the first-run hint shows when none has)."""
-        return any(self.source(p) for p in PROVIDERS if p != "openai_compatible")
+        return any(self.source(p.id) for p in PROVIDER_TABLE if not p.key_optional)
 
-    def status(self) -> dict[str, dict[str, Any]]:
+    def status(self) -> dict[str, KeyStatus]:
         """Per provider: whether a key is available and where from (``/api/status``)."""
-        return {p: {"available": bool(self.source(p)), "source": self.source(p)} for p in PROVIDERS}
+        return {
+            p: KeyStatus(available=bool(self.source(p)), source=self.source(p)) for p in PROVIDERS
+        }
 
     # -- changes (on the pool) ---------------------------------------------------------
 

@@ -176,7 +176,7 @@ class AppController:
 
     # -- the profile -------------------------------------------------------------------
 
-    def profile_record(self) -> dict[str, Any]:
+    def profile_record(self) -> import_profile.RunRecord:
         """This run's import profile record (what the planner reads next time)."""
         recorder = self.finders.recorder
         loads = (
@@ -185,14 +185,14 @@ class AppController:
             else []
         )
         warm = {r["name"]: r["duration_s"] for r in self.warmup.records() if not r["error"]}
-        return {
-            "id": self._run_id,
-            "key": import_profile.run_key(),
-            "started_epoch": self.profiler.process_start_epoch,
-            "warm": warm,
-            "demands": self.warmup.demands(),
-            "loads": loads,
-        }
+        return import_profile.RunRecord(
+            id=self._run_id,
+            key=import_profile.run_key(),
+            started_epoch=self.profiler.process_start_epoch,
+            warm=warm,
+            demands=self.warmup.demands(),
+            loads=loads,
+        )
 
     def save_profile(self) -> bool:
         """Save this run's record atomically (on completion, and again at clean exit)."""

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from sloppy import paths
+
 CHECKOUT = Path(__file__).resolve().parents[2]
 
 
@@ -55,7 +57,7 @@ def cli() -> None:
 @click.option(
     "--train",
     is_flag=True,
-    help="Also run the training run and rewrite packaging/baked_profile.json (commit it).",
+    help="Also run the training run and rewrite the committed warm plan in packaging/ (commit it).",
 )
 @click.option(
     "--current-env",
@@ -81,7 +83,7 @@ def verify(dist: Path) -> None:
     _tooling()
     from sloppy_build import archive, stage3_verify
 
-    bundle = dist / "sloppy"
+    bundle = paths.BUNDLE.root(dist)
     try:
         checks = stage3_verify.run(bundle)
     except RuntimeError as exc:

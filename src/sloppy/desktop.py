@@ -13,7 +13,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from sloppy import storage
+from sloppy import paths, storage
 
 TEMPLATE = "sloppy.desktop.in"
 ICON = Path(__file__).resolve().parent / "assets" / "app_settings" / "icon.png"
@@ -36,8 +36,9 @@ def targets(base: Path | None = None) -> tuple[Path, Path]:
 def template() -> Path:
     """The template: in the bundle (``share/``), a checkout (``packaging/linux``) or a wheel."""
     candidates = []
-    if getattr(sys, "frozen", False):
-        candidates.append(Path(getattr(sys, "_MEIPASS", "")) / "share" / TEMPLATE)
+    bundled = paths.BUNDLE.running(f"{paths.BUNDLE.share}/{TEMPLATE}")
+    if getattr(sys, "frozen", False) and bundled is not None:
+        candidates.append(bundled)
     candidates.append(CHECKOUT / "packaging" / "linux" / TEMPLATE)
     candidates += [Path(p) / "sloppy_build" / "packaging" / "linux" / TEMPLATE for p in sys.path]
     for path in candidates:

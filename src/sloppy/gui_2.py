@@ -30,7 +30,13 @@ from sloppy import (
 )
 from sloppy.app_controller import Runtime, RuntimeOptions
 from sloppy.frame_pacer import FramePacer
-from sloppy.models import DEFAULT_MODELS, PROVIDER_LABELS, PROVIDERS
+from sloppy.models import (
+    DEFAULT_MODELS,
+    DEFAULT_PROVIDER,
+    PROVIDER_BY_ID,
+    PROVIDER_LABELS,
+    PROVIDERS,
+)
 from sloppy.startup_profiler import PROFILER
 from sloppy.theme_models import Theme
 from sloppy.warmup import WarmStatus, WarmupError, _require_warmed, is_warm
@@ -230,7 +236,9 @@ class SloppyGui:
             self.runtime.report,
         )
         with PROFILER.phase("gui.chat_settings"):
-            provider = self.settings.provider if self.settings.provider in PROVIDERS else "openai"
+            provider = (
+                self.settings.provider if self.settings.provider in PROVIDERS else DEFAULT_PROVIDER
+            )
             self.chat.select(provider, self.settings.model or None, self.settings.base_url)
             self.chat.discussion.name = self.settings.discussion or "default"
             # Asked for now (the panel says "checking the keychain..."), read after frame one.
@@ -326,7 +334,7 @@ class SloppyGui:
 
     def _refresh_models(self, provider: str) -> None:
         """On the pool: list the provider's models if a key is there and the list is stale."""
-        if self.chat.keys.source(provider) or provider == "openai_compatible":
+        if self.chat.keys.source(provider) or PROVIDER_BY_ID[provider].key_optional:
             self.chat.catalog.refresh_if_stale(provider)
 
     def _restore(self) -> None:

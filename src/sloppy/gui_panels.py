@@ -53,6 +53,11 @@ def sdk_of(provider: str) -> str:
     return PROVIDER_SDK[provider]
 
 
+def provider_choices() -> list[str]:
+    """The Provider combo's items: the provider table's labels, in its order."""
+    return [PROVIDER_LABELS[p] for p in PROVIDERS]
+
+
 class Panels:
     def __init__(self, gui: PanelHost) -> None:
         self.gui = gui
@@ -150,7 +155,7 @@ class Panels:
         gui, chat = self.gui, self.gui.chat
         s = chat.settings
         current = PROVIDERS.index(s.provider)
-        changed, idx = imgui.combo("Provider", current, [PROVIDER_LABELS[p] for p in PROVIDERS])
+        changed, idx = imgui.combo("Provider", current, provider_choices())
         if changed and idx != current:
             gui.set_provider(PROVIDERS[idx])
         self._model_field()

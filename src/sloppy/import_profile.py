@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from sloppy import __version__, paths, storage
 
@@ -22,13 +22,34 @@ FILENAME = "import_profile.json"
 log = logging.getLogger(__name__)
 
 
-def run_key() -> dict[str, Any]:
+class RunKey(TypedDict):
     """What makes two runs comparable: timings from another Python or build do not transfer."""
-    return {
-        "app": __version__,
-        "python": "{}.{}.{}".format(*sys.version_info[:3]),
-        "frozen": bool(getattr(sys, "frozen", False)),
-    }
+
+    app: str
+    python: str
+    frozen: bool
+
+
+class RunRecord(TypedDict):
+    """One run as saved (``runs`` returns what the file holds: checked for ``id`` only)."""
+
+    id: str
+    key: RunKey
+    #: Seconds each warm module took, and from process start to its first demand.
+    warm: dict[str, float]
+    demands: dict[str, float]
+    started_epoch: NotRequired[float]
+    #: ``[name, thread, start_epoch, duration_s, source]`` per load; newest runs only.
+    loads: NotRequired[list[list[Any]]]
+
+
+def run_key() -> RunKey:
+    """This run's key."""
+    return RunKey(
+        app=__version__,
+        python="{}.{}.{}".format(*sys.version_info[:3]),
+        frozen=bool(getattr(sys, "frozen", False)),
+    )
 
 
 def default_path() -> Path:
@@ -41,7 +62,7 @@ class ProfileStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_path()
 
-    def runs(self, *, key: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def runs(self, *, key: RunKey | None = None) -> list[dict[str, Any]]:
         """Recorded runs, oldest first; with ``key``, only those recorded under that key."""
         doc = storage.read_json(self.path, schema=SCHEMA)
         runs = doc.get("runs") if isinstance(doc, dict) else None
@@ -52,10 +73,10 @@ class ProfileStore:
         good = [r for r in runs if isinstance(r, dict) and isinstance(r.get("id"), str)]
         return [r for r in good if key is None or r.get("key") == key]
 
-    def save_run(self, run: dict[str, Any]) -> bool:
+    def save_run(self, run: RunRecord) -> bool:
         """Add ``run`` (or replace the record with its ``id``), keep the newest ``KEEP_RUNS``."""
         runs = [r for r in self.runs() if r.get("id") != run["id"]]
-        runs.append(run)
+        runs.append(dict(run))
         runs = runs[-KEEP_RUNS:]
         for old in runs[:-KEEP_LOADS]:
             old.pop("loads", None)
@@ -71,14 +92,15 @@ class ProfileStore:
         return True
 
 
-BAKED_FILENAME = "baked_profile.json"
+#: The baked profile's file name (the build tooling joins it to the bundle's ``sloppy/``).
+BAKED_FILENAME = Path(paths.BUNDLE.baked_profile).name
 
 
 def baked_runs() -> list[dict[str, Any]]:
     """Runs baked into a frozen bundle by its training run: the plan for a first launch."""
-    base = getattr(sys, "_MEIPASS", None)
-    if base is None:
+    path = paths.BUNDLE.running(paths.BUNDLE.baked_profile)
+    if path is None:
         return []
-    doc = storage.read_json(Path(base) / "sloppy" / BAKED_FILENAME, schema=SCHEMA)
+    doc = storage.read_json(path, schema=SCHEMA)
     runs = doc.get("runs") if isinstance(doc, dict) else None
     return [r for r in runs if isinstance(r, dict)] if isinstance(runs, list) else []

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
@@ -67,6 +69,48 @@ def ensure_dir(path: Path) -> Path | None:
             log.warning("cannot use directory %s: %s", path, exc)
         return None
     return path
+
+
+@dataclass(frozen=True, slots=True)
+class BundleLayout:
+    """Where things are inside the frozen (PyInstaller onedir) bundle: ``DIST/sloppy/sloppy``.
+
+    The one place its internal paths are spelled, for the app, the build tooling and the tests.
+    Data paths are POSIX-style and relative to the contents directory (``sys._MEIPASS`` at run
+    time), as the spec's ``datas`` name them.
+    """
+
+    #: The bundle directory under the build's ``--dist``, and its executable.
+    dir_name: str = "sloppy"
+    executable: str = "sloppy"
+    #: PyInstaller's ``contents_directory``: everything but the executable.
+    contents: str = "_internal"
+    #: The build's content hash (keys the warm cache of a frozen run).
+    build_id: str = "sloppy/build_id.txt"
+    #: The training run's import profile: the first launch's warm plan.
+    baked_profile: str = "sloppy/baked_profile.json"
+    #: The desktop entry's template (``install-desktop-entry``).
+    share: str = "share"
+
+    def root(self, dist: Path) -> Path:
+        """The bundle built into ``dist``."""
+        return dist / self.dir_name
+
+    def exe(self, bundle: Path) -> Path:
+        """The executable in a built bundle (``.exe`` on Windows)."""
+        return bundle / (self.executable + (".exe" if sys.platform == "win32" else ""))
+
+    def inside(self, bundle: Path, relative: str) -> Path:
+        """``relative`` (a data path above) in a built bundle whose root is ``bundle``."""
+        return bundle / self.contents / relative
+
+    def running(self, relative: str) -> Path | None:
+        """``relative`` in the running bundle; None when not frozen."""
+        base = getattr(sys, "_MEIPASS", None)
+        return Path(base) / relative if base else None
+
+
+BUNDLE = BundleLayout()
 
 
 def warn_unwritable(path: Path, message: str) -> None:

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from sloppy import paths, storage
+from sloppy.models import DEFAULT_PROVIDER
 
 SCHEMA = 1
 log = logging.getLogger(__name__)
@@ -15,7 +16,7 @@ log = logging.getLogger(__name__)
 @dataclass(slots=True)
 class Settings:
     theme: str = "default"
-    provider: str = "openai"
+    provider: str = DEFAULT_PROVIDER
     model: str = ""
     base_url: str = ""
     discussion: str = "default"

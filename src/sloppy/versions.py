@@ -6,12 +6,11 @@ import platform
 import sys
 
 from sloppy import __version__
+from sloppy.models import SDKS
 
 DISTRIBUTIONS = (
     "imgui-bundle",
-    "google-genai",
-    "anthropic",
-    "openai",
+    *(dist for _, dist, _ in SDKS),
     "fastapi",
     "uvicorn",
     "numpy",

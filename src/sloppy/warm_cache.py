@@ -90,12 +90,12 @@ def enabled() -> bool:
 
 
 def _build_id() -> str:
-    base = Path(getattr(sys, "_MEIPASS", ""))
-    try:
-        return (base / "sloppy" / "build_id.txt").read_text().strip()
-    except OSError:
-        st = os.stat(sys.executable)
-        return f"exe:{st.st_size}:{st.st_mtime_ns}"
+    path = paths.BUNDLE.running(paths.BUNDLE.build_id)
+    if path is not None:
+        with contextlib.suppress(OSError):
+            return path.read_text().strip()
+    st = os.stat(sys.executable)
+    return f"exe:{st.st_size}:{st.st_mtime_ns}"
 
 
 def _mtime(path: str) -> int:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
+from sloppy.models import SDKS
+
 #: Test escape hatch: comma-separated modules warmed after the list below (tests force a
 #: failure with a module that raises). Read once by the launcher, then passed in.
 EXTRA_ENV = "SLOPPY_WARM_EXTRA"
@@ -24,9 +26,8 @@ class WarmEntry(NamedTuple):
 
 
 WARM_LIST: tuple[WarmEntry, ...] = (
-    WarmEntry("google.genai", "Gemini SDK"),
-    WarmEntry("anthropic", "Anthropic SDK"),
-    WarmEntry("openai", "OpenAI SDK"),
+    # The providers' SDKs, from the provider table.
+    *(WarmEntry(module, label) for module, _, label in SDKS),
     WarmEntry("numpy", "numpy (charts)"),
     WarmEntry("sloppy.command_palette", "command palette"),
     WarmEntry("sloppy.theme_nerv", "NERV theme"),
