@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Shared by run.sh, test.sh and .ci/run: create .venv and install sloppy (editable) into it.
 # With --system-deps, also install the Debian packages GUI tests need when missing:
-# Xvfb and Mesa (a screen and OpenGL), xdotool (a keyboard), xwd (screenshots).
+# Xvfb and Mesa (a screen and OpenGL), xdotool (a keyboard), xwd (screenshots), valgrind
+# (instruction counts for `sloppy bench compare`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -12,6 +13,7 @@ SYSTEM_PACKAGES=(
   libgl1 libegl1 libglx-mesa0 libgl1-mesa-dri libglu1-mesa
   libx11-6 libx11-xcb1 libxext6 libxrandr2 libxcursor1 libxi6 libxinerama1 libxxf86vm1
   libxrender1
+  valgrind
 )
 
 if [[ "${1:-}" == "--system-deps" ]]; then
