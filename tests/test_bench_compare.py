@@ -281,3 +281,34 @@ def test_gui_comparison_of_identical_trees(trees: dict[str, Path], tmp_path: Pat
 def test_compare_api_raises_on_bad_input(tmp_path: Path) -> None:
     with pytest.raises(BenchError):
         compare(str(tmp_path), str(tmp_path), Options(mode="headless", cachegrind=False))
+
+
+def test_the_import_shim_logs_loads_served_by_finders_inserted_in_front(tmp_path: Path) -> None:
+    """The app puts its recorder and warm-cache finders at sys.meta_path[0]; loads they serve
+    must still be logged, with the module that imported them."""
+    (tmp_path / "served_mod.py").write_text("import colorsys\n")
+    code = (
+        "import sys, importlib.machinery as m\n"
+        "class Front:\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name != 'served_mod':\n"
+        "            return None\n"
+        f"        return m.PathFinder.find_spec(name, [{str(tmp_path)!r}])\n"
+        "sys.meta_path.insert(0, Front())\n"
+        "assert type(sys.meta_path[0]).__name__ == '_Finder'\n"
+        "import served_mod\n"
+    )
+    log = tmp_path / "imports.log"
+    from sloppy_build.bench.targets import SHIM_DIR
+
+    subprocess.run(
+        [sys.executable, "-c", code],
+        env={"PYTHONPATH": str(SHIM_DIR), "SLOPPY_BENCH_IMPORT_LOG": str(log)},
+        check=True,
+        timeout=60,
+    )
+    rows = {line.split("\t")[2]: line.split("\t") for line in log.read_text().splitlines()}
+    assert rows["served_mod"][3] == "__main__"
+    assert rows["colorsys"][3] == "served_mod"
+    assert int(rows["colorsys"][4]) > 1000  # its source size
+    assert rows["served_mod"][1] == "MainThread"
