@@ -141,9 +141,10 @@ class Comparison:
                 + ", ".join(
                     f"{m} {now[m].change:+.1%} [{now[m].lo:+.1%}, {now[m].hi:+.1%}]"
                     for m in self.gated_timed
+                    if m in now
                 )
             )
-            if all(stats.clear(now[m], opts.min_effect) for m in self.gated_timed):
+            if all(stats.clear(now[m], opts.min_effect) for m in self.gated_timed if m in now):
                 break
             if time.monotonic() + pair_s > deadline:
                 opts.log(f"time budget reached after {i + 1} pairs")
