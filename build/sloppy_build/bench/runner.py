@@ -61,17 +61,18 @@ class Side:
         if cold:
             evict(self.cold_files)
         cwd = self.dir if self.target.frozen else self.target.root
-        spawned = time.time()
-        proc = subprocess.Popen(
-            cmd, env=child_env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
-        status, usage = _wait(proc)
+        # stderr to a file, not a pipe: a chatty child must never block on a full pipe.
+        err_path = self.dir / f"stderr-{self.count}.txt"
+        with err_path.open("wb") as err:
+            spawned = time.time()
+            proc = subprocess.Popen(
+                cmd, env=child_env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err
+            )
+            status, usage = _wait(proc)
         code = os.waitstatus_to_exitcode(status)
         if code != 0:
-            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-            raise BenchError(f"{self.name} ({self.target.label}) exited {code}: {err[-800:]}")
-        if proc.stderr:
-            proc.stderr.close()
+            tail = err_path.read_bytes()[-800:].decode(errors="replace")
+            raise BenchError(f"{self.name} ({self.target.label}) exited {code}: {tail}")
         try:
             data = json.loads(report.read_text())
         except (OSError, ValueError) as exc:
@@ -202,7 +203,9 @@ def evict(files: list[Path]) -> None:
 
 def cold_files(side: Side) -> list[Path]:
     """What a start reads: the side's tree or bundle, its bytecode, the environment, the stdlib."""
-    roots = [side.target.root, side.pycache]
+    tree = side.target.root
+    roots = [tree] if side.target.frozen else [tree / "launcher", tree / "src"]
+    roots.append(side.pycache)
     if not side.target.frozen:
         roots += [Path(p) for p in sys.path if p.endswith("site-packages")]
         roots.append(Path(sys.base_prefix) / "lib")
