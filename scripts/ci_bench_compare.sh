@@ -10,7 +10,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 BASE=${1:-HEAD^}
 HEAD=${2:-HEAD}
-OUT=artifacts/bench-compare
+OUT=$PWD/artifacts/bench-compare
 SLOPPY=.venv/bin/sloppy
 export PYTHONDONTWRITEBYTECODE=1
 

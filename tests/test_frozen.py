@@ -113,3 +113,14 @@ def test_two_builds_have_the_same_content_hash(built, tmp_path: Path) -> None:
 
     again = stage1_pyinstaller.run(tmp_path / "dist", work=tmp_path / "work")
     assert archive.content_hash(again) == built.content_hash
+
+
+def test_bench_compare_runs_a_bundle_against_itself(built, tmp_path: Path) -> None:
+    """``sloppy bench compare DIST DIST``: timed metrics only (a frozen child has no shim)."""
+    from sloppy_build.bench import Options, compare
+
+    opts = Options(mode="headless", runs=4, cachegrind=False, log=lambda _m: None)
+    result = compare(str(built.bundle), str(built.bundle), opts)
+    assert result["base"]["kind"] == "bundle" and result["exit_code"] == 0
+    assert set(result["metrics"]) == {"warm_done_s", "peak_rss_mib", "cpu_s"}
+    assert result["runs"] == {"base": 4, "head": 4}
