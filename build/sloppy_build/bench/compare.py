@@ -68,7 +68,14 @@ class Options:
     seed: int = 0
     cachegrind: bool = True
     accept: tuple[str, ...] = ()
-    log: Callable[[str], None] = field(default=lambda msg: print(msg, file=sys.stderr))
+    log: Callable[[str], None] = field(default_factory=lambda: _stderr_log(time.monotonic()))
+
+
+def _stderr_log(t0: float) -> Callable[[str], None]:
+    def log(msg: str) -> None:
+        print(f"[{time.monotonic() - t0:6.1f} s] {msg}", file=sys.stderr, flush=True)
+
+    return log
 
 
 def metrics_for(mode: str) -> list[Metric]:
@@ -101,7 +108,9 @@ class Comparison:
                     side.cold_files = cold_files(side)
             if opts.cachegrind:
                 for name, side in self.sides.items():
+                    opts.log(f"cachegrind {name}")
                     self.instr[name] = instructions(side.target, side, self.env, opts.mode)
+            opts.log("batch 1")
             first = self.batch(deadline=t0 + opts.budget_s * BATCH1_SHARE)
             self.batches.append(first)
             suspects = [
@@ -117,7 +126,6 @@ class Comparison:
                 again = self.timed_compare(second)
                 confirmed = {m: stats.confirms(again[m], opts.min_effect) for m in suspects}
         result = self.result(confirmed)
-        result["seconds"] = round(time.monotonic() - t0, 1)
         result["environment"]["load_average"] = [round(x, 2) for x in load_before + os.getloadavg()]
         return result
 
@@ -225,13 +233,18 @@ class Comparison:
             "import_path": self.path_diff(runs),
             "failing": failing,
             "exit_code": 1 if failing else 0,
-            "environment": {
-                "python": sys.version.split()[0],
-                "cpus": os.cpu_count(),
-                "bytecode": "per-side PYTHONPYCACHEPREFIX, written by the priming run",
-                "dependencies": "source trees and revisions share this environment's packages",
-            },
+            "environment": self.environment(),
         }
+
+    def environment(self) -> dict[str, Any]:
+        frozen = [t.frozen for t in self.targets.values()]
+        env: dict[str, Any] = {"python": sys.version.split()[0], "cpus": os.cpu_count()}
+        if not all(frozen):
+            env["bytecode"] = "per-side PYTHONPYCACHEPREFIX, written by the priming run"
+            env["dependencies"] = "source trees and revisions share this environment's packages"
+        if any(frozen):
+            env["bundles"] = "bundles run their own frozen Python and packages"
+        return env
 
     def path_diff(self, runs: dict[str, list[Run]]) -> dict[str, Any]:
         """Modules on HEAD's start-up path that BASE lacks (with the chain that brought each)."""
@@ -266,5 +279,8 @@ def _spread(values: Sequence[float | None]) -> float | None:
 
 def compare(base: str, head: str, opts: Options) -> dict[str, Any]:
     """Compare two builds; the JSON result (``exit_code`` 0 or 1). Raises ``BenchError``."""
+    t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="sloppy-compare-") as tmp:
-        return Comparison(base, head, opts, Path(tmp)).run()
+        result = Comparison(base, head, opts, Path(tmp)).run()
+    result["seconds"] = round(time.monotonic() - t0, 1)  # extraction and clean-up included
+    return result

@@ -24,7 +24,7 @@ def _pct(value: float | None) -> str:
 
 def markdown(result: dict[str, Any], svgs: dict[str, str] | None = None) -> str:
     """The comparison as Markdown: what was compared, then one row per metric."""
-    b, h = result["base"], result["head"]
+    b, h, env = result["base"], result["head"], result["environment"]
     lines = [
         f"# sloppy bench compare ({result['mode']}{', cold' if result['cold'] else ''})",
         "",
@@ -33,9 +33,9 @@ def markdown(result: dict[str, Any], svgs: dict[str, str] | None = None) -> str:
         f"- runs: {result['runs']['base']} + {result['runs']['head']} in "
         f"{result['batches']} batch(es), randomised pair order; {result['seconds']} s; "
         f"min effect {result['min_effect']:.0%}",
-        f"- Python {result['environment']['python']}, {result['environment']['cpus']} CPUs, "
-        f"load average before/after {result['environment']['load_average']}; "
-        f"{result['environment']['bytecode']}; {result['environment']['dependencies']}",
+        f"- Python {env['python']}, {env['cpus']} CPUs, load average before/after "
+        f"{env['load_average']}; "
+        + "; ".join(env[k] for k in ("bytecode", "dependencies", "bundles") if k in env),
         "",
         "| metric | base | head | change (95% CI) | p | verdict | gate |",
         "|---|---|---|---|---|---|---|",
