@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import random
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -108,11 +109,7 @@ def strip_svg(name: str, unit: str, samples: dict[str, list[float]]) -> str:
                 f'fill-opacity="0.6"><title>{v:.4g}</title></circle>'
             )
         if vs:
-            mid = (
-                sorted(vs)[len(vs) // 2]
-                if len(vs) % 2
-                else sum(sorted(vs)[len(vs) // 2 - 1 :][:2]) / 2
-            )
+            mid = statistics.median(vs)
             out.append(
                 f'<line x1="{x(mid):.1f}" y1="{y - row_h / 2 + 4:.0f}" x2="{x(mid):.1f}" '
                 f'y2="{y + row_h / 2 - 4:.0f}" stroke="black" stroke-width="2"/>'
