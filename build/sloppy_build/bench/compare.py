@@ -240,7 +240,9 @@ class Comparison:
         frozen = [t.frozen for t in self.targets.values()]
         env: dict[str, Any] = {"python": sys.version.split()[0], "cpus": os.cpu_count()}
         if not all(frozen):
-            env["bytecode"] = "per-side PYTHONPYCACHEPREFIX, written by the priming run"
+            env["bytecode"] = (
+                ".pyc present (site-packages from pip; each tree's from its priming run)"
+            )
             env["dependencies"] = "source trees and revisions share this environment's packages"
         if any(frozen):
             env["bundles"] = "bundles run their own frozen Python and packages"

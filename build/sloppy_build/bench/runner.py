@@ -39,7 +39,6 @@ class Side:
         self.name, self.target, self.mode = name, target, mode
         self.dir = work / name
         self.home = self.dir / "home"
-        self.pycache = self.dir / "pycache"
         self.dir.mkdir(parents=True)
         self.count = 0
         self.cold_files: list[Path] = []
@@ -48,7 +47,7 @@ class Side:
         self.count += 1
         report = self.dir / f"report-{self.count}.json"
         log = None if self.target.frozen else self.dir / f"imports-{self.count}.log"
-        child_env = self.target.env(env, pycache=self.pycache, import_log=log)
+        child_env = self.target.env(env, import_log=log)
         child_env["SLOPPY_HOME"] = str(self.home)
         mode = ["--headless"] if self.mode == "headless" else []
         cmd = [
@@ -160,7 +159,7 @@ def instructions(target: Target, side: Side, env: dict[str, str], mode: str) -> 
     if valgrind is None or target.frozen:
         return None
     out_file = side.dir / "cachegrind.out"
-    child_env = target.env(env, pycache=side.pycache, import_log=None)
+    child_env = target.env(env, import_log=None)
     child_env["PYTHONHASHSEED"] = "0"  # set and dict order, hence instruction counts, fixed
     code = f"import launcher.sloppy_main, {IMPORT_PATH[mode]}"
     cmd = [
@@ -202,10 +201,9 @@ def evict(files: list[Path]) -> None:
 
 
 def cold_files(side: Side) -> list[Path]:
-    """What a start reads: the side's tree or bundle, its bytecode, the environment, the stdlib."""
+    """What a start reads: the side's tree (with its bytecode) or bundle, site-packages, stdlib."""
     tree = side.target.root
     roots = [tree] if side.target.frozen else [tree / "launcher", tree / "src"]
-    roots.append(side.pycache)
     if not side.target.frozen:
         roots += [Path(p) for p in sys.path if p.endswith("site-packages")]
         roots.append(Path(sys.base_prefix) / "lib")

@@ -40,10 +40,8 @@ class Target:
             return [str(self.root / "sloppy")]
         return [sys.executable, "-m", "launcher.sloppy_main"]
 
-    def env(
-        self, base: dict[str, str], *, pycache: Path, import_log: Path | None
-    ) -> dict[str, str]:
-        """The child's environment: this tree first on the path, bytecode in a private prefix."""
+    def env(self, base: dict[str, str], *, import_log: Path | None) -> dict[str, str]:
+        """The child's environment: this tree first on the path, .pyc read and written."""
         env = dict(base)
         if self.frozen:
             return env
@@ -52,9 +50,10 @@ class Target:
             paths.insert(0, str(SHIM_DIR))
             env["SLOPPY_BENCH_IMPORT_LOG"] = str(import_log)
         env["PYTHONPATH"] = os.pathsep.join(paths)
-        # .pyc present, as in an installed app: written to a per-side prefix by the priming run.
-        env["PYTHONPYCACHEPREFIX"] = str(pycache)
+        # .pyc present, as in an installed app: site-packages' from pip, the tree's written
+        # beside its sources by the priming run.
         env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env.pop("PYTHONPYCACHEPREFIX", None)
         return env
 
     def describe(self) -> dict[str, str]:
