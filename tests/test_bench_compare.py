@@ -193,7 +193,11 @@ def test_identical_trees_headless_exit_0_with_the_json_contract(
         # Near-exact: only the trees' paths differ.
         assert abs(metrics["startup_instructions"]["change"]) < 1e-4
     assert metrics["warm_done_s"]["exact"] is False and metrics["warm_done_s"]["p"] is not None
-    assert result["import_path"] == {"added": [], "removed": []}
+    path = result["import_path"]
+    assert path["added"] == [] and path["removed"] == []
+    assert path["base_modules"] == path["head_modules"]
+    assert "sloppy.headless" in path["head_modules"]
+    assert len(path["head_modules"]) == metrics["startup_modules"]["head"]
     assert proc.stdout.rstrip().splitlines()[-1].startswith("no regression")
     text = md.read_text()
     assert "| warm_done_s |" in text and "| startup_modules | " in text

@@ -259,6 +259,8 @@ class Comparison:
         return {
             "added": [{"module": m, "chain": chain(m, head_run.importers)} for m in added],
             "removed": removed,
+            "base_modules": sorted(base),
+            "head_modules": sorted(head_run.path_modules),
         }
 
 
