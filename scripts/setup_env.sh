@@ -3,7 +3,8 @@
 # With --system-deps, also install the Debian packages GUI tests need when missing:
 # Xvfb and Mesa (a screen and OpenGL), xdotool (a keyboard), xwd (screenshots), xprop (the
 # window icon), desktop-file-validate (the .desktop entry), gnome-keyring (a real Secret Service
-# keychain on a private D-Bus bus).
+# keychain on a private D-Bus bus);
+# valgrind (instruction counts for `sloppy bench compare`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -15,6 +16,7 @@ SYSTEM_PACKAGES=(
   libgl1 libegl1 libglx-mesa0 libgl1-mesa-dri libglu1-mesa
   libx11-6 libx11-xcb1 libxext6 libxrandr2 libxcursor1 libxi6 libxinerama1 libxxf86vm1
   libxrender1
+  valgrind
 )
 
 if [[ "${1:-}" == "--system-deps" ]]; then

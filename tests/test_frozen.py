@@ -244,3 +244,14 @@ def test_bundle_keys_in_the_keychain(
     monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)  # keyringrc.cfg picks it
     backend, stored = frozen_backend(tmp_path)
     key_flow(stub, sloppy_home, tmp_path, backend, stored, cmd=[str(BUNDLE.exe(built.bundle))])
+
+
+def test_bench_compare_runs_a_bundle_against_itself(built, tmp_path: Path) -> None:
+    """``sloppy bench compare DIST DIST``: timed metrics only (a frozen child has no shim)."""
+    from sloppy_build.bench import Options, compare
+
+    opts = Options(mode="headless", runs=4, cachegrind=False, log=lambda _m: None)
+    result = compare(str(built.bundle), str(built.bundle), opts)
+    assert result["base"]["kind"] == "bundle" and result["exit_code"] == 0
+    assert set(result["metrics"]) == {"warm_done_s", "peak_rss_mib", "cpu_s"}
+    assert result["runs"] == {"base": 4, "head": 4}

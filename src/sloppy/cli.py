@@ -120,7 +120,13 @@ def install_desktop_entry(remove: bool, data_home: Path | None) -> None:
 @cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def bench(args: tuple[str, ...]) -> None:
-    """Cold-start benchmark (scripts/benchmark_startup.py); try: sloppy bench --help."""
+    """Cold-start benchmark (scripts/benchmark_startup.py); ``bench compare BASE HEAD`` compares
+    two builds (sloppy_build.bench). Try: sloppy bench --help, sloppy bench compare --help."""
+    if args[:1] == ("compare",):
+        _tooling()
+        from sloppy_build.bench.command import main as compare_main
+
+        raise SystemExit(compare_main(list(args[1:])))
     script = CHECKOUT / "scripts" / "benchmark_startup.py"
     if not script.is_file():
         raise click.ClickException("sloppy bench runs from a source checkout (scripts/ missing)")

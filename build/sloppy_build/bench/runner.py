@@ -1,0 +1,248 @@
+"""One measured start of one side: spawn, wait (rusage), read the startup report and import log."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sloppy_build.bench.targets import BenchError, Target
+
+RUN_TIMEOUT_S = 180
+CACHEGRIND_TIMEOUT_S = 240
+#: What the first-frame (gui) or start-up (headless) import path is, for cachegrind.
+#: The module each mode's start-up path ends in, newest layout first.
+IMPORT_PATH = {
+    "gui": ("sloppy.ui.gui_2", "sloppy.gui_2"),
+    "headless": ("sloppy.app.headless", "sloppy.headless"),
+}
+
+
+@dataclass
+class Run:
+    """One start: timed values (None when the mode lacks them) and the import-path facts."""
+
+    values: dict[str, float | None]
+    path_modules: dict[str, str] = field(default_factory=dict)  # module -> its importer
+    importers: dict[str, str] = field(default_factory=dict)  # every logged module -> importer
+
+
+class Side:
+    """BASE or HEAD: its own fresh home, bytecode prefix and run counter."""
+
+    def __init__(self, name: str, target: Target, work: Path, mode: str) -> None:
+        self.name, self.target, self.mode = name, target, mode
+        self.dir = work / name
+        self.home = self.dir / "home"
+        self.dir.mkdir(parents=True)
+        self.count = 0
+        self.cold_files: list[Path] = []
+
+    def start(self, env: dict[str, str], *, cold: bool) -> Run:
+        self.count += 1
+        report = self.dir / f"report-{self.count}.json"
+        log = None if self.target.frozen else self.dir / f"imports-{self.count}.log"
+        child_env = self.target.env(env, import_log=log)
+        child_env["SLOPPY_HOME"] = str(self.home)
+        mode = ["--headless"] if self.mode == "headless" else []
+        cmd = [
+            *self.target.command(),
+            *mode,
+            "--exit-when-warm",
+            "--startup-report",
+            str(report),
+        ]
+        if cold:
+            evict(self.cold_files)
+        cwd = self.dir if self.target.frozen else self.target.root
+        # stderr to a file, not a pipe: a chatty child must never block on a full pipe.
+        err_path = self.dir / f"stderr-{self.count}.txt"
+        with err_path.open("wb") as err:
+            spawned = time.time()
+            proc = subprocess.Popen(
+                cmd, env=child_env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err
+            )
+            status, usage = _wait(proc)
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            tail = err_path.read_bytes()[-800:].decode(errors="replace")
+            raise BenchError(f"{self.name} ({self.target.label}) exited {code}: {tail}")
+        try:
+            data = json.loads(report.read_text())
+        except (OSError, ValueError) as exc:
+            raise BenchError(f"{self.name}: no readable startup report ({exc})") from exc
+        return measure(data, spawned, usage, log, self.mode)
+
+
+def _wait(proc: subprocess.Popen[bytes]) -> tuple[int, Any]:
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return status, usage
+        if time.monotonic() > deadline:
+            proc.kill()
+            proc.wait()
+            raise BenchError(f"a run did not finish in {RUN_TIMEOUT_S} s")
+        time.sleep(0.005)
+
+
+def _p99(frames: list[float]) -> float | None:
+    if not frames:
+        return None
+    ordered = sorted(frames)
+    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+
+
+def measure(report: dict[str, Any], spawned: float, usage: Any, log: Path | None, mode: str) -> Run:
+    """The metrics of one run from its report, rusage and import log."""
+
+    def since(key: str) -> float | None:
+        value = report.get(key)
+        return None if value is None else float(value) - spawned
+
+    values: dict[str, float | None] = {
+        "first_frame_s": since("first_frame_epoch") if mode == "gui" else None,
+        "warm_done_s": since("warm_done_epoch"),
+        "frame_p99_ms": _p99([float(t) for t in report.get("frame_times_ms") or []])
+        if mode == "gui"
+        else None,
+        "peak_rss_mib": usage.ru_maxrss / 1024.0,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+    }
+    run = Run(values)
+    if log is None:
+        return run
+    cutoff = report.get("first_frame_epoch") if mode == "gui" else None
+    prefix = "first_frame" if mode == "gui" else "startup"
+    if mode == "gui" and cutoff is None:
+        raise BenchError("a gui run's report has no first_frame_epoch")
+    code = 0
+    for line in log.read_text().splitlines():
+        parts = line.split("\t")
+        if len(parts) != 5:
+            continue
+        epoch, thread, name, importer, size = parts
+        run.importers.setdefault(name, importer)
+        # gui: everything loaded before the first frame; headless: the main thread's loads.
+        on_path = float(epoch) < float(cutoff) if cutoff is not None else thread == "MainThread"
+        if on_path and name not in run.path_modules:
+            run.path_modules[name] = importer
+            code += int(size)
+    values[f"{prefix}_modules"] = float(len(run.path_modules))
+    values[f"{prefix}_code_kib"] = code / 1024.0
+    return run
+
+
+def chain(module: str, importers: dict[str, str], limit: int = 25) -> list[str]:
+    """``module`` and the modules that imported it, innermost first, up to ``__main__``."""
+    out = [module]
+    while len(out) < limit:
+        parent = importers.get(out[-1])
+        if parent is None or parent in out:
+            break
+        out.append(parent)
+        if parent not in importers:
+            break
+    return out
+
+
+def instructions(target: Target, side: Side, env: dict[str, str], mode: str) -> float | None:
+    """Millions of instructions (cachegrind) to import the start-up path; None without valgrind."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None or target.frozen:
+        return None
+    out_file = side.dir / "cachegrind.out"
+    child_env = target.env(env, import_log=None)
+    child_env["PYTHONHASHSEED"] = "0"  # set and dict order, hence instruction counts, fixed
+    code = f"import {target.entry_module}, {target.first_existing(IMPORT_PATH[mode])}"
+    cmd = [
+        valgrind,
+        "--tool=cachegrind",
+        "--cache-sim=no",
+        f"--cachegrind-out-file={out_file}",
+        sys.executable,
+        "-c",
+        code,
+    ]
+    try:
+        proc = subprocess.run(
+            cmd,
+            check=False,
+            env=child_env,
+            cwd=target.root,
+            capture_output=True,
+            timeout=CACHEGRIND_TIMEOUT_S,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise BenchError(f"cachegrind took more than {CACHEGRIND_TIMEOUT_S} s") from exc
+    text = proc.stderr.decode(errors="replace")
+    match = re.search(r"I\s+refs:\s+([\d,]+)", text)
+    if proc.returncode != 0 or match is None:
+        raise BenchError(f"cachegrind on {side.name} failed: {text[-600:]}")
+    return int(match.group(1).replace(",", "")) / 1e6
+
+
+def evict(files: list[Path]) -> None:
+    """Drop ``files`` from the page cache so the next start reads them from disk."""
+    for path in files:
+        with contextlib.suppress(OSError):
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+
+
+def cold_files(side: Side) -> list[Path]:
+    """What a start reads: the side's tree (with its bytecode) or bundle, site-packages, stdlib."""
+    tree = side.target.root
+    roots = [tree] if side.target.frozen else [tree / "launcher", tree / "src"]
+    if not side.target.frozen:
+        roots += [Path(p) for p in sys.path if p.endswith("site-packages")]
+        roots.append(Path(sys.base_prefix) / "lib")
+    files: list[Path] = []
+    for root in roots:
+        if root.is_dir():
+            files += [p for p in root.rglob("*") if p.is_file()]
+    return files
+
+
+@contextlib.contextmanager
+def display(mode: str) -> Iterator[str]:
+    """``$DISPLAY``, or a private Xvfb for the comparison (gui mode)."""
+    if mode != "gui" or os.environ.get("DISPLAY"):
+        yield os.environ.get("DISPLAY", "")
+        return
+    if shutil.which("Xvfb") is None:
+        raise BenchError(
+            "gui mode needs DISPLAY or Xvfb (apt install xvfb); or use --mode headless"
+        )
+    read, write = os.pipe()
+    proc = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    with os.fdopen(read) as fh:
+        number = fh.readline().strip()
+    if not number:
+        proc.kill()
+        raise BenchError("Xvfb did not start")
+    try:
+        yield f":{number}"
+    finally:
+        proc.terminate()
+        proc.wait(5)

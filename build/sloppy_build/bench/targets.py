@@ -1,0 +1,129 @@
+"""What BASE and HEAD name: a source tree, a git revision, or a frozen bundle.
+
+A revision is materialised with ``git archive`` into a temp folder (no worktree registered,
+nothing left in the repository); source trees and revisions run on the current
+environment's Python and dependencies.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import tarfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from sloppy.paths import BUNDLE
+
+Kind = Literal["source", "revision", "bundle"]
+SHIM_DIR = Path(__file__).resolve().parent / "shim"
+
+
+class BenchError(RuntimeError):
+    """Usage or run error: ``sloppy bench compare`` exits 2 with this message."""
+
+
+@dataclass
+class Target:
+    spec: str
+    kind: Kind
+    root: Path  # the tree (source, revision) or the bundle folder holding the executable
+    label: str
+
+    @property
+    def frozen(self) -> bool:
+        return self.kind == "bundle"
+
+    def command(self) -> list[str]:
+        if self.frozen:
+            return [str(BUNDLE.exe(self.root))]
+        return [sys.executable, "-m", self.entry_module]
+
+    @property
+    def entry_module(self) -> str:
+        """The launcher's entry: ``sloppy_launcher.sloppy_main`` in ``launcher/`` (older trees:
+        the ``launcher`` package itself)."""
+        if (self.root / "launcher" / "sloppy_launcher").is_dir():
+            return "sloppy_launcher.sloppy_main"
+        return "launcher.sloppy_main"
+
+    def first_existing(self, modules: tuple[str, ...]) -> str:
+        """The first of ``modules`` this tree has (a module can move between trees)."""
+        for name in modules:
+            rel = Path(*name.split("."))
+            if (self.root / "src" / rel).with_suffix(".py").is_file():
+                return name
+            if (self.root / "src" / rel / "__init__.py").is_file():
+                return name
+        return modules[-1]
+
+    def env(self, base: dict[str, str], *, import_log: Path | None) -> dict[str, str]:
+        """The child's environment: this tree first on the path, .pyc read and written."""
+        env = dict(base)
+        if self.frozen:
+            return env
+        paths = [str(self.root / "src"), str(self.root / "launcher"), str(self.root)]
+        if import_log is not None:
+            paths.insert(0, str(SHIM_DIR))
+            env["SLOPPY_BENCH_IMPORT_LOG"] = str(import_log)
+        env["PYTHONPATH"] = os.pathsep.join(paths)
+        # .pyc present, as in an installed app: site-packages' from pip, the tree's written
+        # beside its sources by the priming run.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env.pop("PYTHONPYCACHEPREFIX", None)
+        return env
+
+    def describe(self) -> dict[str, str]:
+        return {"spec": self.spec, "kind": self.kind, "label": self.label, "path": str(self.root)}
+
+
+def is_source_tree(path: Path) -> bool:
+    return (path / "launcher").is_dir() and (path / "src" / "sloppy").is_dir()
+
+
+def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=False, capture_output=True, timeout=120
+    )
+
+
+def repository(start: Path) -> Path | None:
+    out = _git(start, "rev-parse", "--show-toplevel")
+    return Path(out.stdout.decode().strip()) if out.returncode == 0 else None
+
+
+def resolve(spec: str, work: Path, repo: Path | None) -> Target:
+    """Turn a BASE/HEAD argument into a runnable target (revisions are extracted into ``work``)."""
+    path = Path(spec)
+    if path.is_dir():
+        if is_source_tree(path):
+            return Target(spec, "source", path.resolve(), f"source tree {path}")
+        for bundle in (path, path / "sloppy"):
+            exe = bundle / "sloppy"
+            if exe.is_file() and os.access(exe, os.X_OK):
+                return Target(spec, "bundle", bundle.resolve(), f"bundle {bundle}")
+        raise BenchError(
+            f"{spec}: neither a source tree (launcher/ and src/sloppy) "
+            "nor a bundle (a sloppy executable)"
+        )
+    if repo is None:
+        raise BenchError(f"{spec}: not a directory, and there is no git checkout to find it in")
+    rev = _git(repo, "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}")
+    if rev.returncode != 0:
+        raise BenchError(f"{spec}: not a directory nor a revision of {repo}")
+    sha = rev.stdout.decode().strip()
+    dest = work / f"rev-{sha[:12]}"
+    if not dest.is_dir():
+        archive = _git(repo, "archive", "--format=tar", sha)
+        if archive.returncode != 0:
+            raise BenchError(f"git archive {sha}: {archive.stderr.decode(errors='replace')}")
+        dest.mkdir(parents=True)
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(dest, filter="data")
+    if not is_source_tree(dest):
+        raise BenchError(f"{spec} ({sha[:12]}) has no launcher/ and src/sloppy: too old to compare")
+    subject = _git(repo, "log", "-1", "--format=%s", sha).stdout.decode().strip()
+    return Target(spec, "revision", dest, f"{spec} = {sha[:12]} {subject[:60]}")
