@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
-from sloppy import import_profile, log_setup, warm_cache, warm_list, warm_planner
+from sloppy import import_profile, log_setup, settings, warm_cache, warm_list, warm_planner
 from sloppy.chat import ChatSession
 from sloppy.import_recorder import Finders
 from sloppy.startup_profiler import PROFILER, StartupProfiler
@@ -39,6 +39,12 @@ T = TypeVar("T")
 
 IO_WORKERS = 4
 SHUTDOWN_GRACE_S = 1.5
+
+
+def _log_failure(future: Future[Any]) -> None:
+    exc = None if future.cancelled() else future.exception()
+    if exc is not None:
+        log.error("background job failed: %s: %s", type(exc).__name__, exc, exc_info=exc)
 
 
 class AppController:
@@ -100,6 +106,12 @@ class AppController:
     def submit_io(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         """Run ``fn`` on the shared pool; the Future carries its result or exception."""
         return self._io_pool.submit(fn, *args, **kwargs)
+
+    def spawn_io(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        """``submit_io`` for fire-and-forget jobs: an exception is logged, not left unread."""
+        future = self._io_pool.submit(fn, *args, **kwargs)
+        future.add_done_callback(_log_failure)
+        return future
 
     # -- warmup ------------------------------------------------------------------------
 
@@ -312,7 +324,14 @@ class Runtime:
         self.stop_requested.set()
 
     def start(self, *, gui_state: Callable[[], dict[str, Any]] | None = None) -> None:
-        """Start warmup, the hook server (``--enable-test-hooks``) and the log jobs; no waits."""
+        """Start warmup, the hook server (``--enable-test-hooks``) and the log jobs; no waits.
+
+        Headless first continues the GUI's discussion (``settings.json`` names it), so
+        ``/api/send`` adds to it instead of replacing it; the GUI restores after its first frame.
+        """
+        if self.options.mode == "headless":
+            with self.profiler.phase("headless.restore"):
+                self.chat.restore(settings.load().discussion or "default")
         self.controller.on_warmup_complete(self._on_warm)
         self.controller.start_warmup()
         # Saved API keys from the keychain (the GUI asks earlier; asking again is a no-op).
@@ -331,8 +350,8 @@ class Runtime:
                 gui_state=gui_state,
             )
             self.hooks.start_in_background()
-        self.controller.submit_io(log_setup.attach_file)
-        self.controller.submit_io(log_setup.prune_logs)
+        self.controller.spawn_io(log_setup.attach_file)
+        self.controller.spawn_io(log_setup.prune_logs)
 
     def _on_warm(self) -> None:
         self.report.mark_warm()
