@@ -398,7 +398,7 @@ def test_short_or_odd_env_keys_are_refused(monkeypatch, bad) -> None:
 
 
 def test_launcher_exits_2_on_a_short_env_key(monkeypatch, capsys) -> None:
-    from launcher import boot1_argv
+    from sloppy_launcher import boot1_argv
 
     monkeypatch.setenv("SLOPPY_HOOK_KEY", "x")
     with pytest.raises(SystemExit) as exit_:

@@ -39,10 +39,10 @@ def parse(argv: list[str]) -> argparse.Namespace | int:
                 file=sys.stderr,
             )
             return 2
-        from sloppy import stop_signal
         from sloppy.cli import main as cli_main
+        from sloppy_launcher import boot0_signals
 
-        stop_signal.uninstall()
+        boot0_signals.uninstall()
         return cli_main(argv)
     args = _parser().parse_args(argv)
     if not 0 <= args.hook_port <= 65535:

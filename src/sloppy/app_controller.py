@@ -283,13 +283,15 @@ class Runtime:
         profiler: StartupProfiler | None = None,
         finders: Finders | None = None,
         handle_signals: bool = False,
+        stop_requested: threading.Event | None = None,
         lane_nice: int = 0,
         lane_switch_interval: float | None = None,
         pace: Callable[[], None] | None = None,
     ) -> None:
         self.options = options
         self.profiler = profiler or PROFILER
-        self.stop_requested = threading.Event()
+        # The launcher's event when it caught the signals from its first line (boot0).
+        self.stop_requested = stop_requested or threading.Event()
         self.hooks: HookServer | None = None
         if handle_signals:
             self.install_signals()
@@ -317,8 +319,9 @@ class Runtime:
         def on_signal(_signum: int, _frame: object) -> None:
             self.stop_requested.set()
 
-        signal.signal(signal.SIGINT, on_signal)
-        signal.signal(signal.SIGTERM, on_signal)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            if signal.getsignal(signum) is not signal.SIG_IGN:  # nohup, background jobs
+                signal.signal(signum, on_signal)
 
     def request_stop(self) -> None:
         self.stop_requested.set()
