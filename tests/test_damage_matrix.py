@@ -25,18 +25,33 @@ from tests.xvfb import Display
 
 pytestmark = pytest.mark.slow
 
-LAYOUT_INI = """[Window][Discussion]
-Pos=0,23
-Size=840,754
+LAYOUT_INI = """;;; !!! This configuration is handled by HelloImGui and stores several Ini Files
+           ;;;<<<INI_NAME>>>;;;
+
+;;;<<<AppWindow>>>;;;
+[AppWindow]
+DpiWindowSizeFactor=1
+WindowPosition=0,0
+WindowSize=1200,800
+;;;<<<ImGui_655921752_Default>>>;;;
+[Window][Discussion]
+Pos=0,21
+Size=838,750
 Collapsed=0
 DockId=0x00000001,0
 
 [Docking][Data]
-DockSpace     ID=0x8B93E3BD Window=0xA787BDB4 Pos=0,23 Size=1200,754 Split=X
-  DockNode    ID=0x00000001 Parent=0x8B93E3BD SizeRef=840,754 CentralNode=1
+DockSpace   ID=0xAFC85805 Window=0x079D3A04 Pos=0,21 Size=1200,750 Split=X
+  DockNode  ID=0x00000001 Parent=0xAFC85805 SizeRef=838,750 CentralNode=1 Selected=0x439C0E8A
 
-[HelloImGui_Misc]
-Theme=DarculaDarker
+;;;<<<Layout_655921752_Default>>>;;;
+[Visibility]
+646075187_Discussion=true
+;;;<<<HelloImGui_Misc>>>;;;
+[Layout]
+Name=Default
+;;;<<<SplitIds>>>;;;
+{"gImGuiSplitIDs":{"MainDockSpace":2949142533,"SideSpace":2}}
 """
 
 
