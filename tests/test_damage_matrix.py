@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from sloppy import discussions, hook_key, settings
-from sloppy.api_hooks import ApiHookClient
 from sloppy.models import Discussion, Message
+from testkit.hook_client import ApiHookClient
 from tests.damage import DAMAGE_KINDS, apply_damage
 from tests.live import Proc
 from tests.xvfb import Display
@@ -128,10 +128,10 @@ def test_start_survives_damage(
 def _start_headless() -> tuple[str, dict | None]:
     proc = Proc(["--headless", "--enable-test-hooks", "--hook-port", "0"], {})
     try:
-        line = proc.wait_for_line("hooks: listening on http://127.0.0.1:", 90)
+        url = proc.wait_for_hook_url(90)
         key_line = proc.wait_for_line("hooks: key in ", 5)
         key = Path(key_line.split("hooks: key in ", 1)[1]).read_text().strip()
-        api = ApiHookClient(line.rsplit(" ", 1)[1], key, timeout=30)
+        api = ApiHookClient(url, key, timeout=30)
         status = api.get("/api/status")
         proc.stop(within=5)
     finally:

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from sloppy import discussions
-from sloppy.api_hooks import ApiHookClient
+from testkit.hook_client import ApiHookClient
+from testkit.provider_stub import env_for
 from tests.live import Proc
-from tests.provider_stub import env_for
 from tests.test_gui import KEY, poll
+from tests.test_headless_hardening import sigint_deliverable  # noqa: F401 - a fixture
 from tests.xvfb import Display
 
 pytestmark = [pytest.mark.slow, pytest.mark.gui]
@@ -25,6 +26,7 @@ def display():
     d.close()
 
 
+@pytest.mark.usefixtures("sigint_deliverable")
 @pytest.mark.parametrize("delay", [0.05, 0.1, 0.2, 0.5, 1.5])
 def test_an_early_sigint_closes_the_gui_cleanly(display: Display, delay: float) -> None:
     proc = Proc([], display.env())
@@ -54,8 +56,7 @@ def test_an_unreadable_discussion_is_toasted_and_reported(
     env = {**env_for(stub), "SLOPPY_HOOK_KEY": KEY, **display.env()}
     proc = Proc(["--enable-test-hooks", "--hook-port", "0"], env)
     try:
-        line = proc.wait_for_line("hooks: listening on http://127.0.0.1:", 90)
-        api = ApiHookClient(line.rsplit(" ", 1)[1], KEY, timeout=60)
+        api = ApiHookClient(proc.wait_for_hook_url(90), KEY, timeout=60)
         state = poll(
             lambda: api.get("/api/gui/state"),
             lambda s: any("default.json was unreadable" in t for t in s["toasts"]),

@@ -6,15 +6,16 @@ from __future__ import annotations
 import signal
 import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from sloppy import discussions
-from sloppy.api_hooks import ApiHookClient
 from sloppy.models import Discussion, Message
+from testkit.hook_client import ApiHookClient
+from testkit.provider_stub import env_for
 from tests.live import Proc
-from tests.provider_stub import env_for
 
 pytestmark = pytest.mark.slow
 KEY = "hardening-test-key-0a1b2c3d4e"
@@ -22,8 +23,7 @@ KEY = "hardening-test-key-0a1b2c3d4e"
 
 def _start(env: dict[str, str], *extra: str) -> tuple[Proc, ApiHookClient]:
     proc = Proc(["--headless", "--enable-test-hooks", "--hook-port", "0", *extra], env)
-    line = proc.wait_for_line("hooks: listening on http://127.0.0.1:", 90)
-    api = ApiHookClient(line.rsplit(" ", 1)[1], KEY, timeout=120)
+    api = ApiHookClient(proc.wait_for_hook_url(90), KEY, timeout=120)
     assert api.wait_for_server(10)
     return proc, api
 
@@ -65,6 +65,20 @@ def test_two_instances_on_one_home_keep_each_others_messages(stub, sloppy_home: 
     assert len(_texts()) == 12
 
 
+@pytest.fixture
+def sigint_deliverable() -> Iterator[None]:
+    """Children inherit an ignored SIGINT (pytest started as a shell's background job), and
+    sloppy keeps a signal its parent ignores: make it deliverable for the test."""
+    before = signal.getsignal(signal.SIGINT)
+    if before is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+@pytest.mark.usefixtures("sigint_deliverable")
 @pytest.mark.parametrize("delay", [0.02, 0.05, 0.1, 0.2, 0.4])
 def test_an_early_sigint_exits_cleanly(delay: float) -> None:
     proc = Proc(["--headless", "--enable-test-hooks", "--hook-port", "0"], {})
