@@ -246,3 +246,24 @@ def test_two_processes_saving_one_discussion_lose_nothing(
     for tag in "AB":  # each writer's own messages stay in its order
         assert [t for t in texts if t.startswith(tag)] == [f"{tag}-{i}" for i in range(60)]
     assert max(seen) == len(expected)  # the last writer showed everyone's messages
+
+
+def test_a_failing_save_warns_once_until_one_works(
+    sloppy_home: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    chat = ChatSession()
+    real = discussions.save
+
+    def read_only(_d: Discussion) -> Discussion:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(discussions, "save", read_only)
+    with caplog.at_level(logging.WARNING, logger="sloppy.chat"):
+        for _ in range(3):
+            chat.clear()
+        assert len(caplog.records) == 1
+        monkeypatch.setattr(discussions, "save", real)
+        chat.clear()
+        monkeypatch.setattr(discussions, "save", read_only)
+        chat.clear()
+    assert len(caplog.records) == 2

@@ -34,6 +34,7 @@ class ChatSession:
         self.streaming: str | None = None  # partial reply while a stream is open
         self.busy = False
         self._cancel: CancelToken | None = None
+        self._save_failing = False
 
     def select(self, provider: str, model: str | None = None, base_url: str | None = None) -> None:
         """Switch provider (and model/base URL); unknown names are rejected by ``send``."""
@@ -142,7 +143,11 @@ class ChatSession:
         try:
             merged = discussions.save(self.discussion)
         except OSError as exc:
-            log.warning("could not save discussion %r: %s", self.discussion.name, exc)
+            # Once until a save works again: a read-only home must not warn on every message.
+            level = logging.DEBUG if self._save_failing else logging.WARNING
+            log.log(level, "could not save discussion %r: %s", self.discussion.name, exc)
+            self._save_failing = True
             return
+        self._save_failing = False
         self.discussion.messages = merged.messages
         self.discussion.cleared_at = merged.cleared_at
