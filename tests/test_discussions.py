@@ -104,6 +104,8 @@ UNREADABLE: dict[str, str | bytes] = {
     "string_at": '{"schema": 1, "messages": [{"role": "user", "text": "x", "at": "noon"}]}',
     "deeply_nested": '{"schema": 1, "messages": ' + "[" * 100_000 + "]" * 100_000 + "}",
     "not_utf8": b'{"schema": 1, "messages": [{"text": "\xff\xfe"}]}',
+    # Valid JSON, but a lone surrogate can be neither drawn nor sent to a provider.
+    "lone_surrogate": '{"schema": 1, "messages": [{"role": "user", "text": "a\\ud800"}]}',
 }
 
 

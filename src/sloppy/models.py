@@ -199,12 +199,19 @@ class Message:
         """Parse one saved message; raises ValueError on anything malformed."""
         if not isinstance(m, dict) or not isinstance(m.get("text"), str):
             raise ValueError("malformed message")
-        role, text = str(m.get("role", "user")), m["text"]
+        role, text = _utf8(str(m.get("role", "user"))), _utf8(m["text"])
         at = _epoch(m.get("at", 0.0))
         given = m.get("id")
         # Files from before ids: the same message gets the same id in every instance.
         ident = given if isinstance(given, str) and given else _legacy_id(role, text, at)
         return cls(role=role, text=text, at=at, error=bool(m.get("error", False)), id=ident)
+
+
+def _utf8(text: str) -> str:
+    """``text`` if it can be drawn and sent; a lone surrogate (``"\\ud800"`` is valid JSON)
+    raises UnicodeEncodeError, a ValueError."""
+    text.encode("utf-8")
+    return text
 
 
 def _epoch(value: Any) -> float:
@@ -248,8 +255,8 @@ class Discussion:
         if not isinstance(raw, list):
             raise ValueError("messages is not a list")
         return cls(
-            name=str(obj.get("name", "default")),
-            system=str(obj.get("system", "")),
+            name=_utf8(str(obj.get("name", "default"))),
+            system=_utf8(str(obj.get("system", ""))),
             messages=[Message.from_json(m) for m in raw],
             cleared_at=_epoch(obj.get("cleared_at", 0.0)),
         )
