@@ -103,6 +103,12 @@ class Guard:
         self.hosts = LOOPBACK_NAMES | {web_host.strip("[]").lower()}
         self.too_large = too_large  # raised from receive() past the limit: a 413 from FastAPI
 
+    def __getattr__(self, name: str) -> Any:
+        """Anything else is the wrapped FastAPI app's (``openapi()``, ``routes``, ...)."""
+        if name == "app":  # not set yet (copying, unpickling): never recurse
+            raise AttributeError(name)
+        return getattr(self.app, name)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
