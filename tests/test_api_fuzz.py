@@ -22,7 +22,9 @@ def schema():
     c = AppController(warm_modules=["fastapi", "fastapi.security.api_key", *SDK_MODULES])
     assert c.wait_for_warmup(120)
     # No provider keys: /api/send exercises validation and the 4xx error path, never the net.
-    app = build_app(c, ChatSession(), KEY, headless=True, openapi_url="/openapi.json")
+    app = build_app(
+        c, ChatSession(), KEY, headless=True, openapi_url="/openapi.json", web_host="testserver"
+    )
     yield schemathesis.openapi.from_asgi("/openapi.json", app)
     c.shutdown()
 

@@ -45,6 +45,23 @@ def test_submit_io_passes_arguments_and_exceptions(controller_factory) -> None:
         c.submit_io(lambda: 1 / 0).result(5)
 
 
+def test_spawn_io_logs_what_a_fire_and_forget_job_raises(controller_factory, caplog) -> None:
+    c = controller_factory(warm_modules=[], start_warmup=False)
+
+    def boom() -> None:
+        raise OverflowError("int too large to convert to float")
+
+    with caplog.at_level(logging.ERROR, logger="sloppy.app_controller"):
+        future = c.spawn_io(boom)
+        with pytest.raises(OverflowError):
+            future.result(5)
+        deadline = time.monotonic() + 5
+        while not caplog.records and time.monotonic() < deadline:
+            time.sleep(0.01)
+    [record] = caplog.records
+    assert "OverflowError: int too large" in record.getMessage() and record.exc_info
+
+
 def test_init_does_not_wait_for_warmup(controller_factory, modules: ModuleFactory) -> None:
     slow = modules.make(gate=True)
     t0 = time.perf_counter()

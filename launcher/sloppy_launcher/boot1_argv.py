@@ -40,11 +40,19 @@ def parse(argv: list[str]) -> argparse.Namespace | int:
             )
             return 2
         from sloppy.cli import main as cli_main
+        from sloppy_launcher import boot0_signals
 
+        boot0_signals.uninstall()
         return cli_main(argv)
     args = _parser().parse_args(argv)
     if not 0 <= args.hook_port <= 65535:
         _parser().error(f"--hook-port must be 0..65535, not {args.hook_port}")
+    if args.enable_test_hooks:
+        from sloppy.hook_key import env_key_problem
+
+        problem = env_key_problem()
+        if problem:
+            _parser().error(problem)  # exit 2 before anything starts
     if args.version:
         from sloppy.versions import versions_text
 

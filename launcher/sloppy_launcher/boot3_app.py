@@ -15,8 +15,8 @@ from sloppy.startup_profiler import PROFILER
 EXIT_GRACE_S = 1.5
 
 
-def run(args: argparse.Namespace, finders: import_recorder.Finders) -> int:
-    """Run the GUI or headless app until it exits; returns the exit code."""
+def run(args: argparse.Namespace, finders: import_recorder.Finders, stop: threading.Event) -> int:
+    """Run the GUI or headless app until it exits (or ``stop`` is set); returns the exit code."""
     with PROFILER.phase("boot.logging"):
         log_setup.configure()
     if args.headless:
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace, finders: import_recorder.Finders) -> int:
     # Loaded with the app above (after boot2's finders, so the warm cache serves it).
     from sloppy.app_controller import RuntimeOptions
 
-    code = run_app(RuntimeOptions.from_args(args, os.environ), finders)
+    code = run_app(RuntimeOptions.from_args(args, os.environ), finders, stop)
     return exit_promptly(code)
 
 

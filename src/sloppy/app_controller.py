@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 
-from sloppy import import_profile, log_setup, warm_cache, warm_list, warm_planner
+from sloppy import import_profile, log_setup, settings, warm_cache, warm_list, warm_planner
 from sloppy.chat import ChatSession
 from sloppy.import_recorder import Finders
 from sloppy.startup_profiler import PROFILER, StartupProfiler
@@ -39,6 +39,12 @@ T = TypeVar("T")
 
 IO_WORKERS = 4
 SHUTDOWN_GRACE_S = 1.5
+
+
+def _log_failure(future: Future[Any]) -> None:
+    exc = None if future.cancelled() else future.exception()
+    if exc is not None:
+        log.error("background job failed: %s: %s", type(exc).__name__, exc, exc_info=exc)
 
 
 class AppController:
@@ -100,6 +106,12 @@ class AppController:
     def submit_io(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         """Run ``fn`` on the shared pool; the Future carries its result or exception."""
         return self._io_pool.submit(fn, *args, **kwargs)
+
+    def spawn_io(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        """``submit_io`` for fire-and-forget jobs: an exception is logged, not left unread."""
+        future = self._io_pool.submit(fn, *args, **kwargs)
+        future.add_done_callback(_log_failure)
+        return future
 
     # -- warmup ------------------------------------------------------------------------
 
@@ -271,13 +283,15 @@ class Runtime:
         profiler: StartupProfiler | None = None,
         finders: Finders | None = None,
         handle_signals: bool = False,
+        stop_requested: threading.Event | None = None,
         lane_nice: int = 0,
         lane_switch_interval: float | None = None,
         pace: Callable[[], None] | None = None,
     ) -> None:
         self.options = options
         self.profiler = profiler or PROFILER
-        self.stop_requested = threading.Event()
+        # The launcher's event when it caught the signals from its first line (boot0).
+        self.stop_requested = stop_requested or threading.Event()
         self.hooks: HookServer | None = None
         if handle_signals:
             self.install_signals()
@@ -305,14 +319,22 @@ class Runtime:
         def on_signal(_signum: int, _frame: object) -> None:
             self.stop_requested.set()
 
-        signal.signal(signal.SIGINT, on_signal)
-        signal.signal(signal.SIGTERM, on_signal)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            if signal.getsignal(signum) is not signal.SIG_IGN:  # nohup, background jobs
+                signal.signal(signum, on_signal)
 
     def request_stop(self) -> None:
         self.stop_requested.set()
 
     def start(self, *, gui_state: Callable[[], dict[str, Any]] | None = None) -> None:
-        """Start warmup, the hook server (``--enable-test-hooks``) and the log jobs; no waits."""
+        """Start warmup, the hook server (``--enable-test-hooks``) and the log jobs; no waits.
+
+        Headless first continues the GUI's discussion (``settings.json`` names it), so
+        ``/api/send`` adds to it instead of replacing it; the GUI restores after its first frame.
+        """
+        if self.options.mode == "headless":
+            with self.profiler.phase("headless.restore"):
+                self.chat.restore(settings.load().discussion or "default")
         self.controller.on_warmup_complete(self._on_warm)
         self.controller.start_warmup()
         # Saved API keys from the keychain (the GUI asks earlier; asking again is a no-op).
@@ -331,8 +353,8 @@ class Runtime:
                 gui_state=gui_state,
             )
             self.hooks.start_in_background()
-        self.controller.submit_io(log_setup.attach_file)
-        self.controller.submit_io(log_setup.prune_logs)
+        self.controller.spawn_io(log_setup.attach_file)
+        self.controller.spawn_io(log_setup.prune_logs)
 
     def _on_warm(self) -> None:
         self.report.mark_warm()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -33,6 +34,7 @@ class ChatSession:
         self.streaming: str | None = None  # partial reply while a stream is open
         self.busy = False
         self._cancel: CancelToken | None = None
+        self._save_failing = False
 
     def select(self, provider: str, model: str | None = None, base_url: str | None = None) -> None:
         """Switch provider (and model/base URL); unknown names are rejected by ``send``."""
@@ -110,6 +112,7 @@ class ChatSession:
     def clear(self) -> None:
         with self.lock:
             self.discussion.messages.clear()
+            self.discussion.cleared_at = time.time()
             self._save()
 
     def new(self, name: str) -> None:
@@ -118,15 +121,33 @@ class ChatSession:
             self._save()
 
     def restore(self, name: str = "default") -> str | None:
-        """Load discussion ``name`` from disk; returns a problem to report, if any."""
+        """Continue discussion ``name`` from disk; returns a problem to report, if any.
+
+        A bad file was set aside, so the name starts afresh; one that could not be set aside
+        stays untouched and this session continues under a new name instead.
+        """
         found, problem = discussions.load(name)
-        if found is not None:
-            with self.lock:
-                self.discussion = found
+        with self.lock:
+            if found is not None:
+                self.discussion = replace(found, name=name)
+            elif problem is not None and discussions.file_of(name).exists():
+                fresh = f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+                self.discussion = Discussion(name=fresh, system=self.discussion.system)
+                problem += f"; continuing as {fresh!r}"
+            else:
+                self.discussion.name = name
         return problem
 
     def _save(self) -> None:
+        """Merge into the file on disk (another instance may have written it) and show the union."""
         try:
-            discussions.save(self.discussion)
+            merged = discussions.save(self.discussion)
         except OSError as exc:
-            log.warning("could not save discussion %r: %s", self.discussion.name, exc)
+            # Once until a save works again: a read-only home must not warn on every message.
+            level = logging.DEBUG if self._save_failing else logging.WARNING
+            log.log(level, "could not save discussion %r: %s", self.discussion.name, exc)
+            self._save_failing = True
+            return
+        self._save_failing = False
+        self.discussion.messages = merged.messages
+        self.discussion.cleared_at = merged.cleared_at

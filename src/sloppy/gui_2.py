@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +26,7 @@ from sloppy import (
     import_recorder,
     paths,
     settings,
+    storage,
     theme_2,
     warm_list,
 )
@@ -46,8 +48,13 @@ log = logging.getLogger(__name__)
 PALETTE = "sloppy.command_palette"
 NERV_FX = "sloppy.theme_nerv_fx"
 TOAST_S = 4.0
+#: A file set aside is the user's data: its toast stays long enough to be read.
+ASIDE_TOAST_S = 15.0
 FADE_S = 1.0
 LAYOUT_FILE = "imgui_layout.ini"
+#: A layout ini over this is not imgui's (a few KiB per window): set aside, default layout.
+LAYOUT_MAX_BYTES = 1024 * 1024
+LAYOUT_MAX_LINE = 4096
 #: Nice level of the warm lane under a window: software GL (llvmpipe) renders on every core.
 #: Warm done after the first frame / frame p99: nice 0 1.6 s / 36-41 ms, 3 1.6-1.9 s /
 #: 31-36 ms, 7 2.1-2.4 s / 28-29 ms (4 runs each, docs/design.md): 3 balances the two.
@@ -74,6 +81,7 @@ class Toast:
     text: str
     kind: str  # info | ok | warn | error
     born: float
+    ttl: float = TOAST_S
 
 
 class Toasts:
@@ -82,8 +90,8 @@ class Toasts:
     def __init__(self) -> None:
         self._items: list[Toast] = []
 
-    def add(self, text: str, kind: str = "info") -> None:
-        self._items.append(Toast(text, kind, time.monotonic()))
+    def add(self, text: str, kind: str = "info", *, ttl: float = TOAST_S) -> None:
+        self._items.append(Toast(text, kind, time.monotonic(), ttl))
         log.info("toast: %s", text)
 
     def texts(self) -> list[str]:
@@ -94,7 +102,7 @@ class Toasts:
 
     def draw(self, theme: Theme) -> None:
         now = time.monotonic()
-        self._items = [t for t in self._items if now - t.born < TOAST_S]
+        self._items = [t for t in self._items if now - t.born < t.ttl]
         vp = imgui.get_main_viewport()
         y = vp.pos.y + vp.size.y - 40
         colors = {"ok": theme.ok, "warn": theme.warn, "error": theme.error}
@@ -107,7 +115,7 @@ class Toasts:
             | imgui.WindowFlags_.no_nav.value
         )
         for i, t in enumerate(reversed(self._items)):
-            alpha = min(1.0, (TOAST_S - (now - t.born)) / FADE_S)
+            alpha = min(1.0, (t.ttl - (now - t.born)) / FADE_S)
             imgui.set_next_window_bg_alpha(0.9 * alpha)
             imgui.set_next_window_pos(
                 imgui.ImVec2(vp.pos.x + vp.size.x - 16, y), 0, imgui.ImVec2(1.0, 1.0)
@@ -218,7 +226,9 @@ class SloppyGui:
         *,
         finders: import_recorder.Finders | None = None,
         handle_signals: bool = False,
+        stop: threading.Event | None = None,
     ) -> None:
+        self.last_aside = -1
         with PROFILER.phase("gui.settings"):
             self.settings = settings.load()
         self.pacer = FramePacer()
@@ -226,6 +236,7 @@ class SloppyGui:
             options,
             finders=finders,
             handle_signals=handle_signals,
+            stop_requested=stop,
             lane_nice=LANE_NICE,
             lane_switch_interval=LANE_SWITCH_INTERVAL,
             pace=self.pacer.wait_turn,
@@ -281,6 +292,7 @@ class SloppyGui:
         p.callbacks.default_icon_font = hello_imgui.DefaultIconFont.no_icons
         config = paths.ensure_dir(paths.config_dir())
         if config is not None:
+            check_layout(config / LAYOUT_FILE)
             p.ini_folder_type = hello_imgui.IniFolderType.absolute_path
             p.ini_filename = str(config / LAYOUT_FILE)
         else:
@@ -321,7 +333,7 @@ class SloppyGui:
             # Saved keys come from the keychain (warm-listed: this demand moves it up the lane).
             for load in self._key_loads:
                 self._load_keys(load)
-            self.controller.submit_io(self._restore)
+            self.controller.spawn_io(self._restore)
             if self.settings.theme != "default":
                 self.set_theme(self.settings.theme, save=False)
 
@@ -338,9 +350,8 @@ class SloppyGui:
             self.chat.catalog.refresh_if_stale(provider)
 
     def _restore(self) -> None:
-        problem = self.chat.restore(self.chat.discussion.name)
-        if problem:
-            self.events.post("toast", text=problem, kind="warn")
+        # A file set aside is toasted from storage's record (like every other one).
+        self.chat.restore(self.chat.discussion.name)
 
     def _on_warm_done(self) -> None:
         failed = self.controller.warmup_status()["failed"]
@@ -355,6 +366,9 @@ class SloppyGui:
     def _frame(self) -> None:
         for ev in self.events.drain():
             self._handle(ev)
+        for aside in storage.set_aside_events(self.last_aside):
+            self.last_aside = aside["seq"]
+            self.toast(_aside_text(aside), "warn", ttl=ASIDE_TOAST_S)
         io = imgui.get_io()
         if io.key_ctrl and io.key_shift and imgui.is_key_pressed(imgui.Key.p, False):
             self.toggle_palette()
@@ -390,8 +404,8 @@ class SloppyGui:
         elif ev.kind == "key_note":
             self.panels.key_notes[ev.data["provider"]] = ev.data["text"]
 
-    def toast(self, text: str, kind: str = "info") -> None:
-        self.toasts.add(text, kind)
+    def toast(self, text: str, kind: str = "info", *, ttl: float = TOAST_S) -> None:
+        self.toasts.add(text, kind, ttl=ttl)
 
     def _status_bar_now(self) -> StatusBar:
         status = self.controller.warmup_status()
@@ -429,7 +443,7 @@ class SloppyGui:
             return
         self.palette_wanted = True
         self.toast("Loading command palette...")
-        self.controller.submit_io(self._demand, PALETTE)
+        self.controller.spawn_io(self._demand, PALETTE)
 
     def _demand(self, module: str) -> None:
         try:
@@ -507,7 +521,7 @@ class SloppyGui:
         self.chat.select(provider, DEFAULT_MODELS[provider])
         self.settings.provider, self.settings.model = provider, self.chat.settings.model
         self.settings.base_url = ""
-        self.controller.submit_io(settings.save, self.settings)
+        self.controller.spawn_io(settings.save, self.settings)
         sdk = warm_list.label(gui_panels.sdk_of(provider))
         if not is_warm(gui_panels.sdk_of(provider)):
             self.toast(f"Loading {sdk}...")
@@ -568,7 +582,7 @@ class SloppyGui:
             return
         if save:
             self.settings.theme = name
-            self.controller.submit_io(settings.save, self.settings)
+            self.controller.spawn_io(settings.save, self.settings)
         if theme_2.available(name):
             self._apply_theme(name)
             return
@@ -582,7 +596,7 @@ class SloppyGui:
                 return
             self.events.post("theme_ready", name=name)
 
-        self.controller.submit_io(load)
+        self.controller.spawn_io(load)
 
     def is_theme(self, name: str) -> bool:
         return self.theme.name == name
@@ -603,16 +617,16 @@ class SloppyGui:
             except Exception as exc:  # shown in the discussion already; toast the summary
                 self.events.post("toast", text=str(exc), kind="error")
 
-        self.controller.submit_io(job)
+        self.controller.spawn_io(job)
 
     def new_discussion(self) -> None:
         name = time.strftime("discussion-%Y%m%d-%H%M%S")
         self.settings.discussion = name
-        self.controller.submit_io(self.chat.new, name)
-        self.controller.submit_io(settings.save, self.settings)
+        self.controller.spawn_io(self.chat.new, name)
+        self.controller.spawn_io(settings.save, self.settings)
 
     def clear_discussion(self) -> None:
-        self.controller.submit_io(self.chat.clear)
+        self.controller.spawn_io(self.chat.clear)
 
     def save_discussion(self) -> None:
         def job() -> None:
@@ -620,7 +634,7 @@ class SloppyGui:
                 self.chat._save()
             self.events.post("toast", text="Discussion saved", kind="ok")
 
-        self.controller.submit_io(job)
+        self.controller.spawn_io(job)
 
     def quit(self) -> None:
         self.runtime.request_stop()
@@ -644,15 +658,62 @@ class SloppyGui:
 
     def run(self) -> int:
         try:
-            hello_imgui.run(self.params)
+            if not self.runtime.stop_requested.is_set():  # a Ctrl+C while starting: no window
+                hello_imgui.run(self.params)
         finally:
             self.panels.shutdown()
             self.runtime.shutdown()
         return 0
 
 
-def run(options: RuntimeOptions, finders: import_recorder.Finders) -> int:
-    """Build the GUI and run it until the window closes; returns the exit code."""
+def check_layout(path: Path) -> None:
+    """Set aside an imgui layout ini that imgui cannot be trusted with (before it reads it).
+
+    imgui reads the whole file into memory: a directory ends the app, /dev/zero exhausts
+    memory, a 2 GB file hangs. A readable one must also look like hello_imgui's ini file.
+    """
+    try:
+        text = storage.read_text(path, limit=LAYOUT_MAX_BYTES)
+    except storage.Unreadable as exc:
+        storage.set_aside(path, str(exc))
+        return
+    if text is not None and not _looks_like_ini(text):
+        storage.set_aside(path, "not an ini file")
+
+
+def _looks_like_ini(text: str) -> bool:
+    """Sections, ``key=value`` lines, comments; JSON only in hello_imgui's SplitIds part."""
+    json_allowed = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if len(line) > LAYOUT_MAX_LINE:
+            return False
+        if line.startswith(";;;<<<"):  # hello_imgui's marker between its ini parts
+            json_allowed = line.startswith(";;;<<<SplitIds>>>")
+        elif line and not (
+            line.startswith(("[", ";", "#")) or "=" in line or (json_allowed and line[0] == "{")
+        ):
+            return False
+    return True
+
+
+def _aside_text(event: dict[str, Any]) -> str:
+    name = Path(event["file"]).name
+    if event["set_aside_as"] is None:
+        return f"{name} is unreadable and could not be set aside ({event['reason']})"
+    return f"{name} was unreadable and set aside as {Path(event['set_aside_as']).name}"
+
+
+def run(
+    options: RuntimeOptions,
+    finders: import_recorder.Finders,
+    stop: threading.Event | None = None,
+) -> int:
+    """Build the GUI and run it until the window closes or ``stop`` is set; returns 0.
+
+    ``stop`` is the launcher's (set by SIGINT/SIGTERM from its first line); without it the
+    window installs its own signal handlers.
+    """
     with PROFILER.phase("gui.init"):
-        gui = SloppyGui(options, finders=finders, handle_signals=True)
+        gui = SloppyGui(options, finders=finders, handle_signals=stop is None, stop=stop)
     return gui.run()

@@ -8,10 +8,14 @@ stay off the path to the first frame. Nothing here ever formats a secret.
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from pathlib import Path
+from typing import TypeVar
 
 from sloppy import paths
+
+H = TypeVar("H", bound=logging.FileHandler)
 
 LOG_NAME = "sloppy.log"
 MAX_BYTES = 1_000_000
@@ -42,16 +46,36 @@ def attach_file() -> Path | None:
         return None
     path = directory / LOG_NAME
     try:
-        handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", delay=True
+        # Opened now, not at the first record: an unwritable log shows here, once.
+        handler = _quiet(logging.handlers.RotatingFileHandler)(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
         )
-    except OSError:
+    except OSError as exc:
+        logger.warning("cannot write the log file %s: %s (logging to stderr only)", path, exc)
         return None
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s")
     )
     logger.addHandler(handler)
     return path
+
+
+def _quiet(base: type[H]) -> type[H]:
+    """``base`` that, when the file cannot be written (read-only home, full disk), warns once
+    on stderr and retires instead of printing ``--- Logging error ---`` for every record."""
+
+    class QuietFileHandler(base):  # type: ignore[valid-type, misc]
+        def handleError(self, record: logging.LogRecord) -> None:
+            logger = logging.getLogger("sloppy")
+            if self not in logger.handlers:
+                return
+            logger.removeHandler(self)
+            exc = sys.exc_info()[1]
+            logger.warning(
+                "cannot write the log file %s: %s (logging to stderr only)", self.baseFilename, exc
+            )
+
+    return QuietFileHandler
 
 
 def prune_logs(*, max_age_days: float = MAX_AGE_DAYS) -> list[Path]:

@@ -6,17 +6,24 @@ instead of deleting a corrupt file, call ``set_aside`` so the user's data is nev
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import itertools
 import json
 import logging
 import os
 import stat
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
+_set_aside_lock = threading.Lock()
+#: The latest set-aside events (a bounded record: a damaged home must not grow memory).
+_set_aside: collections.deque[dict[str, Any]] = collections.deque(maxlen=100)
+_set_aside_seq = itertools.count()
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
@@ -43,15 +50,42 @@ def write_json_atomic(path: Path, obj: Any, *, indent: int | None = None) -> Non
 
 
 def set_aside(path: Path, reason: str) -> Path | None:
-    """Rename an unreadable file to ``<name>.bad-<epoch>`` and log one line; never delete it."""
+    """Rename an unreadable file to ``<name>.bad-<epoch>`` and log one line; never delete it.
+
+    Every call is also recorded for ``set_aside_events`` (the GUI's toasts, the hook API's status).
+    """
     target = path.with_name(f"{path.name}.bad-{int(time.time() * 1000)}")
+    if target.exists() or target.is_symlink():  # two in one millisecond: never replace one
+        fd, name = tempfile.mkstemp(prefix=f"{target.name}-", dir=path.parent)
+        os.close(fd)
+        target = Path(name)
     try:
         os.replace(path, target)
     except OSError as exc:
         log.warning("%s is unreadable (%s) and could not be set aside: %s", path, reason, exc)
+        _record(path, None, reason)
         return None
     log.warning("%s is unreadable (%s); set aside as %s", path, reason, target.name)
+    _record(path, target, reason)
     return target
+
+
+def _record(path: Path, target: Path | None, reason: str) -> None:
+    event = {
+        "seq": next(_set_aside_seq),
+        "file": str(path),
+        "set_aside_as": str(target) if target is not None else None,
+        "reason": reason,
+        "epoch": round(time.time(), 3),
+    }
+    with _set_aside_lock:
+        _set_aside.append(event)
+
+
+def set_aside_events(after: int = -1) -> list[dict[str, Any]]:
+    """The latest files set aside (or that could not be), oldest first, with ``seq > after``."""
+    with _set_aside_lock:
+        return [dict(e) for e in _set_aside if e["seq"] > after]
 
 
 class Unreadable(Exception):
@@ -88,6 +122,19 @@ def read_bounded(path: Path, *, limit: int = DEFAULT_LIMIT) -> bytes | None:
     if len(data) > limit:
         raise Unreadable(f"grew past the {limit}-byte limit while read")
     return data
+
+
+def read_text(path: Path, *, limit: int = DEFAULT_LIMIT) -> str | None:
+    """``read_bounded`` for a text file: UTF-8 without NUL bytes, else ``Unreadable``."""
+    raw = read_bounded(path, limit=limit)
+    if raw is None:
+        return None
+    if b"\0" in raw:
+        raise Unreadable("binary data (NUL bytes)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Unreadable(f"not UTF-8 text (byte {exc.start})") from exc
 
 
 def read_json(path: Path, *, schema: int | None = None, limit: int = DEFAULT_LIMIT) -> Any | None:

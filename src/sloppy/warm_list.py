@@ -38,6 +38,7 @@ WARM_LIST: tuple[WarmEntry, ...] = (
     WarmEntry("fastapi", "FastAPI", hooks_only=True),
     WarmEntry("fastapi.security.api_key", "FastAPI security", hooks_only=True),
     WarmEntry("uvicorn", "uvicorn", hooks_only=True),
+    WarmEntry("uvicorn.protocols.http.h11_impl", "uvicorn HTTP", hooks_only=True),
 )
 
 #: Third-party packages allowed on the path to the first frame, beside the standard library
