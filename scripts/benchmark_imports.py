@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from sloppy.warm_list import WARM_LIST  # noqa: E402
+from sloppy.warm.list import WARM_LIST  # noqa: E402
 
 CHILD = (
     "import time, importlib, sys\n"
@@ -33,7 +33,7 @@ COLORS = {"green": "\033[32m", "yellow": "\033[33m", "red": "\033[31m", "reset":
 
 def sloppy_modules() -> list[str]:
     return sorted(
-        "sloppy." + p.stem for p in (ROOT / "src" / "sloppy").glob("*.py") if p.stem != "__init__"
+        "sloppy." + p.stem for p in (ROOT / "src" / "sloppy").rglob("*.py") if p.stem != "__init__"
     )
 
 

@@ -39,7 +39,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sloppy.paths import BUNDLE
+from sloppy.store.paths import BUNDLE
 from testkit.xvfb_display import start_xvfb
 
 ROOT = Path(__file__).resolve().parents[1]

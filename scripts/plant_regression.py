@@ -4,8 +4,8 @@
     .venv/bin/python scripts/plant_regression.py --trials 3 --out artifacts/plant
 
 Copies this checkout's launcher/ and src/ three times: BASE; FIRST-FRAME, with a sleep of
---first-frame-pct of BASE's first frame at the top of sloppy.gui_2 (the first-frame path);
-WARM, with a sleep of --warm-pct of BASE's warm-done time in sloppy.markdown_table (a warm-list
+--first-frame-pct of BASE's first frame at the top of sloppy.ui.gui_2 (the first-frame path);
+WARM, with a sleep of --warm-pct of BASE's warm-done time in sloppy.ui.markdown_table (a warm-list
 module: the warm lane). The sleeps are sized from a calibration comparison of BASE with itself.
 Each trial then runs three comparisons (A/A, BASE vs FIRST-FRAME, BASE vs WARM) with a new
 seed, and counts a detection when the comparison exits 1 naming the planted metric.
@@ -103,11 +103,11 @@ def main(argv: list[str] | None = None) -> int:
         if "first-frame" in scenarios:
             sleeps["first-frame"] = med["first_frame_s"] * args.first_frame_pct / 100
             heads["first-frame"] = copy_tree(work / "first-frame")
-            plant_sleep(heads["first-frame"], "sloppy.gui_2", sleeps["first-frame"])
+            plant_sleep(heads["first-frame"], "sloppy.ui.gui_2", sleeps["first-frame"])
         if "warm" in scenarios:
             sleeps["warm"] = med["warm_done_s"] * args.warm_pct / 100
             heads["warm"] = copy_tree(work / "warm")
-            plant_sleep(heads["warm"], "sloppy.markdown_table", sleeps["warm"])
+            plant_sleep(heads["warm"], "sloppy.ui.markdown_table", sleeps["warm"])
         print(f"calibration medians {med}; planted sleeps {sleeps}", flush=True)
         rows: list[dict[str, Any]] = []
         for trial in range(args.trials):

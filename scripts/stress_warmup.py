@@ -20,10 +20,10 @@ from pathlib import Path
 
 CHILD = r"""
 import json, random, sys, threading, time
-from sloppy import import_recorder
+from sloppy.warm import recorder as import_recorder
 rec = import_recorder.install()
-from sloppy.app_controller import AppController
-from sloppy.warmup import _require_warmed, WarmupError
+from sloppy.app.controller import AppController
+from sloppy.warm.engine import _require_warmed, WarmupError
 seed, order = int(sys.argv[1]), json.loads(sys.argv[2])
 rng = random.Random(seed)
 c = AppController(
@@ -45,8 +45,8 @@ status = c.warmup_status()
 checks = {
     "google.genai": "Client", "anthropic": "Anthropic", "openai": "OpenAI", "numpy": "ndarray",
     "fastapi": "FastAPI", "fastapi.security.api_key": "APIKeyHeader", "uvicorn": "Server",
-    "sloppy.command_palette": "Palette", "sloppy.theme_nerv": "THEME",
-    "sloppy.theme_nerv_fx": "draw", "sloppy.markdown_table": "parse",
+    "sloppy.ui.palette": "Palette", "sloppy.ui.theme_nerv": "THEME",
+    "sloppy.ui.theme_nerv_fx": "draw", "sloppy.ui.markdown_table": "parse",
 }
 for mod, attr in checks.items():
     if not hasattr(sys.modules.get(mod), attr):
@@ -85,7 +85,7 @@ def main() -> int:
     ap.add_argument("--max-seconds", type=float, default=900.0)
     args = ap.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from sloppy.warm_list import warm_modules
+    from sloppy.warm.list import warm_modules
 
     modules = warm_modules(hooks=True)
     t0 = time.monotonic()

@@ -38,10 +38,10 @@ CHILD = textwrap.dedent("""
     import importlib, json, logging, sys, threading
     logging.basicConfig(level=logging.INFO, format="LOG %(levelname)s %(name)s: %(message)s")
     sys.path.append({mods!r})  # last, so PYTHONPATH can shadow these modules
-    from sloppy import import_recorder, warm_cache
+    from sloppy.warm import recorder as import_recorder, cache as warm_cache
     cache = warm_cache.install()
     rec = import_recorder.install(execute=cache.execute if cache is not None else None)
-    from sloppy.app_controller import AppController
+    from sloppy.app.controller import AppController
     c = AppController(warm_modules={warm!r}, finders=import_recorder.Finders(rec, cache))
     warm = c.wait_for_warmup(30)
     c._lane_future.result(30)  # the lane has also run the warm-done saves

@@ -6,10 +6,10 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-from sloppy import warmup
-from sloppy.api_hooks import build_app
-from sloppy.app_controller import AppController
-from sloppy.chat import ChatSession
+from sloppy.app.controller import AppController
+from sloppy.hooks.server import build_app
+from sloppy.providers.chat import ChatSession
+from sloppy.warm import engine as warmup
 from testkit.provider_stub import SDK_MODULES
 
 pytestmark = pytest.mark.slow

@@ -16,9 +16,9 @@ def plant(root: Path, files: dict[str, str]) -> Path:
     base = {
         "launcher/sloppy_launcher/__init__.py": "",
         "launcher/sloppy_launcher/sloppy_main.py": "from sloppy_launcher import boot3_app\n",
-        "launcher/sloppy_launcher/boot3_app.py": "def run():\n    from sloppy import gui_2\n",
+        "launcher/sloppy_launcher/boot3_app.py": "def run():\n    from sloppy.ui import gui_2\n",
         "src/sloppy/__init__.py": "",
-        "src/sloppy/gui_2.py": (
+        "src/sloppy/ui/gui_2.py": (
             "import json\nfrom imgui_bundle import imgui\nfrom sloppy import feature\n"
         ),
         "src/sloppy/feature.py": "import os\n",
@@ -63,7 +63,7 @@ def test_heavy_import_nested_in_a_package_init(tmp_path: Path) -> None:
     root = plant(
         tmp_path,
         {
-            "src/sloppy/gui_2.py": "from sloppy.sub.leaf import X\n",
+            "src/sloppy/ui/gui_2.py": "from sloppy.sub.leaf import X\n",
             "src/sloppy/sub/__init__.py": "from anthropic import Anthropic\n",
             "src/sloppy/sub/leaf.py": "X = 1\n",
         },
@@ -98,12 +98,12 @@ def test_warmed_sloppy_module_on_the_path(tmp_path: Path) -> None:
     root = plant(
         tmp_path,
         {
-            "src/sloppy/feature.py": "from sloppy import command_palette\n",
-            "src/sloppy/command_palette.py": "X = 1\n",
+            "src/sloppy/feature.py": "from sloppy.ui import palette as command_palette\n",
+            "src/sloppy/ui/palette.py": "X = 1\n",
         },
     )
     code, out = audit(root)
-    assert code == 1 and "feature.py:1: sloppy.command_palette" in out
+    assert code == 1 and "feature.py:1: sloppy.ui.palette" in out
 
 
 def test_heavy_import_inside_a_function_anywhere(tmp_path: Path) -> None:
@@ -155,10 +155,10 @@ def test_gui2_audit_classifies_first_frame_and_gated(tmp_path: Path) -> None:
     text = out.read_text()
     assert "0 warm-listed modules on the first-frame path" in proc.stdout
     first_frame = text.split("## Feature-gated")[0]
-    assert "`sloppy.gui_2`" in first_frame and "`imgui_bundle`" in first_frame
+    assert "`sloppy.ui.gui_2`" in first_frame and "`imgui_bundle`" in first_frame
     assert "`numpy`" not in first_frame and "`openai`" not in first_frame
     gated = text.split("## Feature-gated")[1]
-    for module in ("sloppy.command_palette", "sloppy.markdown_table", "numpy", "openai"):
+    for module in ("sloppy.ui.palette", "sloppy.ui.markdown_table", "numpy", "openai"):
         assert f"| `{module}` | warm lane" in gated
 
 

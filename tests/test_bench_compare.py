@@ -199,7 +199,7 @@ def test_identical_trees_headless_exit_0_with_the_json_contract(
     path = result["import_path"]
     assert path["added"] == [] and path["removed"] == []
     assert path["base_modules"] == path["head_modules"]
-    assert "sloppy.headless" in path["head_modules"]
+    assert "sloppy.app.headless" in path["head_modules"]
     assert len(path["head_modules"]) == metrics["startup_modules"]["head"]
     assert proc.stdout.rstrip().splitlines()[-1].startswith("no regression")
     text = md.read_text()
@@ -228,9 +228,9 @@ def test_a_planted_start_up_import_is_named_with_its_chain_and_fails(
     ] == pytest.approx(2)
     added = {a["module"]: a["chain"] for a in result["import_path"]["added"]}
     assert set(added) == {"colorsys", "sloppy.planted_extra"}
-    assert added["colorsys"][:3] == ["colorsys", "sloppy.planted_extra", "sloppy.headless"]
+    assert added["colorsys"][:3] == ["colorsys", "sloppy.planted_extra", "sloppy.app.headless"]
     assert "startup_modules" in result["failing"]
-    assert "new: `colorsys` via sloppy.planted_extra <- sloppy.headless" in proc.stdout
+    assert "new: `colorsys` via sloppy.planted_extra <- sloppy.app.headless" in proc.stdout
     assert proc.stdout.rstrip().splitlines()[-1].startswith("REGRESSION (startup_modules")
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from sloppy import discussions, hook_key, settings
-from sloppy.models import Discussion, Message
+from sloppy.hooks import key as hook_key
+from sloppy.providers.models import Discussion, Message
+from sloppy.store import discussions, settings
 from testkit.hook_client import ApiHookClient
 from tests.damage import DAMAGE_KINDS, apply_damage
 from tests.live import Proc
@@ -72,7 +73,7 @@ def _seed_key() -> Path:
 
 
 def _seed_layout() -> Path:
-    from sloppy import paths
+    from sloppy.store import paths
 
     path = paths.config_dir() / "imgui_layout.ini"
     path.parent.mkdir(parents=True, exist_ok=True)

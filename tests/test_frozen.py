@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from sloppy import import_profile, warm_planner
-from sloppy.paths import BUNDLE
-from sloppy.warm_list import warm_modules
+from sloppy.store.paths import BUNDLE
+from sloppy.warm import planner as warm_planner
+from sloppy.warm import profile as import_profile
+from sloppy.warm.list import warm_modules
 from tests.conftest import ROOT
 from tests.live import Proc
 from tests.purity import check, keyring_discovery_env, profile_loads
@@ -239,7 +240,7 @@ def test_bundle_keys_in_the_keychain(
     built, stub, sloppy_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """From the bundle: paste a key, test, pick a model, send, restart signed in, remove."""
-    from tests.test_gui_keys import frozen_backend, key_flow
+    from tests.ui.test_gui_keys import frozen_backend, key_flow
 
     monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)  # keyringrc.cfg picks it
     backend, stored = frozen_backend(tmp_path)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from sloppy import discussions
+from sloppy.store import discussions
 from testkit.hook_client import ApiHookClient
 from testkit.provider_stub import env_for
 from tests.live import Proc
-from tests.test_gui import KEY, poll
 from tests.test_headless_hardening import sigint_deliverable  # noqa: F401 - a fixture
+from tests.ui.test_gui import KEY, poll
 from tests.xvfb import Display
 
 pytestmark = [pytest.mark.slow, pytest.mark.gui]

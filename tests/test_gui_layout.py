@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sloppy import gui_2
+from sloppy.ui import gui_2
 from tests.damage import DAMAGE_KINDS, apply_damage
 from tests.test_damage_matrix import LAYOUT_INI
 

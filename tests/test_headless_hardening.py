@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from sloppy import discussions
-from sloppy.models import Discussion, Message
+from sloppy.providers.models import Discussion, Message
+from sloppy.store import discussions
 from testkit.hook_client import ApiHookClient
 from testkit.provider_stub import env_for
 from tests.live import Proc

@@ -10,12 +10,12 @@ HEAVY = ("google.genai", "anthropic", "openai", "fastapi", "numpy", "uvicorn", "
 @pytest.mark.parametrize(
     "statement",
     [
-        "import sloppy.app_controller",
-        "import sloppy.startup_profiler",
-        "import sloppy.warmup",
-        "import sloppy.warm_planner",
-        "import sloppy.import_profile",
-        "import sloppy.import_recorder",
+        "import sloppy.app.controller",
+        "import sloppy.app.profiler",
+        "import sloppy.warm.engine",
+        "import sloppy.warm.planner",
+        "import sloppy.warm.profile",
+        "import sloppy.warm.recorder",
         "import sloppy_launcher.sloppy_main",
     ],
 )
@@ -26,7 +26,7 @@ def test_lean_module_loads_nothing_heavy(statement: str, fresh_modules) -> None:
 
 def test_controller_construction_loads_nothing_heavy(fresh_modules) -> None:
     loaded = fresh_modules(
-        "from sloppy.app_controller import AppController\n"
+        "from sloppy.app.controller import AppController\n"
         "c = AppController(enable_hooks=True, start_warmup=False)\n"
     )
     assert not [m for m in HEAVY if m in loaded]

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sloppy.paths import BUNDLE
+from sloppy.store.paths import BUNDLE
 from sloppy_build import (
     archive,
     notices,

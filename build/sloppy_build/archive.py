@@ -18,7 +18,7 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from sloppy.paths import BUNDLE
+from sloppy.store.paths import BUNDLE
 
 TOP = BUNDLE.dir_name
 

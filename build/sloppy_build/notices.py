@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from sloppy.paths import BUNDLE
+from sloppy.store.paths import BUNDLE
 
 LICENSES_FILE = "THIRD_PARTY_LICENSES"
 _LICENCE_NAME = re.compile(r"^(LICEN[CS]E|COPYING|NOTICE|AUTHORS)", re.IGNORECASE)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from sloppy.paths import BUNDLE
+from sloppy.store.paths import BUNDLE
 
 #: The most the onedir bundle may take on disk, in MiB (2**20 bytes).
 BUDGET_MIB = 130

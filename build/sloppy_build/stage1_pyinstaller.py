@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from sloppy.paths import BUNDLE
+from sloppy.store.paths import BUNDLE
 
 HERE = Path(__file__).resolve().parent
 #: A fixed timestamp when the caller sets none: builds of one tree are then identical.

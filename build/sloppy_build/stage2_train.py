@@ -16,8 +16,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from sloppy import import_profile, storage
-from sloppy.paths import BUNDLE
+from sloppy.store import atomic as storage
+from sloppy.store.paths import BUNDLE
+from sloppy.warm import profile as import_profile
 from sloppy_build import stage1_pyinstaller
 from sloppy_build.archive import exe_path
 

@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from sloppy.warm_list import warm_modules
+from sloppy.warm.list import warm_modules
 from sloppy_build import sizes
 from sloppy_build.archive import exe_path
 from sloppy_build.notices import LICENSES_FILE

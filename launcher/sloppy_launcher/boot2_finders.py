@@ -6,8 +6,9 @@ the warm-cache finder, when a valid cache exists, serves warm modules from one m
 
 from __future__ import annotations
 
-from sloppy import import_recorder, warm_cache
-from sloppy.startup_profiler import PROFILER
+from sloppy.app.profiler import PROFILER
+from sloppy.warm import cache as warm_cache
+from sloppy.warm import recorder as import_recorder
 
 
 def install(process_start_epoch: float) -> import_recorder.Finders:

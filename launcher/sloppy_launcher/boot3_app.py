@@ -9,8 +9,9 @@ import sys
 import threading
 import time
 
-from sloppy import import_recorder, log_setup
-from sloppy.startup_profiler import PROFILER
+from sloppy.app.profiler import PROFILER
+from sloppy.store import logs as log_setup
+from sloppy.warm import recorder as import_recorder
 
 EXIT_GRACE_S = 1.5
 
@@ -20,11 +21,11 @@ def run(args: argparse.Namespace, finders: import_recorder.Finders, stop: thread
     with PROFILER.phase("boot.logging"):
         log_setup.configure()
     if args.headless:
-        from sloppy.headless import run as run_app
+        from sloppy.app.headless import run as run_app
     else:
-        from sloppy.gui_2 import run as run_app
+        from sloppy.ui.gui_2 import run as run_app
     # Loaded with the app above (after boot2's finders, so the warm cache serves it).
-    from sloppy.app_controller import RuntimeOptions
+    from sloppy.app.controller import RuntimeOptions
 
     code = run_app(RuntimeOptions.from_args(args, os.environ), finders, stop)
     return exit_promptly(code)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from sloppy import paths
+from sloppy.store import paths
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 

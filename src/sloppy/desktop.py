@@ -13,7 +13,8 @@ import shutil
 import sys
 from pathlib import Path
 
-from sloppy import paths, storage
+from sloppy.store import atomic as storage
+from sloppy.store import paths
 
 TEMPLATE = "sloppy.desktop.in"
 ICON = Path(__file__).resolve().parent / "assets" / "app_settings" / "icon.png"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from sloppy.paths import BUNDLE
+from sloppy.store.paths import BUNDLE
 
 Kind = Literal["source", "revision", "bundle"]
 SHIM_DIR = Path(__file__).resolve().parent / "shim"

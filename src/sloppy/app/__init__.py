@@ -1,0 +1,1 @@
+"""The application: runtime and controller, headless shell, start-up profiler and report."""

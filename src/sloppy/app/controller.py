@@ -1,0 +1,379 @@
+"""The application controller: one shared I/O pool and the background warmup that runs on it.
+
+Instead of ``threading.Thread(target=job).start()`` per task, call ``controller.submit_io(job)``:
+every background job (warm imports, saves, log pruning, provider calls) shares ``_io_pool``.
+
+``Runtime`` is the one assembly of a run, GUI or headless: it builds the controller (here and
+nowhere else), the chat session and the report from ``RuntimeOptions``, starts the hook server
+and the log jobs, and shuts it all down. ``gui_2`` and ``headless`` are shells around it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
+
+from sloppy.app.profiler import PROFILER, StartupProfiler
+from sloppy.app.report import ReportWriter
+from sloppy.providers.chat import ChatSession
+from sloppy.store import logs as log_setup
+from sloppy.store import settings
+from sloppy.warm import cache as warm_cache
+from sloppy.warm import list as warm_list
+from sloppy.warm import planner as warm_planner
+from sloppy.warm import profile as import_profile
+from sloppy.warm.engine import WarmStatus, Warmup, activate
+from sloppy.warm.recorder import Finders
+
+if TYPE_CHECKING:
+    import argparse
+
+    from sloppy.hooks.server import HookServer
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+IO_WORKERS = 4
+SHUTDOWN_GRACE_S = 1.5
+
+
+def _log_failure(future: Future[Any]) -> None:
+    exc = None if future.cancelled() else future.exception()
+    if exc is not None:
+        log.error("background job failed: %s: %s", type(exc).__name__, exc, exc_info=exc)
+
+
+class AppController:
+    """Owns ``_io_pool`` and the warmup; ``__init__`` never waits for either."""
+
+    def __init__(
+        self,
+        *,
+        enable_hooks: bool = False,
+        warm_modules: Sequence[str] | None = None,
+        extra_warm: Sequence[str] = (),
+        profiler: StartupProfiler | None = None,
+        profile_store: import_profile.ProfileStore | None = None,
+        start_warmup: bool = True,
+        lane_nice: int = 0,
+        lane_switch_interval: float | None = None,
+        pace: Callable[[], None] | None = None,
+        finders: Finders | None = None,
+    ) -> None:
+        self.profiler = profiler or PROFILER
+        #: The recorder and warm cache the launcher installed (none: in-process tests).
+        self.finders = finders or Finders()
+        with self.profiler.phase("controller.init"):
+            with self.profiler.phase("controller.io_pool"):
+                self._io_pool = ThreadPoolExecutor(
+                    max_workers=IO_WORKERS, thread_name_prefix="controller-io"
+                )
+            with self.profiler.phase("controller.warm_list"):
+                modules = (
+                    list(warm_modules)
+                    if warm_modules is not None
+                    else warm_list.warm_modules(hooks=enable_hooks, extra=extra_warm)
+                )
+            #: What to warm; the planner orders it on the lane (it reads the profile from
+            #: disk, which the first frame must not wait for) and hands the order to the engine.
+            self._modules: tuple[str, ...] = tuple(modules)
+            with self.profiler.phase("controller.warm_engine"):
+                self.warmup = Warmup(
+                    modules,
+                    t0_epoch=self.profiler.process_start_epoch,
+                    nice=lane_nice,
+                    switch_interval=lane_switch_interval,
+                    pace=pace,
+                    recorder=self.finders.recorder,
+                )
+                activate(self.warmup)
+                self._profile_store = profile_store or import_profile.ProfileStore()
+                self._run_id = f"{int(time.time() * 1000)}-{os.getpid()}"
+                self._costs: dict[str, float] = {}
+                self._lane_future: Future[None] | None = None
+                self._closed = False
+                self.warmup.on_complete(self._on_warm_done)
+            if start_warmup:
+                with self.profiler.phase("controller.warm_submit"):
+                    self.start_warmup()
+
+    # -- the pool ----------------------------------------------------------------------
+
+    def submit_io(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        """Run ``fn`` on the shared pool; the Future carries its result or exception."""
+        return self._io_pool.submit(fn, *args, **kwargs)
+
+    def spawn_io(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        """``submit_io`` for fire-and-forget jobs: an exception is logged, not left unread."""
+        future = self._io_pool.submit(fn, *args, **kwargs)
+        future.add_done_callback(_log_failure)
+        return future
+
+    # -- warmup ------------------------------------------------------------------------
+
+    def start_warmup(self) -> None:
+        """Plan the order from the recorded profile and start the lane (idempotent)."""
+        if self._lane_future is None:
+            self._lane_future = self.submit_io(self._plan_and_warm)
+
+    def _plan_and_warm(self) -> None:
+        # Planning and the cache's checks are optional: whatever they raise, the lane still
+        # warms (declared order, file system). Warmup.run fails what is left if it crashes.
+        try:
+            with self.profiler.phase("warmup.plan"):
+                self._plan()
+            with self.profiler.phase("warmup.validate_cache"):
+                self._check_cache()
+            with self.profiler.phase("warmup.run"):
+                self.warmup.run()
+        except Exception as exc:  # never silent: a lane that dies fails what was left
+            log.exception("the warm lane crashed")
+            self.warmup.fail_remaining(f"the warm lane crashed: {type(exc).__name__}: {exc}")
+
+    def _check_cache(self) -> None:
+        try:
+            directory = self._profile_store.path.parent
+            warm_cache.remove_stale_temps(directory, (self._profile_store.path.name,))
+            cache = self.finders.cache
+            if cache is not None:
+                cache.validate()
+        except Exception as exc:
+            log.warning("cannot check the warm cache (%s: %s)", type(exc).__name__, exc)
+
+    def _plan(self) -> None:
+        try:
+            runs = self._profile_store.runs(key=import_profile.run_key())
+            if not runs:
+                runs = import_profile.baked_runs()
+            self._costs = warm_planner.recorded_costs(runs)
+            self.warmup.set_order(warm_planner.plan(list(self._modules), runs))
+        except Exception as exc:  # a bad profile costs the plan, never the warmup
+            log.warning(
+                "cannot plan the warm order (%s: %s); using the declared order",
+                type(exc).__name__,
+                exc,
+            )
+
+    def _on_warm_done(self, _engine: Warmup) -> None:
+        self.save_profile()
+        cache = self.finders.cache
+        if cache is not None:
+            cache.save()
+
+    def warmup_status(self) -> WarmStatus:
+        """The status dict: pending, in_flight, completed, failed (module, error), order, done."""
+        return self.warmup.status()
+
+    def is_warmup_done(self) -> bool:
+        return self.warmup.is_done()
+
+    def wait_for_warmup(self, timeout: float | None = None) -> bool:
+        """Block until warmup is done; False on timeout. Never called on the GUI thread."""
+        return self.warmup.wait(timeout)
+
+    def on_warmup_complete(self, cb: Callable[[], None]) -> None:
+        """Call ``cb()`` once when warmup is done (at once if it already is)."""
+        self.warmup.on_complete(lambda _w: cb())
+
+    def warmup_eta_s(self, status: WarmStatus | None = None) -> float | None:
+        """Seconds of recorded cost still pending (of ``status``, default: now), or None."""
+        if not self._costs:
+            return None
+        status = status or self.warmup.status()
+        return sum(self._costs.get(m, 0.0) for m in status["pending"] + status["in_flight"])
+
+    # -- the profile -------------------------------------------------------------------
+
+    def profile_record(self) -> import_profile.RunRecord:
+        """This run's import profile record (what the planner reads next time)."""
+        recorder = self.finders.recorder
+        loads = (
+            [[n, t, round(s, 5), round(d, 6), src] for n, t, s, d, src in recorder.loads]
+            if recorder is not None
+            else []
+        )
+        warm = {r["name"]: r["duration_s"] for r in self.warmup.records() if not r["error"]}
+        return import_profile.RunRecord(
+            id=self._run_id,
+            key=import_profile.run_key(),
+            started_epoch=self.profiler.process_start_epoch,
+            warm=warm,
+            demands=self.warmup.demands(),
+            loads=loads,
+        )
+
+    def save_profile(self) -> bool:
+        """Save this run's record atomically (on completion, and again at clean exit)."""
+        try:
+            return self._profile_store.save_run(self.profile_record())
+        except Exception:  # never into the UI thread or the lane: the profile is optional
+            log.exception("cannot save the import profile")
+            return False
+
+    # -- shutdown ----------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Cancel queued jobs, stop the lane, save the profile; returns within about 2 s."""
+        if self._closed:
+            return
+        self._closed = True
+        self.warmup.stop()
+        self._io_pool.shutdown(wait=False, cancel_futures=True)
+        self.save_profile()
+        cache = self.finders.cache
+        if cache is not None:
+            if self.warmup.is_done():
+                cache.save()  # modules first loaded after warmup (a provider's first call)
+            else:
+                cache.discard()  # a partial capture would only be rebuilt
+        lane = self._lane_future
+        if lane is not None:
+            done = threading.Event()
+            lane.add_done_callback(lambda _f: done.set())
+            done.wait(SHUTDOWN_GRACE_S)
+        activate(None)
+
+
+# -- the runtime: one assembly for GUI and headless -------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class RuntimeOptions:
+    """How one run is configured; the launcher builds it from argv and the environment."""
+
+    mode: Literal["gui", "headless"]
+    hooks: bool = False
+    hook_host: str = "127.0.0.1"
+    hook_port: int = 8999
+    startup_report: str | None = None
+    exit_when_warm: bool = False
+    #: Extra modules to warm (``SLOPPY_WARM_EXTRA``: tests force a warm failure with it).
+    extra_warm: tuple[str, ...] = ()
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, environ: Mapping[str, str]) -> RuntimeOptions:
+        """From the launcher's parsed flags (``boot1_argv``) and ``environ``."""
+        return cls(
+            mode="headless" if args.headless else "gui",
+            hooks=args.enable_test_hooks,
+            hook_host=args.web_host,
+            hook_port=args.hook_port,
+            startup_report=args.startup_report,
+            exit_when_warm=args.exit_when_warm,
+            extra_warm=warm_list.extra_from_env(environ),
+        )
+
+
+class Runtime:
+    """Controller, chat, report, hook server, log jobs, signals and shutdown of one run.
+
+    ``__init__`` builds and never waits; ``start`` launches the background work (headless:
+    at once; GUI: after the first frame); ``stop_requested`` is set by SIGINT/SIGTERM, by
+    ``request_stop`` and, with ``exit_when_warm``, once warm; ``shutdown`` ends the run.
+    """
+
+    def __init__(
+        self,
+        options: RuntimeOptions,
+        *,
+        profiler: StartupProfiler | None = None,
+        finders: Finders | None = None,
+        handle_signals: bool = False,
+        stop_requested: threading.Event | None = None,
+        lane_nice: int = 0,
+        lane_switch_interval: float | None = None,
+        pace: Callable[[], None] | None = None,
+    ) -> None:
+        self.options = options
+        self.profiler = profiler or PROFILER
+        # The launcher's event when it caught the signals from its first line (boot0).
+        self.stop_requested = stop_requested or threading.Event()
+        self.hooks: HookServer | None = None
+        if handle_signals:
+            self.install_signals()
+        with self.profiler.phase(f"{options.mode}.controller"):
+            self.controller = AppController(
+                enable_hooks=options.hooks,
+                extra_warm=options.extra_warm,
+                profiler=self.profiler,
+                # Headless has no frame to draw first: warm from the start.
+                start_warmup=options.mode == "headless",
+                lane_nice=lane_nice,
+                lane_switch_interval=lane_switch_interval,
+                pace=pace,
+                finders=finders,
+            )
+        with self.profiler.phase(f"{options.mode}.session"):
+            self.chat = ChatSession()
+            self.report = ReportWriter(
+                self.controller, mode=options.mode, path=options.startup_report
+            )
+
+    def install_signals(self) -> None:
+        """SIGINT and SIGTERM request a clean stop (call on the main thread)."""
+
+        def on_signal(_signum: int, _frame: object) -> None:
+            self.stop_requested.set()
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            if signal.getsignal(signum) is not signal.SIG_IGN:  # nohup, background jobs
+                signal.signal(signum, on_signal)
+
+    def request_stop(self) -> None:
+        self.stop_requested.set()
+
+    def start(self, *, gui_state: Callable[[], dict[str, Any]] | None = None) -> None:
+        """Start warmup, the hook server (``--enable-test-hooks``) and the log jobs; no waits.
+
+        Headless first continues the GUI's discussion (``settings.json`` names it), so
+        ``/api/send`` adds to it instead of replacing it; the GUI restores after its first frame.
+        """
+        if self.options.mode == "headless":
+            with self.profiler.phase("headless.restore"):
+                self.chat.restore(settings.load().discussion or "default")
+        self.controller.on_warmup_complete(self._on_warm)
+        self.controller.start_warmup()
+        # Saved API keys from the keychain (the GUI asks earlier; asking again is a no-op).
+        self.chat.keys.start_loading(self.controller.submit_io)
+        if self.options.hooks:
+            # Imported here: the hook server is not part of the window's first frame.
+            from sloppy.hooks.server import HookServer
+
+            self.hooks = HookServer(
+                self.controller,
+                self.chat,
+                host=self.options.hook_host,
+                port=self.options.hook_port,
+                headless=self.options.mode == "headless",
+                report=self.report.build,
+                gui_state=gui_state,
+            )
+            self.hooks.start_in_background()
+        self.controller.spawn_io(log_setup.attach_file)
+        self.controller.spawn_io(log_setup.prune_logs)
+
+    def _on_warm(self) -> None:
+        self.report.mark_warm()
+        if self.options.exit_when_warm:
+            self.stop_requested.set()
+
+    def wait(self, poll_s: float = 0.25) -> None:
+        """Block until a stop is requested (polling, so signal handlers run promptly)."""
+        while not self.stop_requested.wait(poll_s):
+            pass
+
+    def shutdown(self) -> None:
+        """Stop the hook server and the controller, then write the final report."""
+        if self.hooks is not None:
+            self.hooks.stop()
+        self.controller.shutdown()
+        self.report.write()

@@ -1,0 +1,26 @@
+"""Headless mode: the runtime without a window (controller, warmup, hook server).
+
+Runs until SIGINT/SIGTERM (or warm, with ``--exit-when-warm``) and exits 0.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from sloppy.app.controller import Runtime, RuntimeOptions
+from sloppy.warm.recorder import Finders
+
+
+def run(options: RuntimeOptions, finders: Finders, stop: threading.Event | None = None) -> int:
+    """Run headless until a stop (signal, or warm with ``--exit-when-warm``); returns 0.
+
+    ``stop`` is the launcher's (set by SIGINT/SIGTERM from its first line); without it the
+    runtime installs its own signal handlers.
+    """
+    runtime = Runtime(options, finders=finders, handle_signals=stop is None, stop_requested=stop)
+    runtime.start()
+    try:
+        runtime.wait()
+    finally:
+        runtime.shutdown()
+    return 0

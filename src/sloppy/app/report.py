@@ -1,0 +1,122 @@
+"""The startup report (JSON contract): when the process started, drew, and finished warming.
+
+Instead of ad-hoc timing prints, the launcher writes ``build(...)`` with ``write``; benchmarks
+compare its epoch times with when they spawned the process.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, TypedDict
+
+from sloppy.store import atomic as storage
+
+if TYPE_CHECKING:
+    from sloppy.app.controller import AppController
+    from sloppy.warm.engine import WarmStatus
+
+SCHEMA = 1
+log = logging.getLogger(__name__)
+
+
+class ReportPhase(TypedDict):
+    name: str
+    start_epoch: float
+    duration_s: float | None
+
+
+class ReportModule(TypedDict):
+    name: str
+    thread: str
+    start_epoch: float
+    duration_s: float
+    source: str
+
+
+class StartupReport(TypedDict):
+    """The startup report contract (ARCHITECTURE.md); ``warmup`` is the status as served."""
+
+    schema: int
+    mode: str
+    frozen: bool
+    process_start_epoch: float
+    first_frame_epoch: float | None
+    warm_done_epoch: float | None
+    phases: list[ReportPhase]
+    modules: list[ReportModule]
+    frame_times_ms: list[float]
+    warmup: WarmStatus
+
+
+def build(
+    controller: AppController,
+    *,
+    mode: str,
+    first_frame_epoch: float | None = None,
+    frame_times_ms: list[float] | None = None,
+    warm_done_epoch: float | None = None,
+) -> StartupReport:
+    """The report; GUI-only fields are None or empty in headless mode."""
+    return StartupReport(
+        schema=SCHEMA,
+        mode=mode,
+        frozen=bool(getattr(sys, "frozen", False)),
+        process_start_epoch=controller.profiler.process_start_epoch,
+        first_frame_epoch=first_frame_epoch,
+        warm_done_epoch=warm_done_epoch,
+        phases=[
+            ReportPhase(name=p["name"], start_epoch=p["start_epoch"], duration_s=p["duration_s"])
+            for p in controller.profiler.phases()
+        ],
+        modules=[
+            ReportModule(
+                name=r["name"],
+                thread=r["thread"],
+                start_epoch=r["start_epoch"],
+                duration_s=r["duration_s"],
+                source=r["source"],
+            )
+            for r in controller.warmup.records()
+        ],
+        frame_times_ms=list(frame_times_ms or []),
+        warmup=controller.warmup_status(),
+    )
+
+
+def write(path: str | Path, report: StartupReport) -> None:
+    """Write the report atomically (pretty-printed: people read it too)."""
+    storage.write_json_atomic(Path(path), report, indent=1)
+
+
+class ReportWriter:
+    """The report of one run, written on warm completion and again at exit (either mode)."""
+
+    def __init__(self, controller: AppController, *, mode: str, path: str | None) -> None:
+        self.controller, self.mode, self.path = controller, mode, path
+        self.warm_done_epoch: float | None = None
+        self.first_frame_epoch: float | None = None
+        self.frame_times_ms: list[float] = []
+
+    def mark_warm(self) -> None:
+        self.warm_done_epoch = time.time()
+        self.write()
+
+    def build(self) -> StartupReport:
+        return build(
+            self.controller,
+            mode=self.mode,
+            first_frame_epoch=self.first_frame_epoch,
+            frame_times_ms=self.frame_times_ms,
+            warm_done_epoch=self.warm_done_epoch,
+        )
+
+    def write(self) -> None:
+        if not self.path:
+            return
+        try:
+            write(self.path, self.build())
+        except OSError as exc:
+            log.warning("cannot write the startup report to %s: %s", self.path, exc)

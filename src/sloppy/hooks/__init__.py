@@ -1,0 +1,1 @@
+"""The hook server: the automation API (FastAPI, warmed) and its key."""

@@ -1,0 +1,1 @@
+"""What sloppy keeps on disk: atomic writes, paths, settings, discussions, logs, API keys."""

@@ -1,0 +1,131 @@
+"""Discussions on disk: one JSON file each in the data dir, merged and written atomically.
+
+Instead of overwriting the file with what this process holds, ``save`` merges: under an
+exclusive lock it re-reads the file, keeps every message either side has (by id) and writes
+the union. Two instances on one home therefore never drop each other's messages. A file that
+cannot be read is set aside (renamed, never deleted) and reported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+from sloppy.providers.models import Discussion
+from sloppy.store import atomic as storage
+from sloppy.store import paths
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory locks; the merge still runs
+    fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
+
+#: A discussion file larger than this is not read (set aside instead): far past any real chat.
+MAX_BYTES = 64 * 1024 * 1024
+
+
+class NotSaved(OSError):
+    """The file on disk is unreadable and could not be set aside: it is left untouched."""
+
+
+def directory() -> Path:
+    return paths.data_dir() / "discussions"
+
+
+def file_of(name: str) -> Path:
+    """The file that holds discussion ``name`` (names are sanitised to stay in the directory)."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "discussion"
+    return directory() / f"{safe}.json"
+
+
+def save(discussion: Discussion) -> Discussion:
+    """Merge ``discussion`` with the file on disk and write the union atomically.
+
+    Returns the merged discussion (the caller shows it). Raises ``NotSaved`` when the file on
+    disk is unreadable and cannot be set aside: an unread file is never overwritten.
+    """
+    path = file_of(discussion.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(path):
+        on_disk, problem = _read(path)
+        if problem is not None and (path.exists() or path.is_symlink()):
+            raise NotSaved(f"{path.name} is unreadable and could not be set aside: not saved")
+        merged = merge(discussion, on_disk) if on_disk is not None else discussion
+        storage.write_atomic(path, json.dumps(merged.to_json(), indent=1).encode("utf-8"))
+    return merged
+
+
+def load(name: str) -> tuple[Discussion | None, str | None]:
+    """``(discussion, problem)``: (None, None) if absent; a bad file is set aside and named."""
+    path = file_of(name)
+    with _locked(path):
+        found, problem = _read(path)
+    if problem is not None:
+        return None, f"discussion {name!r} {problem}"
+    return found, None
+
+
+def merge(mine: Discussion, theirs: Discussion) -> Discussion:
+    """Every message of both (by id, ``mine`` wins a tie) after the later clear, in time order."""
+    cleared = max(mine.cleared_at, theirs.cleared_at)
+    by_id = {m.id: m for m in theirs.messages}
+    by_id.update({m.id: m for m in mine.messages})
+    kept = [m for m in by_id.values() if m.at > cleared]
+    kept.sort(key=lambda m: m.at)  # stable: equal times keep insertion order
+    return replace(mine, messages=kept, cleared_at=cleared)
+
+
+def names() -> list[str]:
+    """Saved discussion names, newest first."""
+    found: list[tuple[float, str]] = []
+    with contextlib.suppress(OSError):
+        for p in directory().glob("*.json"):
+            with contextlib.suppress(OSError):
+                found.append((p.stat().st_mtime, p.stem))
+    return [name for _mtime, name in sorted(found, reverse=True)]
+
+
+def _read(path: Path) -> tuple[Discussion | None, str | None]:
+    """Parse ``path``; anything that fails (even unexpectedly) sets the file aside."""
+    try:
+        raw = storage.read_bounded(path, limit=MAX_BYTES)
+        if raw is None:
+            return None, None
+        return Discussion.from_json(json.loads(raw)), None
+    except Exception as exc:
+        reason = str(exc) if isinstance(exc, storage.Unreadable) else _describe(exc)
+        aside = storage.set_aside(path, reason)
+        if aside is None:
+            return None, f"is unreadable ({reason}) and could not be set aside"
+        return None, f"was unreadable ({reason}) and was set aside as {aside.name}"
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """An exclusive advisory lock beside ``path`` for one read-merge-write (other processes)."""
+    if fcntl is None or not path.parent.is_dir():
+        yield
+        return
+    try:
+        fd = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:  # read-only directory: nothing can be written, reading needs no lock
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

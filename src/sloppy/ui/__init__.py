@@ -1,0 +1,1 @@
+"""The window: GUI shell, panels, palette, themes, markdown views (main thread)."""

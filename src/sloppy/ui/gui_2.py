@@ -1,0 +1,715 @@
+"""The GUI: a lean hello_imgui skeleton that presents its first frame before anything heavy.
+
+Path to the first frame: runner params, default theme, status bar, docking layout. Warmup
+starts after the first presented frame (``after_swap``); feature modules (palette, NERV theme,
+markdown tables, the SDKs) arrive through ``_require_warmed`` once warm.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import imgui_bundle
+from imgui_bundle import hello_imgui, imgui
+
+from sloppy.app.controller import Runtime, RuntimeOptions
+from sloppy.app.profiler import PROFILER
+from sloppy.providers.models import (
+    DEFAULT_MODELS,
+    DEFAULT_PROVIDER,
+    PROVIDER_BY_ID,
+    PROVIDER_LABELS,
+    PROVIDERS,
+)
+from sloppy.store import api_keys, paths, settings
+from sloppy.store import atomic as storage
+from sloppy.ui import events
+from sloppy.ui import panels as gui_panels
+from sloppy.ui import theme as theme_2
+from sloppy.ui.theme_models import Theme
+from sloppy.warm import list as warm_list
+from sloppy.warm import recorder as import_recorder
+from sloppy.warm.engine import WarmStatus, WarmupError, _require_warmed, is_warm
+from sloppy.warm.pacer import FramePacer
+
+log = logging.getLogger(__name__)
+
+PALETTE = "sloppy.ui.palette"
+NERV_FX = "sloppy.ui.theme_nerv_fx"
+TOAST_S = 4.0
+#: A file set aside is the user's data: its toast stays long enough to be read.
+ASIDE_TOAST_S = 15.0
+FADE_S = 1.0
+LAYOUT_FILE = "imgui_layout.ini"
+#: A layout ini over this is not imgui's (a few KiB per window): set aside, default layout.
+LAYOUT_MAX_BYTES = 1024 * 1024
+LAYOUT_MAX_LINE = 4096
+#: Nice level of the warm lane under a window: software GL (llvmpipe) renders on every core.
+#: Warm done after the first frame / frame p99: nice 0 1.6 s / 36-41 ms, 3 1.6-1.9 s /
+#: 31-36 ms, 7 2.1-2.4 s / 28-29 ms (4 runs each, docs/design.md): 3 balances the two.
+LANE_NICE = 3
+#: GIL switch interval during warmup: a frame re-takes the GIL several times (hello_imgui
+#: releases it around render and swap); frame p50 17 ms at 0.5 ms vs 27 ms at the default 5.
+LANE_SWITCH_INTERVAL = 0.0005
+#: Multisampling off (hello_imgui defaults to 8x): imgui anti-aliases its own lines, fills and
+#: text, so screenshots with 8x and without differ only in toast fade timing, while on software
+#: GL (llvmpipe) 8x doubled the frame time during warmup (p50 43 -> 19 ms, docs/design.md).
+MSAA_SAMPLES = 0
+#: Frame rate while nothing moves (hello_imgui idles until an event or this timeout); NERV's
+#: beam and pulse are animated, so it idles faster. Busy rendering burned a core (4.3 s of
+#: CPU in 3.5 s here) where idling takes 0.4 s.
+IDLE_FPS = 9.0
+IDLE_FPS_EFFECTS = 30.0
+#: sloppy's own hello_imgui assets: ``app_settings/icon.png`` is the window icon (drawn by
+#: packaging/icons/draw_icon.py); fonts still come from imgui_bundle's assets.
+ASSETS = Path(__file__).resolve().parents[1] / "assets"
+
+
+@dataclasses.dataclass(slots=True)
+class Toast:
+    text: str
+    kind: str  # info | ok | warn | error
+    born: float
+    ttl: float = TOAST_S
+
+
+class Toasts:
+    """Short messages stacked at the bottom right; each fades out after ``TOAST_S``."""
+
+    def __init__(self) -> None:
+        self._items: list[Toast] = []
+
+    def add(self, text: str, kind: str = "info", *, ttl: float = TOAST_S) -> None:
+        self._items.append(Toast(text, kind, time.monotonic(), ttl))
+        log.info("toast: %s", text)
+
+    def texts(self) -> list[str]:
+        return [t.text for t in self._items]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def draw(self, theme: Theme) -> None:
+        now = time.monotonic()
+        self._items = [t for t in self._items if now - t.born < t.ttl]
+        vp = imgui.get_main_viewport()
+        y = vp.pos.y + vp.size.y - 40
+        colors = {"ok": theme.ok, "warn": theme.warn, "error": theme.error}
+        flags = (
+            imgui.WindowFlags_.no_decoration.value
+            | imgui.WindowFlags_.no_inputs.value
+            | imgui.WindowFlags_.no_saved_settings.value
+            | imgui.WindowFlags_.always_auto_resize.value
+            | imgui.WindowFlags_.no_focus_on_appearing.value
+            | imgui.WindowFlags_.no_nav.value
+        )
+        for i, t in enumerate(reversed(self._items)):
+            alpha = min(1.0, (t.ttl - (now - t.born)) / FADE_S)
+            imgui.set_next_window_bg_alpha(0.9 * alpha)
+            imgui.set_next_window_pos(
+                imgui.ImVec2(vp.pos.x + vp.size.x - 16, y), 0, imgui.ImVec2(1.0, 1.0)
+            )
+            imgui.push_style_var(imgui.StyleVar_.alpha, max(alpha, 0.05))
+            imgui.begin(f"##toast{i}", None, flags)
+            rgba = colors.get(t.kind, theme.accent)
+            imgui.text_colored(imgui.ImVec4(*rgba), t.text)
+            y -= imgui.get_window_height() + 6
+            imgui.end()
+            imgui.pop_style_var()
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class StatusBar:
+    """What the status bar shows; drawn every frame and reported by ``/api/gui/state``."""
+
+    text: str
+    dot: str = ""  # "ok" (green), "warn" (yellow), "" while warming
+    progress: float | None = None
+    detail: str = ""
+    provider: str = ""
+
+
+def status_bar(status: WarmStatus, eta_s: float | None, provider: str, model: str) -> StatusBar:
+    """The status bar for a warmup ``status``: progress while warming, then ready or failed."""
+    where = f"{PROVIDER_LABELS[provider]}: {model}"
+    if not status["done"]:
+        total = len(status["order"])
+        done = len(status["completed"]) + len(status["failed"])
+        details = []
+        if eta_s is not None:
+            details.append(f"~{eta_s:.1f} s left")
+        if status["in_flight"]:
+            details.append(f"loading {warm_list.label(status['in_flight'][0])}")
+        return StatusBar(
+            f"Warming up... ({done}/{total})",
+            progress=done / max(total, 1),
+            detail="  ".join(details),
+            provider=where,
+        )
+    if status["failed"]:
+        return StatusBar(f"Imports: {len(status['failed'])} failed", "warn", provider=where)
+    return StatusBar("All imports ready", "ok", provider=where)
+
+
+def draw_status_bar(bar: StatusBar, theme: Theme) -> None:
+    """Draw ``bar`` in hello_imgui's status bar: the dot, the text, progress, details."""
+    if bar.dot:
+        _dot(theme.ok if bar.dot == "ok" else theme.warn)
+    imgui.text(bar.text)
+    if bar.progress is not None:
+        imgui.same_line()
+        imgui.progress_bar(bar.progress, imgui.ImVec2(140, 0), "")
+    if bar.detail:
+        imgui.same_line()
+        imgui.text_disabled(bar.detail)
+    imgui.same_line()
+    imgui.text_disabled(f"  |  {bar.provider}")
+
+
+def _dot(rgba: tuple[float, float, float, float]) -> None:
+    pos = imgui.get_cursor_screen_pos()
+    h = imgui.get_text_line_height()
+    imgui.get_window_draw_list().add_circle_filled(
+        imgui.ImVec2(pos.x + h / 2, pos.y + h / 2),
+        h / 3,
+        imgui.get_color_u32(imgui.ImVec4(*rgba)),
+    )
+    imgui.dummy(imgui.ImVec2(h, h))
+    imgui.same_line()
+
+
+def warm_done_toast(failed: int, completed: int) -> tuple[str, str]:
+    """The toast (text, kind) when warmup finishes."""
+    if failed:
+        noun = "failure" if failed == 1 else "failures"
+        return f"Warmup finished with {failed} {noun} - see Diagnostics", "warn"
+    return f"All providers ready ({completed} modules)", "ok"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Command:
+    """One user command, declared once: the palette lists it, ``menu`` also puts it in a menu."""
+
+    id: str
+    title: str  # as the palette shows it
+    action: Callable[[], None]
+    hint: str = ""  # the palette's group label
+    menu: str = ""  # "File", "Theme", "Tools", or "" (palette only)
+    label: str = ""  # the menu item's text, when it differs from the title
+    shortcut: str = ""
+    checked: Callable[[], bool] | None = None
+    separator: bool = False  # a menu separator above this item
+    palette: bool = True
+
+
+#: The menu bar, in order; each menu lists the table's commands that name it.
+MENUS = ("File", "Theme", "Tools")
+
+
+class SloppyGui:
+    """Owns the runner params and the per-frame callbacks."""
+
+    def __init__(
+        self,
+        options: RuntimeOptions,
+        *,
+        finders: import_recorder.Finders | None = None,
+        handle_signals: bool = False,
+        stop: threading.Event | None = None,
+    ) -> None:
+        self.last_aside = -1
+        with PROFILER.phase("gui.settings"):
+            self.settings = settings.load()
+        self.pacer = FramePacer()
+        self.runtime = Runtime(
+            options,
+            finders=finders,
+            handle_signals=handle_signals,
+            stop_requested=stop,
+            lane_nice=LANE_NICE,
+            lane_switch_interval=LANE_SWITCH_INTERVAL,
+            pace=self.pacer.wait_turn,
+        )
+        self.controller, self.chat, self.report = (
+            self.runtime.controller,
+            self.runtime.chat,
+            self.runtime.report,
+        )
+        with PROFILER.phase("gui.chat_settings"):
+            provider = (
+                self.settings.provider if self.settings.provider in PROVIDERS else DEFAULT_PROVIDER
+            )
+            self.chat.select(provider, self.settings.model or None, self.settings.base_url)
+            self.chat.discussion.name = self.settings.discussion or "default"
+            # Asked for now (the panel says "checking the keychain..."), read after frame one.
+            self._key_loads: list[Any] = []
+            self.chat.keys.start_loading(self._key_loads.append)
+        self.events = events.EventBus()
+        self.theme: Theme = theme_2.DEFAULT
+        self.toasts = Toasts()
+        self.palette: Any = None
+        self.palette_wanted = False
+        self.frames = 0
+        self.last_swap: float | None = None
+        self.prompt = ""
+        self._told_no_keychain = False
+        self.panels = gui_panels.Panels(self)
+        self.command_table = self._command_table()
+        with PROFILER.phase("gui.runner_params"):
+            self.params = self._runner_params()
+
+    # -- set-up ------------------------------------------------------------------------
+
+    def _runner_params(self) -> hello_imgui.RunnerParams:
+        p = hello_imgui.RunnerParams()
+        p.app_window_params.window_title = "sloppy"
+        p.app_window_params.window_geometry.size = (1200, 800)
+        p.app_window_params.restore_previous_geometry = True  # size and place, per user
+        if (ASSETS / "app_settings" / "icon.png").is_file():
+            # hello_imgui takes the first ``app_settings/icon.png`` in its asset folders.
+            hello_imgui.set_assets_folder(str(ASSETS))
+            hello_imgui.add_assets_search_path(str(Path(imgui_bundle.__file__).parent / "assets"))
+        p.imgui_window_params.default_imgui_window_type = (
+            hello_imgui.DefaultImGuiWindowType.provide_full_screen_dock_space
+        )
+        p.imgui_window_params.show_status_bar = True
+        p.imgui_window_params.show_status_fps = False
+        p.imgui_window_params.show_menu_bar = True
+        p.imgui_window_params.show_menu_view_themes = False
+        p.imgui_window_params.remember_theme = False
+        # Only the default font: icon fonts cost first-frame time and we draw no icons.
+        p.callbacks.default_icon_font = hello_imgui.DefaultIconFont.no_icons
+        config = paths.ensure_dir(paths.config_dir())
+        if config is not None:
+            check_layout(config / LAYOUT_FILE)
+            p.ini_folder_type = hello_imgui.IniFolderType.absolute_path
+            p.ini_filename = str(config / LAYOUT_FILE)
+        else:
+            p.ini_disable = True
+        p.renderer_backend_options.open_gl_options.anti_aliasing_samples = MSAA_SAMPLES
+        # No idling while warming: the progress moves, and frame times must be real work.
+        p.fps_idling.enable_idling = False
+        p.callbacks.post_init = self._post_init
+        p.callbacks.show_gui = self._frame
+        p.callbacks.show_status = self._status_bar
+        p.callbacks.show_menus = self._menus
+        p.callbacks.after_swap = self._after_swap
+        p.callbacks.pre_new_frame = self.pacer.ui_begin
+        p.callbacks.before_imgui_render = self.pacer.ui_end
+        p.callbacks.before_exit = self._before_exit
+        p.docking_params = self.panels.docking()
+        return p
+
+    def _post_init(self) -> None:
+        with PROFILER.phase("gui.post_init"):
+            theme_2.apply(self.theme)
+
+    def _after_swap(self) -> None:
+        now = time.perf_counter()
+        self.frames += 1
+        if self.frames == 1:
+            self.report.first_frame_epoch = time.time()
+            self._after_first_frame()
+        elif self.report.warm_done_epoch is None and self.last_swap is not None:
+            self.report.frame_times_ms.append((now - self.last_swap) * 1000.0)
+        self.last_swap = now
+
+    def _after_first_frame(self) -> None:
+        """Everything that must not delay the first frame starts here."""
+        with PROFILER.phase("gui.start_background"):
+            self.controller.on_warmup_complete(self._on_warm_done)
+            self.runtime.start(gui_state=self.state)
+            # Saved keys come from the keychain (warm-listed: this demand moves it up the lane).
+            for load in self._key_loads:
+                self._load_keys(load)
+            self.controller.spawn_io(self._restore)
+            if self.settings.theme != "default":
+                self.set_theme(self.settings.theme, save=False)
+
+    def _load_keys(self, load: Any) -> None:
+        def job() -> None:
+            load()
+            self._refresh_models(self.chat.settings.provider)
+
+        self.controller.submit_io(job)
+
+    def _refresh_models(self, provider: str) -> None:
+        """On the pool: list the provider's models if a key is there and the list is stale."""
+        if self.chat.keys.source(provider) or PROVIDER_BY_ID[provider].key_optional:
+            self.chat.catalog.refresh_if_stale(provider)
+
+    def _restore(self) -> None:
+        # A file set aside is toasted from storage's record (like every other one).
+        self.chat.restore(self.chat.discussion.name)
+
+    def _on_warm_done(self) -> None:
+        failed = self.controller.warmup_status()["failed"]
+        self.events.post("warm_done", failed=len(failed))
+
+    def _before_exit(self) -> None:
+        with PROFILER.phase("gui.before_exit"):
+            settings.save(self.settings)
+
+    # -- per frame ---------------------------------------------------------------------
+
+    def _frame(self) -> None:
+        for ev in self.events.drain():
+            self._handle(ev)
+        for aside in storage.set_aside_events(self.last_aside):
+            self.last_aside = aside["seq"]
+            self.toast(_aside_text(aside), "warn", ttl=ASIDE_TOAST_S)
+        io = imgui.get_io()
+        if io.key_ctrl and io.key_shift and imgui.is_key_pressed(imgui.Key.p, False):
+            self.toggle_palette()
+        if self.palette_wanted and is_warm(PALETTE):
+            self.palette_wanted = False
+            self._palette().open()
+        if self.palette is not None:
+            chosen = self.palette.draw(self.commands())
+            if chosen is not None:
+                chosen.action()
+        self.toasts.draw(self.theme)
+        if self.theme.effects and is_warm(NERV_FX):
+            _require_warmed(NERV_FX).draw(imgui.get_time())
+        self._pace_idling()
+        if self.runtime.stop_requested.is_set():
+            self.params.app_shall_exit = True
+
+    def _pace_idling(self) -> None:
+        """Render every frame while something moves; otherwise let hello_imgui idle."""
+        moving = not self.controller.is_warmup_done() or self.chat.busy or len(self.toasts) > 0
+        idling = self.params.fps_idling
+        idling.enable_idling = not moving
+        idling.fps_idle = IDLE_FPS_EFFECTS if self.theme.effects else IDLE_FPS
+
+    def _handle(self, ev: events.Event) -> None:
+        if ev.kind == "toast":
+            self.toast(ev.data["text"], ev.data.get("kind", "info"))
+        elif ev.kind == "warm_done":
+            n_done = len(self.controller.warmup_status()["completed"])
+            self.toast(*warm_done_toast(ev.data["failed"], n_done))
+        elif ev.kind == "theme_ready":
+            self._apply_theme(ev.data["name"])
+        elif ev.kind == "key_note":
+            self.panels.key_notes[ev.data["provider"]] = ev.data["text"]
+
+    def toast(self, text: str, kind: str = "info", *, ttl: float = TOAST_S) -> None:
+        self.toasts.add(text, kind, ttl=ttl)
+
+    def _status_bar_now(self) -> StatusBar:
+        status = self.controller.warmup_status()
+        eta = None if status["done"] else self.controller.warmup_eta_s(status)
+        settings = self.chat.settings
+        return status_bar(status, eta, settings.provider, settings.model)
+
+    def _status_bar(self) -> None:
+        draw_status_bar(self._status_bar_now(), self.theme)
+
+    def _menus(self) -> None:
+        for menu in MENUS:
+            if not imgui.begin_menu(menu):
+                continue
+            for cmd in self.command_table:
+                if cmd.menu != menu:
+                    continue
+                if cmd.separator:
+                    imgui.separator()
+                checked = cmd.checked() if cmd.checked is not None else False
+                if imgui.menu_item(cmd.label or cmd.title, cmd.shortcut, checked)[0]:
+                    cmd.action()
+            imgui.end_menu()
+
+    # -- commands ----------------------------------------------------------------------
+
+    def _palette(self) -> Any:
+        if self.palette is None:
+            self.palette = _require_warmed(PALETTE).Palette()
+        return self.palette
+
+    def toggle_palette(self) -> None:
+        if is_warm(PALETTE):
+            self._palette().toggle()
+            return
+        self.palette_wanted = True
+        self.toast("Loading command palette...")
+        self.controller.spawn_io(self._demand, PALETTE)
+
+    def _demand(self, module: str) -> None:
+        try:
+            _require_warmed(module)
+        except WarmupError as exc:
+            self.events.post("toast", text=str(exc), kind="error")
+
+    def _command_table(self) -> tuple[Command, ...]:
+        """Every command of the menus and the palette (one table)."""
+        theme_cmds = [
+            Command(
+                f"theme.{n}",
+                f"Switch theme: {label}",
+                functools.partial(self.set_theme, n),
+                "theme",
+                menu="Theme",
+                label=label,
+                checked=functools.partial(self.is_theme, n),
+            )
+            for n, label in theme_2.LABELS.items()
+        ]
+        provider_cmds = [
+            Command(
+                f"provider.{p}",
+                f"Switch provider: {PROVIDER_LABELS[p]}",
+                functools.partial(self.set_provider, p),
+                "provider",
+            )
+            for p in PROVIDERS
+        ]
+        return (
+            Command(
+                "discussion.new", "New discussion", self.new_discussion, "discussion", menu="File"
+            ),
+            Command(
+                "discussion.clear",
+                "Clear discussion",
+                self.clear_discussion,
+                "discussion",
+                menu="File",
+            ),
+            Command(
+                "discussion.save",
+                "Save discussion",
+                self.save_discussion,
+                "discussion",
+                menu="File",
+            ),
+            Command("quit", "Quit sloppy", self.quit, menu="File", label="Quit", separator=True),
+            *provider_cmds,
+            *theme_cmds,
+            Command(
+                "palette",
+                "Command palette",
+                self.toggle_palette,
+                menu="Tools",
+                shortcut="Ctrl+Shift+P",
+                palette=False,
+            ),
+            Command(
+                "diagnostics",
+                "Open diagnostics",
+                lambda: self.panels.focus("Diagnostics"),
+                menu="Tools",
+                label="Diagnostics",
+            ),
+            Command("reply.stop", "Stop the reply", self.chat.stop),
+        )
+
+    def commands(self) -> list[Command]:
+        """What the palette offers."""
+        return [c for c in self.command_table if c.palette]
+
+    def set_provider(self, provider: str) -> None:
+        self.chat.select(provider, DEFAULT_MODELS[provider])
+        self.settings.provider, self.settings.model = provider, self.chat.settings.model
+        self.settings.base_url = ""
+        self.controller.spawn_io(settings.save, self.settings)
+        sdk = warm_list.label(gui_panels.sdk_of(provider))
+        if not is_warm(gui_panels.sdk_of(provider)):
+            self.toast(f"Loading {sdk}...")
+        if self.chat.keys.loaded:
+            self.controller.submit_io(self._refresh_models, provider)
+
+    def set_model(self, model: str, *, save: bool = False) -> None:
+        """Typed: kept (saved at exit); picked from the list: saved now."""
+        s = self.chat.settings
+        self.chat.select(s.provider, model, s.base_url)
+        self.settings.model = model
+        if save:
+            self.controller.submit_io(settings.save, self.settings)
+
+    def save_key(self, provider: str, key: str) -> None:
+        """Save a pasted key (keychain, else this session), then test it; on the pool."""
+        key = key.strip()
+        if not key:
+            return
+        self.panels.key_notes[provider] = "Saving..."
+
+        def job() -> None:
+            try:
+                where = self.chat.keys.save(provider, key)
+            except (OSError, ValueError) as exc:
+                self.events.post("key_note", provider=provider, text=f"Not saved: {exc}")
+                return
+            if where == api_keys.SESSION and not self._told_no_keychain:
+                self._told_no_keychain = True
+                self.events.post("toast", text=api_keys.NO_KEYCHAIN, kind="warn")
+            notes = {
+                api_keys.KEYCHAIN_SOURCE: "Saved in the keychain.",
+                api_keys.FILE: f"Saved in {api_keys.key_file()} (plain text, only you can read).",
+                api_keys.SESSION: "Kept for this session only.",
+            }
+            self.events.post("key_note", provider=provider, text=notes[where])
+            self.chat.catalog.refresh(provider)
+
+        self.controller.submit_io(job)
+
+    def remove_key(self, provider: str) -> None:
+        def job() -> None:
+            self.chat.keys.remove(provider)
+            self.events.post("key_note", provider=provider, text="Key removed from sloppy.")
+
+        self.controller.submit_io(job)
+
+    def test_connection(self, provider: str) -> None:
+        """List the provider's models through its SDK, on the pool; the panel shows the result."""
+        self.panels.key_notes.pop(provider, None)
+        self.controller.submit_io(self.chat.catalog.refresh, provider)
+
+    def choose_key_file(self, enabled: bool) -> None:
+        self.controller.submit_io(self.chat.keys.choose_file, enabled)
+
+    def set_theme(self, name: str, *, save: bool = True) -> None:
+        if name not in theme_2.THEMES:
+            return
+        if save:
+            self.settings.theme = name
+            self.controller.spawn_io(settings.save, self.settings)
+        if theme_2.available(name):
+            self._apply_theme(name)
+            return
+        self.toast(f"Loading {theme_2.LABELS[name]} theme...")
+
+        def load() -> None:
+            try:
+                theme_2.get(name)
+            except WarmupError as exc:
+                self.events.post("toast", text=str(exc), kind="error")
+                return
+            self.events.post("theme_ready", name=name)
+
+        self.controller.spawn_io(load)
+
+    def is_theme(self, name: str) -> bool:
+        return self.theme.name == name
+
+    def _apply_theme(self, name: str) -> None:
+        self.theme = theme_2.get(name)
+        theme_2.apply(self.theme)
+
+    def send(self) -> None:
+        prompt = self.prompt.strip()
+        if not prompt or self.chat.busy:
+            return
+        self.prompt = ""
+
+        def job() -> None:
+            try:
+                self.chat.send(prompt)
+            except Exception as exc:  # shown in the discussion already; toast the summary
+                self.events.post("toast", text=str(exc), kind="error")
+
+        self.controller.spawn_io(job)
+
+    def new_discussion(self) -> None:
+        name = time.strftime("discussion-%Y%m%d-%H%M%S")
+        self.settings.discussion = name
+        self.controller.spawn_io(self.chat.new, name)
+        self.controller.spawn_io(settings.save, self.settings)
+
+    def clear_discussion(self) -> None:
+        self.controller.spawn_io(self.chat.clear)
+
+    def save_discussion(self) -> None:
+        def job() -> None:
+            with self.chat.lock:
+                self.chat._save()
+            self.events.post("toast", text="Discussion saved", kind="ok")
+
+        self.controller.spawn_io(job)
+
+    def quit(self) -> None:
+        self.runtime.request_stop()
+
+    def state(self) -> dict[str, Any]:
+        """What the hook API reports about the GUI (tests drive and check through it)."""
+        return {
+            "frames": self.frames,
+            "theme": self.theme.name,
+            "palette_open": bool(self.palette is not None and self.palette.is_open),
+            "provider": self.chat.settings.provider,
+            "discussion": self.chat.discussion.name,
+            "messages": [{"role": m.role, "text": m.text} for m in self.chat.messages()],
+            "toasts": self.toasts.texts(),
+            "status_bar": dataclasses.asdict(self._status_bar_now()),
+            "first_run_hint": self.panels.first_run(),
+            "provider_panel": self.panels.provider_state(),
+        }
+
+    # -- running -----------------------------------------------------------------------
+
+    def run(self) -> int:
+        try:
+            if not self.runtime.stop_requested.is_set():  # a Ctrl+C while starting: no window
+                hello_imgui.run(self.params)
+        finally:
+            self.panels.shutdown()
+            self.runtime.shutdown()
+        return 0
+
+
+def check_layout(path: Path) -> None:
+    """Set aside an imgui layout ini that imgui cannot be trusted with (before it reads it).
+
+    imgui reads the whole file into memory: a directory ends the app, /dev/zero exhausts
+    memory, a 2 GB file hangs. A readable one must also look like hello_imgui's ini file.
+    """
+    try:
+        text = storage.read_text(path, limit=LAYOUT_MAX_BYTES)
+    except storage.Unreadable as exc:
+        storage.set_aside(path, str(exc))
+        return
+    if text is not None and not _looks_like_ini(text):
+        storage.set_aside(path, "not an ini file")
+
+
+def _looks_like_ini(text: str) -> bool:
+    """Sections, ``key=value`` lines, comments; JSON only in hello_imgui's SplitIds part."""
+    json_allowed = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if len(line) > LAYOUT_MAX_LINE:
+            return False
+        if line.startswith(";;;<<<"):  # hello_imgui's marker between its ini parts
+            json_allowed = line.startswith(";;;<<<SplitIds>>>")
+        elif line and not (
+            line.startswith(("[", ";", "#")) or "=" in line or (json_allowed and line[0] == "{")
+        ):
+            return False
+    return True
+
+
+def _aside_text(event: dict[str, Any]) -> str:
+    name = Path(event["file"]).name
+    if event["set_aside_as"] is None:
+        return f"{name} is unreadable and could not be set aside ({event['reason']})"
+    return f"{name} was unreadable and set aside as {Path(event['set_aside_as']).name}"
+
+
+def run(
+    options: RuntimeOptions,
+    finders: import_recorder.Finders,
+    stop: threading.Event | None = None,
+) -> int:
+    """Build the GUI and run it until the window closes or ``stop`` is set; returns 0.
+
+    ``stop`` is the launcher's (set by SIGINT/SIGTERM from its first line); without it the
+    window installs its own signal handlers.
+    """
+    with PROFILER.phase("gui.init"):
+        gui = SloppyGui(options, finders=finders, handle_signals=stop is None, stop=stop)
+    return gui.run()

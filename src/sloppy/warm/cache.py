@@ -1,0 +1,685 @@
+"""The persisted warm cache: the compiled code of every warmed module in one mmap'd file.
+
+Instead of the path finder (directory scans, a ``.pyc`` read per module, or a recompile when
+``.pyc`` files cannot be written) or PyInstaller's PYZ (a lookup and zlib per module), sloppy
+reads code objects from ``warm_cache.bin`` in the user cache: the warm lane's modules, and
+the GUI thread's own first-frame modules loaded after the finder is installed (without
+``.pyc`` files those cost 0.2 s of compiling per start; opening the index costs 6.5 ms).
+Its loader subclasses ``SourceFileLoader``, so ``__file__``, ``__path__``, resources and
+tracebacks are unchanged.
+
+Nothing is executed that was not written: a CRC32 over the header, the key and the index is
+checked when the file is opened, and each module's own CRC32 right before its code is
+unmarshalled. A bad entry is not served (the normal loader takes that module); the file is
+set aside at the next save and rebuilt from what still checks out.
+
+Freshness is one ``stat`` per module: the warm lane checks every entry in one batch before
+its first import (``validate``), because a ``stat`` per import, interleaved with the imports,
+gave the GUI 45-60 ms frames (23-25 ms in one batch; docs/design.md); modules loaded before
+that (the GUI's own) are checked one by one.
+
+The cache is built by the run that lacks modules in it: as modules import, each one's code
+object is captured as it is executed and appended to one temp file per cache (locked while it
+is written, so a second instance does not build at the same time); the index follows at warm
+completion (and at exit), merged with the entries of the cache on disk, then ``os.replace``.
+A stale key (other Python, app, build, ``sys.path`` or packages), a changed source file, or a
+corrupt file means: ignore and rebuild. ``SLOPPY_WARM_CACHE=off`` disables serving and building.
+"""
+
+from __future__ import annotations
+
+import binascii
+import contextlib
+import importlib.machinery
+import importlib.util
+import json
+import logging
+import marshal
+import mmap
+import os
+import stat
+import struct
+import sys
+import threading
+import time
+from importlib.machinery import ModuleSpec
+from pathlib import Path
+from types import ModuleType
+from typing import Any, BinaryIO, NamedTuple
+
+from sloppy import __version__
+from sloppy.store import atomic as storage
+from sloppy.store import paths
+
+try:
+    import fcntl
+except ImportError:  # Windows: temp files are judged by age alone
+    fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
+
+FORMAT = 2
+MAGIC = b"SLOPPYWC"
+FILENAME = "warm_cache.bin"
+ENV = "SLOPPY_WARM_CACHE"
+# magic, format, index offset, index length, key length, then the CRC32 of everything in the
+# header before it, the key and the index; the key's JSON follows the header.
+HEADER = struct.Struct("<8sIQQII")
+#: The one temp file a cache is built in: a fixed name, locked by the instance writing it.
+TEMP_NAME = ".warm_cache.build.tmp"
+#: Temp names of earlier versions (one random name per run): removed once this old.
+LEGACY_TEMP = (".warm_cache.", ".tmp")
+STALE_TEMP_S = 120.0
+#: A cache larger than this is not mapped (a real one is tens of MB).
+MAX_BYTES = 1 << 30
+_CAPTURABLE = ("SourceFileLoader", "SourcelessFileLoader", "PyiFrozenLoader")
+_ON = ("", "on", "1", "yes", "true")
+_OFF = ("off", "0", "no", "false")
+_warned_value = False
+
+
+def enabled() -> bool:
+    """False when ``SLOPPY_WARM_CACHE`` is ``off`` (or 0/no/false); an unknown value warns once."""
+    global _warned_value
+    raw = os.environ.get(ENV, "on")
+    value = raw.strip().lower()
+    if value in _ON:
+        return True
+    if value not in _OFF and not _warned_value:
+        _warned_value = True
+        log.warning("%s=%r is neither on nor off: the warm cache is off", ENV, raw)
+    return False
+
+
+def _build_id() -> str:
+    path = paths.BUNDLE.running(paths.BUNDLE.build_id)
+    if path is not None:
+        with contextlib.suppress(OSError):
+            return path.read_text().strip()
+    st = os.stat(sys.executable)
+    return f"exe:{st.st_size}:{st.st_mtime_ns}"
+
+
+def _mtime(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return -1
+
+
+def cache_key() -> dict[str, Any]:
+    """What the cached code depends on; any change means rebuild."""
+    frozen = bool(getattr(sys, "frozen", False))
+    key: dict[str, Any] = {
+        "format": FORMAT,
+        "magic": importlib.util.MAGIC_NUMBER.hex(),
+        "app": __version__,
+        "optimize": sys.flags.optimize,
+        "frozen": frozen,
+    }
+    search = [_absolute(p) for p in sys.path if isinstance(p, str)]
+    if frozen:
+        key["build"] = _build_id()
+        key["path"] = search
+    else:
+        # Another search path (PYTHONPATH, a venv) can shadow a cached module; a directory's
+        # mtime changes when a module or distribution is added to or removed from it. Not the
+        # working directory's (``-m``, ``-c``): it changes all the time, and would rebuild
+        # the cache on every start.
+        cwd = _absolute("")
+        key["path"] = [[p, -1 if p == cwd else _mtime(p)] for p in search]
+    return key
+
+
+def _absolute(path: str) -> str:
+    try:
+        return os.path.abspath(path)  # "" is the working directory
+    except OSError:  # the working directory was removed
+        return path
+
+
+def _key_bytes(key: dict[str, Any]) -> bytes:
+    # Stored and compared as is: no digest, so opening the cache imports nothing.
+    return json.dumps(key, sort_keys=True).encode()
+
+
+def _crc(data: bytes | memoryview | mmap.mmap, value: int = 0) -> int:
+    # binascii, not zlib: zlib.crc32 releases the GIL on large buffers, and a release in the
+    # middle of an import is what made the GUI's long frames (docs/design.md). It runs at
+    # gigabytes per second, far below marshal's cost for the same bytes.
+    return binascii.crc32(data, value)
+
+
+class Entry(NamedTuple):
+    offset: int
+    length: int
+    crc: int  # CRC32 of the marshalled code
+    origin: str
+    search: tuple[str, ...] | None  # a package's __path__
+    mtime_ns: int  # -1 when frozen (no source file to check)
+    size: int
+
+
+class _Mapped(NamedTuple):
+    """One opened cache file: the mapping, its index and the file's identity."""
+
+    data: mmap.mmap
+    entries: dict[str, Entry]
+    ident: tuple[int, int]  # (st_dev, st_ino)
+
+
+def _map_file(path: Path, key: bytes) -> _Mapped | str | None:
+    """The mapped cache at ``path``, None if there is none, or what is wrong with it.
+
+    ``"stale"`` means a cache built for another key or format: replaced, not set aside.
+    Only a regular file is opened, never blocking (a FIFO or a device is "not a regular file").
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        return f"cannot open: {exc.strerror or exc}"
+    problem: str | None = None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            problem = "not a regular file"
+        elif not HEADER.size <= st.st_size <= MAX_BYTES:
+            problem = f"{st.st_size} bytes: truncated, or over the {MAX_BYTES}-byte limit"
+        else:
+            data = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError) as exc:
+        problem = f"cannot map: {exc}"
+    finally:
+        os.close(fd)
+    if problem is not None:
+        return problem
+    entries = _read_index(data, key)
+    if isinstance(entries, str):
+        data.close()
+        return entries
+    return _Mapped(data, entries, (st.st_dev, st.st_ino))
+
+
+def _check_header(view: memoryview, key: bytes) -> tuple[int, int] | str:
+    """``(index offset, index length)``, or what is wrong: one CRC, cheap enough to open with."""
+    magic, fmt, offset, length, key_len, crc = HEADER.unpack_from(view, 0)
+    body = HEADER.size + key_len
+    if magic != MAGIC:
+        problem = "not a sloppy warm cache"
+    elif fmt != FORMAT:
+        problem = "stale" if 0 < fmt < FORMAT else f"unknown format {fmt}"
+    elif body > offset or offset + length != len(view):
+        problem = "truncated or misplaced index"
+    else:
+        found = _crc(view[: HEADER.size - 4])
+        found = _crc(view[offset : offset + length], _crc(view[HEADER.size : body], found))
+        if found != crc:
+            problem = "header checksum mismatch"
+        elif view[HEADER.size : body] != key:
+            problem = "stale"
+        else:
+            return offset, length
+    return problem
+
+
+def _read_index(data: mmap.mmap, key: bytes) -> dict[str, Entry] | str:
+    """The index of a mapped cache, or what is wrong with it."""
+    view = memoryview(data)
+    try:
+        checked = _check_header(view, key)
+        if isinstance(checked, str):
+            return checked
+        offset, length = checked
+        raw = marshal.loads(view[offset : offset + length])
+        entries = {name: Entry(*fields) for name, fields in raw.items()}
+        start = HEADER.size + len(key)
+        if any(e.offset < start or e.offset + e.length > offset for e in entries.values()):
+            return "entry outside the code area"
+    except (ValueError, EOFError, TypeError, AttributeError) as exc:
+        return f"garbled index: {exc.__class__.__name__}"
+    finally:
+        view.release()
+    return entries
+
+
+def _lock(fd: int) -> bool:
+    """Take ``fd``'s advisory lock without waiting; False if another process holds it."""
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _open_locked(path: Path) -> int | None:
+    """``path`` opened (created if needed) and locked by us, or None if someone holds it.
+
+    After the lock, the name must still lead to the locked file: a writer that finished
+    renamed it away, and its inode then is the cache itself.
+    """
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(5):
+        fd = os.open(path, flags | os.O_NONBLOCK, 0o600)
+        try:
+            if not _lock(fd):
+                os.close(fd)
+                return None
+            st, now = os.fstat(fd), os.stat(path)
+        except FileNotFoundError:
+            os.close(fd)
+            continue
+        except BaseException:
+            os.close(fd)
+            raise
+        if not stat.S_ISREG(st.st_mode):
+            os.close(fd)
+            raise OSError(f"{path} is not a regular file")
+        if (st.st_dev, st.st_ino) == (now.st_dev, now.st_ino):
+            return fd
+        os.close(fd)
+    return None
+
+
+def remove_stale_temps(directory: Path, atomic_names: tuple[str, ...] = ()) -> list[str]:
+    """Remove the temp files killed runs left in ``directory``; returns their names.
+
+    The build temp goes only when no process holds its lock (a live second instance keeps
+    it). Older versions' randomly named build temps, and ``storage.write_atomic``'s temps for
+    ``atomic_names`` (``.<name>.*.tmp``), go once untouched for ``STALE_TEMP_S``: such a write
+    takes milliseconds.
+    """
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return []
+    prefixes = (LEGACY_TEMP[0], *(f".{n}." for n in atomic_names))
+    removed: list[str] = []
+    for name in names:
+        path = directory / name
+        if name == TEMP_NAME:
+            if _remove_unlocked(path):
+                removed.append(name)
+        elif name.startswith(prefixes) and name.endswith(LEGACY_TEMP[1]):
+            with contextlib.suppress(OSError):
+                st = os.lstat(path)
+                if stat.S_ISREG(st.st_mode) and time.time() - st.st_mtime > STALE_TEMP_S:
+                    os.unlink(path)
+                    removed.append(name)
+    if removed:
+        log.info("removed %d stale temp file(s) in %s", len(removed), directory)
+    return removed
+
+
+def _remove_unlocked(path: Path) -> bool:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return False
+    try:
+        if fcntl is None:
+            if time.time() - os.fstat(fd).st_mtime <= STALE_TEMP_S:
+                return False
+        elif not _lock(fd):
+            return False
+        st, now = os.fstat(fd), os.lstat(path)
+        if (st.st_dev, st.st_ino) != (now.st_dev, now.st_ino):
+            return False
+        os.unlink(path)  # while locked: a builder opening it now finds it busy and skips
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+class WarmCacheLoader(importlib.machinery.SourceFileLoader):
+    """A file loader whose code comes from the cache instead of the file system."""
+
+    SLOPPY_SOURCE = "warm-cache"
+
+    def __init__(
+        self, fullname: str, path: str, blob: bytes | memoryview, cache: WarmCache | None = None
+    ) -> None:
+        super().__init__(fullname, path)
+        self._blob = blob
+        self._cache = cache
+
+    def get_code(self, fullname: str) -> Any:
+        # The blob's CRC was checked by find_spec; this guards only against a collision.
+        try:
+            return marshal.loads(self._blob)
+        except (ValueError, EOFError, TypeError) as exc:
+            if self._cache is not None:
+                self._cache.reject(fullname, f"bad marshal data ({exc.__class__.__name__})")
+        return super().get_code(fullname)
+
+    def get_source(self, fullname: str) -> str | None:
+        try:
+            return super().get_source(fullname)
+        except ImportError:  # frozen: no source shipped
+            return None
+
+
+class WarmCache:
+    """Meta-path finder serving the cache to worker threads, and the builder of the next one."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.frozen = bool(getattr(sys, "frozen", False))
+        # Reentrant: anything imported while opening or saving comes back
+        # through this finder on the same thread (it then sees _opened and steps aside).
+        self._lock = threading.RLock()
+        self._opened = False
+        self._mapped: _Mapped | None = None
+        self._index: dict[str, Entry] = {}
+        self._stale: set[str] = set()
+        self._checked: dict[str, bool] | None = None  # name -> fresh, once validate() ran
+        self._capture: BinaryIO | None = None  # the build temp, locked while open
+        self._temp = path.parent / TEMP_NAME
+        self._captured: dict[str, Entry] = {}
+        self._no_capture = False  # another instance builds, or the disk refused
+        self._key = b""
+        #: Why the opened file must be set aside at the next save (a bad entry), if it must.
+        self.bad: str | None = None
+        self.served = 0
+        self.status = "unopened"
+
+    # -- reading -----------------------------------------------------------------------
+
+    def _open(self) -> None:
+        self._opened = True
+        # One key for this process: the cache read and the cache written agree on it.
+        self._key = _key_bytes(cache_key())
+        found = _map_file(self.path, self._key)
+        if found is None:
+            self.status = "absent"
+        elif isinstance(found, str):
+            if found == "stale":
+                self.status = "stale"
+                log.info(
+                    "warm cache is stale (Python, app, build, sys.path or packages changed); "
+                    "rebuilding"
+                )
+            else:
+                self.status = "corrupt"
+                storage.set_aside(self.path, found)
+        else:
+            self._mapped, self._index = found, found.entries
+            self.status = f"loaded {len(self._index)} modules"
+
+    @staticmethod
+    def _fresh(entry: Entry) -> bool:
+        if entry.mtime_ns < 0:
+            return True
+        try:
+            st = os.stat(entry.origin)
+        except OSError:
+            return False
+        return st.st_mtime_ns == entry.mtime_ns and st.st_size == entry.size
+
+    def validate(self) -> int:
+        """Check every entry against its source now; returns how many are stale."""
+        with self._lock:
+            if not self._opened:
+                self._open()
+            index = dict(self._index)
+        checked = {name: self._fresh(e) for name, e in index.items()}
+        with self._lock:
+            self._checked = checked
+        stale = sum(not fresh for fresh in checked.values())
+        if stale:
+            log.info(
+                "warm cache: %d of %d sources changed; those load from source", stale, len(index)
+            )
+        return stale
+
+    def reject(self, name: str, reason: str) -> None:
+        """Serve ``name`` from its normal loader; the file is set aside at the next save."""
+        with self._lock:
+            self._stale.add(name)
+            first = self.bad is None
+            if first:
+                self.bad = f"{name}: {reason}"
+        if first:  # the set-aside at the next save says it (one line)
+            log.debug("warm cache entry %s is bad (%s); loading it from source", name, reason)
+
+    def find_spec(
+        self, fullname: str, path: Any = None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        with self._lock:
+            if not self._opened:
+                self._open()
+            entry = self._index.get(fullname)
+            mapped = self._mapped
+            if entry is None or mapped is None or fullname in self._stale:
+                return None
+            checked = self._checked
+            fresh = checked.get(fullname) if checked is not None else None
+            if not (self._fresh(entry) if fresh is None else fresh):
+                self._stale.add(fullname)
+                return None
+            # A view, not a copy: marshal reads straight from the mapped file.
+            blob = memoryview(mapped.data)[entry.offset : entry.offset + entry.length]
+        if _crc(blob) != entry.crc:
+            self.reject(fullname, "checksum mismatch")
+            return None
+        loader = WarmCacheLoader(fullname, entry.origin, blob, self)
+        # What spec_from_file_location builds, without its path handling per module.
+        spec = ModuleSpec(
+            fullname, loader, origin=entry.origin, is_package=entry.search is not None
+        )
+        spec.has_location = True
+        if entry.search is not None:
+            spec.submodule_search_locations = list(entry.search)
+        self.served += 1
+        return spec
+
+    # -- building ----------------------------------------------------------------------
+
+    def execute(self, loader: Any, module: ModuleType) -> None:
+        """Run ``module`` like its loader would, keeping its code for the next cache."""
+        name = module.__name__
+        spec = module.__spec__
+        capturable = (
+            not self._no_capture
+            and type(loader).__name__ in _CAPTURABLE
+            and spec is not None
+            and spec.origin is not None
+            and (name not in self._index or name in self._stale)
+        )
+        if not capturable:
+            loader.exec_module(module)
+            return
+        code = loader.get_code(name)
+        if code is None:
+            loader.exec_module(module)
+            return
+        assert spec is not None
+        self._keep(name, spec, code)
+        exec(code, module.__dict__)
+
+    def _keep(self, name: str, spec: ModuleSpec, code: Any) -> None:
+        """Append ``code`` to the build temp; a disk error ends capturing, never the import."""
+        origin = spec.origin or ""
+        mtime, size = -1, 0
+        if not self.frozen:
+            try:
+                st = os.stat(origin)
+                mtime, size = st.st_mtime_ns, st.st_size
+            except OSError:
+                return  # no file to validate against later: do not cache it
+        search = spec.submodule_search_locations
+        with self._lock:
+            if self._no_capture:
+                return
+            try:
+                blob = marshal.dumps(code)
+                if self._capture is None and not self._start_capture():
+                    return
+                capture = self._capture
+                assert capture is not None
+                offset = capture.tell()
+                capture.write(blob)
+            except Exception as exc:  # a disk error or an odd code object: never the import's
+                self._stop_capture(exc)
+                return
+            self._captured[name] = Entry(
+                offset,
+                len(blob),
+                _crc(blob),
+                origin,
+                tuple(search) if search is not None else None,
+                mtime,
+                size,
+            )
+
+    def _start_capture(self) -> bool:
+        """Open the build temp (locked); False if another instance is building this cache."""
+        if not self._opened:
+            self._open()
+        if paths.ensure_dir(self.path.parent) is None:
+            self._no_capture = True
+            return False
+        fd = _open_locked(self._temp)
+        if fd is None:
+            self._no_capture = True
+            log.info("another sloppy is building the warm cache; this one will not")
+            return False
+        try:
+            os.ftruncate(fd, 0)
+            capture = os.fdopen(fd, "w+b")
+        except BaseException:
+            os.close(fd)
+            raise
+        self._capture = capture
+        capture.write(b"\0" * HEADER.size + self._key)
+        return True
+
+    def _stop_capture(self, exc: BaseException) -> None:
+        """Give up building for this run (the disk refused): drop the temp, say so once."""
+        self._no_capture = True
+        capture, self._capture, self._captured = self._capture, None, {}
+        if capture is not None:
+            _drop(capture, self._temp)
+        paths.warn_unwritable(self.path.parent, f"cannot save the warm cache: {exc}")
+
+    def save(self) -> bool:
+        """Write the cache if this run captured anything new; atomic; never raises."""
+        try:
+            return self._save()
+        except Exception as exc:  # a cache is never worth an error in the caller
+            with self._lock:
+                self._stop_capture(exc)
+            return False
+
+    def _save(self) -> bool:
+        with self._lock:
+            if not self._opened:
+                self._open()
+            capture, captured = self._capture, dict(self._captured)
+            if capture is None or not captured:
+                if self.bad is not None:
+                    self._set_aside_mapped()
+                return False
+            try:
+                count = self._write(capture, captured)
+            except (OSError, ValueError) as exc:
+                self._stop_capture(exc)
+                return False
+            self._capture, self._captured = None, {}
+            # The next save (at exit) adds to what was written now.
+            self._no_capture = False
+        log.info("warm cache written: %d modules", count)
+        return True
+
+    def _write(self, capture: BinaryIO, captured: dict[str, Entry]) -> int:
+        index = dict(captured)
+        # Never shrink: keep every still-valid entry of the cache on disk (which another
+        # instance or an earlier save may have written) and of the one opened at start.
+        current = _map_file(self.path, self._key)
+        sources = [m for m in (current, self._mapped) if isinstance(m, _Mapped)]
+        try:
+            for mapped in sources:
+                for name, e in mapped.entries.items():
+                    if name in index or name in self._stale:
+                        continue
+                    blob = mapped.data[e.offset : e.offset + e.length]
+                    if _crc(blob) != e.crc:
+                        if mapped is self._mapped:
+                            self.reject(name, "checksum mismatch")
+                        continue
+                    index[name] = e._replace(offset=capture.tell())
+                    capture.write(blob)
+        finally:
+            if isinstance(current, _Mapped) and current is not self._mapped:
+                current.data.close()
+        raw = marshal.dumps({n: tuple(e) for n, e in index.items()})
+        index_offset = capture.tell()
+        capture.write(raw)
+        fields = (MAGIC, FORMAT, index_offset, len(raw), len(self._key))
+        prefix = HEADER.pack(*fields, 0)[: HEADER.size - 4]
+        crc = _crc(raw, _crc(self._key, _crc(prefix)))
+        capture.seek(0)
+        capture.write(HEADER.pack(*fields, crc))
+        capture.flush()
+        os.fsync(capture.fileno())
+        if self.bad is not None:
+            self._set_aside_mapped()
+        os.replace(self._temp, self.path)
+        capture.close()  # releases the lock only once the name leads to the cache
+        return len(index)
+
+    def _set_aside_mapped(self) -> None:
+        """Set aside the file this run opened, if a bad entry was found and it is still there."""
+        mapped = self._mapped
+        if mapped is None or self.bad is None:
+            return
+        with contextlib.suppress(OSError):
+            st = os.stat(self.path)
+            if (st.st_dev, st.st_ino) == mapped.ident:
+                storage.set_aside(self.path, f"bad entry {self.bad}")
+        self.bad = None
+
+    def discard(self) -> None:
+        """Drop an unfinished capture (its temp file) without writing a cache."""
+        with self._lock:
+            capture, self._capture = self._capture, None
+            self._captured = {}
+        if capture is not None:
+            _drop(capture, self._temp)
+
+
+def _drop(capture: BinaryIO, path: Path) -> None:
+    # Unlink while still holding the lock, so no one else's fresh temp is removed.
+    with contextlib.suppress(OSError):
+        st, now = os.fstat(capture.fileno()), os.stat(path)
+        if (st.st_dev, st.st_ino) == (now.st_dev, now.st_ino):
+            os.unlink(path)
+    with contextlib.suppress(OSError):
+        capture.close()
+
+
+_installed: WarmCache | None = None
+
+
+def install(path: Path | None = None) -> WarmCache | None:
+    """Put the warm cache first on ``sys.meta_path`` (idempotent); None when disabled.
+
+    Install it before the recorder: the recorder, given ``cache.execute``, goes in front.
+    """
+    global _installed
+    if not enabled():
+        return None
+    if _installed is None:
+        _installed = WarmCache(path or paths.cache_dir() / FILENAME)
+    if _installed not in sys.meta_path:
+        sys.meta_path.insert(0, _installed)
+    return _installed
+
+
+def current() -> WarmCache | None:
+    return _installed

@@ -1,0 +1,214 @@
+"""The real GUI under Xvfb: first frame, warmup, report, chat, palette, themes, restart."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sloppy.ui.theme import DEFAULT as DEFAULT_THEME
+from testkit.hook_client import ApiHookClient
+from testkit.provider_stub import env_for
+from tests.conftest import ROOT
+from tests.live import Proc
+from tests.screenshot import Image, grab
+from tests.xvfb import Display
+
+OK_RGBA, WARN_RGBA = DEFAULT_THEME.ok, DEFAULT_THEME.warn
+
+pytestmark = [pytest.mark.slow, pytest.mark.gui]
+KEY = "gui-test-key-abcdef123456"
+ARTIFACTS = ROOT / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def display():
+    d = Display()
+    yield d
+    d.close()
+
+
+def poll(fn: Callable[[], Any], ok: Callable[[Any], bool], timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    value = fn()
+    while not ok(value) and time.monotonic() < deadline:
+        time.sleep(0.1)
+        value = fn()
+    assert ok(value), value
+    return value
+
+
+def shot(display: Display, name: str) -> Image:
+    ARTIFACTS.mkdir(exist_ok=True)
+    img = grab(display.name, ARTIFACTS / name)
+    assert img.distinct_colors() > 30, f"{name} looks blank"
+    return img
+
+
+def window_size(display: Display) -> str:
+    out = display.xdotool("getwindowgeometry", display.window())
+    return out.split("Geometry:")[1].split()[0]
+
+
+def start_gui(
+    display: Display, env: dict[str, str], *, failures: int = 0
+) -> tuple[Proc, ApiHookClient]:
+    proc = Proc(["--enable-test-hooks", "--hook-port", "0"], {**env, **display.env()})
+    api = ApiHookClient(proc.wait_for_hook_url(90), KEY, timeout=150)
+    assert api.wait_for_server(10)
+    status = api.get("/api/warmup_wait?timeout=120")
+    assert status["done"] and not status["timed_out"] and len(status["failed"]) == failures
+    return proc, api
+
+
+def near(rgb: tuple[int, int, int], rgba: tuple[float, ...], tol: int = 40) -> bool:
+    return all(abs(c - round(f * 255)) <= tol for c, f in zip(rgb, rgba[:3], strict=False))
+
+
+def dot_pixels(img: Image, rgba: tuple[float, ...]) -> int:
+    """Pixels of colour ``rgba`` where the status bar draws its dot (bottom left)."""
+    return sum(
+        near(img.pixel(x, y), rgba) for y in range(img.height - 30, img.height) for x in range(30)
+    )
+
+
+def test_first_frame_warmup_and_exit_when_warm(display: Display, tmp_path: Path) -> None:
+    report_path = tmp_path / "report.json"
+    spawned = time.time()
+    proc = Proc(["--exit-when-warm", "--startup-report", str(report_path)], display.env())
+    try:
+        assert proc.popen.wait(120) == 0, "".join(proc.stderr)
+    finally:
+        proc.kill()
+    r = json.loads(report_path.read_text())
+    assert r["mode"] == "gui" and r["warmup"]["done"] is True
+    assert spawned < r["process_start_epoch"] < r["first_frame_epoch"] < r["warm_done_epoch"]
+    assert r["first_frame_epoch"] - spawned < 10
+    assert len(r["frame_times_ms"]) >= 2 and all(t > 0 for t in r["frame_times_ms"])
+    names = {p["name"] for p in r["phases"]}
+    assert {"gui.init", "gui.controller", "gui.post_init", "gui.start_background"} <= names
+    # Warmup started only after the first frame was presented.
+    assert min(m["start_epoch"] for m in r["modules"]) >= r["first_frame_epoch"] - 0.05
+
+
+def test_chat_palette_theme_and_restore(display: Display, stub, sloppy_home: Path) -> None:
+    env = {**env_for(stub), "SLOPPY_HOOK_KEY": KEY}
+    proc, api = start_gui(display, env)
+    try:
+        bar = poll(lambda: api.get("/api/gui/state")["status_bar"], lambda b: b["dot"] == "ok")
+        assert bar["text"] == "All imports ready" and bar["progress"] is None
+        assert bar["provider"].startswith("OpenAI: ")
+        img = shot(display, "gui-1-default.png")
+        assert dot_pixels(img, OK_RGBA) > 10 and dot_pixels(img, WARN_RGBA) == 0
+        win = display.window()
+        display.xdotool("windowfocus", "--sync", win)
+        # Type a prompt into the input box and send it with Ctrl+Enter: a real keyboard.
+        display.xdotool("mousemove", "--window", win, "400", "680", "click", "1")
+        display.xdotool("type", "--delay", "30", "hello stub")
+        display.chord("ctrl", "Return")
+        reply = stub.reply("openai")
+        state = poll(
+            lambda: api.get("/api/gui/state"),
+            lambda s: [m["text"] for m in s["messages"]][-2:] == ["hello stub", reply],
+        )
+        assert state["provider"] == "openai"
+        # Command palette, keyboard only: open, filter, run.
+        display.chord("ctrl", "shift", "p")
+        poll(lambda: api.get("/api/gui/state"), lambda s: s["palette_open"])
+        display.xdotool("type", "--delay", "30", "theme nerv")
+        display.chord("Return")
+        poll(
+            lambda: api.get("/api/gui/state"),
+            lambda s: s["theme"] == "nerv" and not s["palette_open"],
+        )
+        time.sleep(0.5)
+        nerv = shot(display, "gui-2-nerv-chat.png")
+        r, g, b = nerv.mean(10, 60, 820, 640)
+        assert r < 40 and g < 40 and b < 40  # near-black NERV background
+        display.xdotool("windowsize", win, "1000", "700")
+        poll(lambda: window_size(display), lambda size: size == "1000x700")
+        proc.stop(within=5)
+    finally:
+        proc.kill()
+    # Restart: the discussion, the theme and the window size come back.
+    proc, api = start_gui(display, env)
+    try:
+        state = poll(lambda: api.get("/api/gui/state"), lambda s: s["theme"] == "nerv")
+        texts = [m["text"] for m in state["messages"]]
+        assert texts[-2:] == ["hello stub", stub.reply("openai")]
+        assert window_size(display) == "1000x700"
+        shot(display, "gui-3-restored.png")
+        proc.stop(within=5)
+    finally:
+        proc.kill()
+
+
+def test_idles_once_nothing_moves(display: Display, stub) -> None:
+    """Warm, no toast, no reply streaming: hello_imgui idles instead of burning a core."""
+    proc, api = start_gui(display, {**env_for(stub), "SLOPPY_HOOK_KEY": KEY})
+    try:
+
+        def state() -> dict[str, Any]:
+            return api.get("/api/gui/state")
+
+        poll(state, lambda s: any("providers ready" in t for t in s["toasts"]))
+        poll(state, lambda s: s["toasts"] == [], timeout=15)
+        time.sleep(0.5)
+        before, t0 = state()["frames"], time.monotonic()
+        time.sleep(3)
+        rate = (state()["frames"] - before) / (time.monotonic() - t0)
+        assert rate < 15, f"{rate:.0f} frames/s while idle (idling renders at 9)"
+        proc.stop(within=5)
+    finally:
+        proc.kill()
+
+
+def test_send_waits_for_a_cold_sdk(display: Display, stub, tmp_path: Path) -> None:
+    """A prompt sent before its SDK is warm waits for it (the job jumps the queue)."""
+    env = {**env_for(stub), "SLOPPY_HOOK_KEY": KEY, **display.env()}
+    proc = Proc(["--enable-test-hooks", "--hook-port", "0"], env)
+    try:
+        api = ApiHookClient(proc.wait_for_hook_url(90), KEY, timeout=150)
+        code, body = api.send("anthropic", "m", "early bird")
+        assert code == 200 and body == {"text": stub.reply("anthropic")}
+        proc.stop(within=5)
+    finally:
+        proc.kill()
+
+
+def test_a_failed_warm_module_shows_yellow_dot_count_and_toast(
+    display: Display, stub, tmp_path: Path
+) -> None:
+    """Force a warm failure (SLOPPY_WARM_EXTRA names a module that raises): the user is told."""
+    mods = tmp_path / "mods"
+    mods.mkdir()
+    (mods / "sloppy_forced_failure.py").write_text("raise RuntimeError('forced for the test')\n")
+    env = {
+        **env_for(stub),
+        "SLOPPY_HOOK_KEY": KEY,
+        "PYTHONPATH": str(mods),
+        "SLOPPY_WARM_EXTRA": "sloppy_forced_failure",
+    }
+    proc, api = start_gui(display, env, failures=1)
+    try:
+        (failed,) = api.get("/api/warmup_status")["failed"]
+        assert failed["module"] == "sloppy_forced_failure"
+        assert "forced for the test" in failed["error"]
+        state = poll(
+            lambda: api.get("/api/gui/state"),
+            lambda s: any(t.startswith("Warmup finished with 1 failure") for t in s["toasts"]),
+        )
+        assert state["status_bar"]["text"] == "Imports: 1 failed"
+        assert state["status_bar"]["dot"] == "warn"
+        img = shot(display, "gui-4-warm-failure.png")
+        assert dot_pixels(img, WARN_RGBA) > 10 and dot_pixels(img, OK_RGBA) == 0
+        # Everything else still works: a provider answers.
+        code, body = api.send("openai", "m", "still there?")
+        assert code == 200 and body == {"text": stub.reply("openai")}
+        proc.stop(within=5)
+    finally:
+        proc.kill()
