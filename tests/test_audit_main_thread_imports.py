@@ -18,6 +18,7 @@ def plant(root: Path, files: dict[str, str]) -> Path:
         "launcher/sloppy_launcher/sloppy_main.py": "from sloppy_launcher import boot3_app\n",
         "launcher/sloppy_launcher/boot3_app.py": "def run():\n    from sloppy.ui import gui_2\n",
         "src/sloppy/__init__.py": "",
+        "src/sloppy/ui/__init__.py": "",
         "src/sloppy/ui/gui_2.py": (
             "import json\nfrom imgui_bundle import imgui\nfrom sloppy import feature\n"
         ),

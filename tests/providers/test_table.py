@@ -11,7 +11,7 @@ from sloppy.providers import models
 from testkit.provider_stub import base_urls
 from tests.conftest import run_python
 
-SRC = Path(models.__file__).resolve().parent
+SRC = Path(models.__file__).resolve().parents[1]
 
 # In a fresh interpreter: models.py with one more row appended to PROVIDER_TABLE (the only
 # edit), then every consumer as it is imported normally.
@@ -19,9 +19,9 @@ ADD_A_ROW = r'''
 import json, os, sys, types
 from pathlib import Path
 
-import sloppy
+import sloppy.providers
 
-path = Path(sloppy.__file__).with_name("models.py")
+path = Path(sloppy.providers.__file__).with_name("models.py")
 src = path.read_text()
 start = src.index("PROVIDER_TABLE: tuple[Provider, ...] = (\n")
 end = src.index("\n)\n", start)
