@@ -15,7 +15,9 @@ from sloppy import __version__
 from sloppy.store import atomic as storage
 from sloppy.store import paths
 
-SCHEMA = 1
+#: Bumped when recorded names stop matching the code (2: modules in sub-packages), so such
+#: runs are set aside rather than planned from.
+SCHEMA = 2
 KEEP_RUNS = 8
 #: Only the newest runs keep their full load list (thousands of rows); older ones keep summaries.
 KEEP_LOADS = 2
