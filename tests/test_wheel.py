@@ -68,3 +68,27 @@ def test_unpacked_wheel_runs_from_its_own_files(wheel: Path, tmp_path: Path) -> 
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("sloppy ")
+
+
+def test_tooling_hand_over_reaches_the_cli_in_the_wheel(wheel: Path, tmp_path: Path) -> None:
+    """``sloppy verify --help`` from the wheel alone: the launcher finds ``sloppy_build.cli``."""
+    unpacked = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(unpacked)
+    assert "sloppy_build/cli.py" in zipfile.ZipFile(wheel).namelist()
+    code = (
+        "import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]];"
+        "import sloppy_launcher.sloppy_main as m;"
+        "rc = m.main(['verify', '--help']);"
+        "cli = sys.modules['sloppy_build.cli'];"
+        "assert cli.__file__.startswith(sys.argv[1]), cli.__file__;"
+        "sys.exit(rc)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-S", "-c", code, str(unpacked), sysconfig.get_path("purelib")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "--dist" in proc.stdout

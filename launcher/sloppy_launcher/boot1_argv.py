@@ -1,7 +1,8 @@
 """Stage 1: the command line, with the standard library only.
 
 GUI and headless flags are parsed here; a tooling subcommand (``build``, ``bench``, ...) hands
-the whole argv to the click CLI in ``sloppy.cli``, which the GUI path never imports.
+the whole argv to the click CLI in ``sloppy_build.cli`` (the build tooling, shipped in the wheel,
+not in the app bundle), which the GUI path never imports.
 """
 
 from __future__ import annotations
@@ -32,14 +33,17 @@ def _parser() -> argparse.ArgumentParser:
 def parse(argv: list[str]) -> argparse.Namespace | int:
     """The parsed flags, or an exit code when the work is already done (version, tooling)."""
     if argv and argv[0] in TOOLING_COMMANDS:
-        if getattr(sys, "frozen", False):
+        try:
+            if getattr(sys, "frozen", False):
+                raise ImportError("the app bundle has no build tooling")
+            from sloppy_build.cli import main as cli_main
+        except ImportError as exc:
             print(
-                f"sloppy {argv[0]}: not available in the app bundle; it needs a source "
+                f"sloppy {argv[0]}: not available here ({exc}); it needs a source "
                 "checkout or the wheel (see docs/release.md)",
                 file=sys.stderr,
             )
             return 2
-        from sloppy.cli import main as cli_main
         from sloppy_launcher import boot0_signals
 
         boot0_signals.uninstall()

@@ -1,6 +1,8 @@
 """Tooling commands (``sloppy build``, ``sloppy bench``, ``sloppy verify``): a click CLI.
 
 The launcher hands argv here only for these subcommands; the GUI path never imports click.
+It ships with the build tooling (``sloppy_build``, in the wheel and on an editable install's
+path), so it needs no ``sys.path`` edit; the app bundle has neither.
 """
 
 from __future__ import annotations
@@ -14,19 +16,6 @@ import click
 from sloppy.store import paths
 
 CHECKOUT = Path(__file__).resolve().parents[2]
-
-
-def _tooling() -> None:
-    """Make ``sloppy_build`` importable from a source checkout (a wheel installs it)."""
-    build_dir = CHECKOUT / "build"
-    if (build_dir / "sloppy_build").is_dir() and str(build_dir) not in sys.path:
-        sys.path.insert(0, str(build_dir))
-    try:
-        import sloppy_build  # noqa: F401
-    except ImportError as exc:
-        raise click.ClickException(
-            f"the release tooling needs a source checkout or the wheel ({exc})"
-        ) from None
 
 
 @click.group()
@@ -66,7 +55,6 @@ def cli() -> None:
 )
 def build(dist: Path, work: Path | None, optimize: int, train: bool, current_env: bool) -> None:
     """Freeze sloppy (onedir) from uv.lock's environment, verify it, write the release files."""
-    _tooling()
     from sloppy_build import build as run_build
 
     try:
@@ -80,7 +68,6 @@ def build(dist: Path, work: Path | None, optimize: int, train: bool, current_env
 @click.option("--dist", type=click.Path(path_type=Path, exists=True), required=True)
 def verify(dist: Path) -> None:
     """Check an existing bundle: size budget, licences, --version, headless start."""
-    _tooling()
     from sloppy_build import archive, stage3_verify
 
     bundle = paths.BUNDLE.root(dist)
