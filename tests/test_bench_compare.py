@@ -35,7 +35,7 @@ def trees(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = {name: copy_tree(root / name) for name in ("base", "same", "planted")}
     planted = out["planted"] / "src" / "sloppy"
     (planted / "planted_extra.py").write_text('"""Planted by the test."""\n\nimport colorsys\n')
-    headless = planted / "headless.py"
+    headless = planted / "app" / "headless.py"
     headless.write_text(
         headless.read_text().replace(
             "from __future__ import annotations\n",

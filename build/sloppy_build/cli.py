@@ -110,7 +110,6 @@ def bench(args: tuple[str, ...]) -> None:
     """Cold-start benchmark (scripts/benchmark_startup.py); ``bench compare BASE HEAD`` compares
     two builds (sloppy_build.bench). Try: sloppy bench --help, sloppy bench compare --help."""
     if args[:1] == ("compare",):
-        _tooling()
         from sloppy_build.bench.command import main as compare_main
 
         raise SystemExit(compare_main(list(args[1:])))

@@ -1,4 +1,4 @@
-"""The ``sloppy bench compare`` command line (click); ``sloppy.cli`` hands over to it."""
+"""The ``sloppy bench compare`` command line (click); ``sloppy_build.cli`` hands over to it."""
 
 from __future__ import annotations
 
