@@ -22,8 +22,8 @@ CACHEGRIND_TIMEOUT_S = 240
 #: What the first-frame (gui) or start-up (headless) import path is, for cachegrind.
 #: The module each mode's start-up path ends in, newest layout first.
 IMPORT_PATH = {
-    "gui": ("sloppy.ui.gui_2", "sloppy.ui.gui_2"),
-    "headless": ("sloppy.app.headless", "sloppy.app.headless"),
+    "gui": ("sloppy.ui.gui_2", "sloppy.gui_2"),
+    "headless": ("sloppy.app.headless", "sloppy.headless"),
 }
 
 
