@@ -58,7 +58,11 @@ def main(argv: list[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="sloppy-regress-") as out:
         benchmark_startup.main(
-            ["--runs", str(args.runs), "--variants", args.variants, "--out", out]
+            # The baseline's ratios are to the default-MSAA floor, .pyc present.
+            [
+                *("--runs", str(args.runs), "--variants", args.variants, "--out", out),
+                *("--pyc", "present", "--floor", "floor", "--eager", "eager"),
+            ]
         )
         summary = json.loads((Path(out) / "results.json").read_text())["summary"]
     variants = [v for v in args.variants.split(",") if v != "floor"]
