@@ -18,8 +18,9 @@ For each: first frame and warm done (seconds from spawn, via the startup report)
 p50/p99/max during warmup, peak RSS and CPU time (user + sys, from wait4), and the load
 average. Medians, and ratios to the floor of the same run (--floor, default the MSAA-off floor,
 as sloppy runs without MSAA) and to the eager app's first frame (--eager, default MSAA off).
-Options: --pyc present|none|both (default both, .pyc present first: the headline; none = an
-empty PYTHONPYCACHEPREFIX and PYTHONDONTWRITEBYTECODE=1 for every variant: no .pyc is read),
+Options: --pyc present|none|both (default both, .pyc present first: the headline, with
+sloppy's own .pyc written as pip leaves them; none = an empty PYTHONPYCACHEPREFIX and
+PYTHONDONTWRITEBYTECODE=1 for every variant: no .pyc is read),
 --no-pyc (= --pyc none), --pycache-prefix (bytecode written to and read from a private
 PYTHONPYCACHEPREFIX, primed by the first run: Python's answer to read-only installs),
 --load N (every variant also runs as VARIANT+load with N CPU hogs, Python busy loops,
@@ -32,6 +33,7 @@ Writes results.json, results.md and waterfall.svg (one sloppy run's timeline) to
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import json
 import os
@@ -75,6 +77,7 @@ TIMEOUT_S = 180
 @dataclass
 class Sample:
     first_frame_s: float | None
+    first_frame_cpu_s: float | None  # the process's CPU time at its first frame
     warm_done_s: float | None
     warm_lane_s: float | None  # first warm job's start to warm done: the warming itself
     frame_p50_ms: float | None
@@ -83,6 +86,9 @@ class Sample:
     rss_mb: float
     cpu_s: float  # user + sys of the process (wait4): steadier than wall time on a busy machine
     load_avg: float  # 1-minute load average when the run started
+    #: The path to the first frame, seconds from spawn: interpreter up, app imported, window
+    #: and GL context up (hello_imgui's post_init), first frame presented.
+    path: dict[str, float] = field(default_factory=dict)
     report: dict[str, Any] = field(repr=False, default_factory=dict)
 
 
@@ -112,6 +118,8 @@ class Bench:
         elif args.pycache_prefix:
             self.env["PYTHONPYCACHEPREFIX"] = str(work / "pycache-prefix")
             self.env.pop("PYTHONDONTWRITEBYTECODE", None)
+        else:
+            compile_own_sources()
         self.cold_files: list[Path] = []
 
     def command(self, variant: str, report: Path) -> tuple[list[str], dict[str, str]] | None:
@@ -174,6 +182,7 @@ class Bench:
         )
         return Sample(
             since("first_frame_epoch"),
+            r.get("first_frame_cpu_s"),
             since("warm_done_epoch"),
             lane,
             percentile(frames, 0.5),
@@ -182,8 +191,23 @@ class Bench:
             usage.ru_maxrss / 1024.0,
             usage.ru_utime + usage.ru_stime,
             load_avg,
+            first_frame_path(r, spawned),
             r,
         )
+
+
+PATH_PHASES = {"boot.import_app": "imports", "gui.window": "window", "gui.first_frame": "frame"}
+
+
+def first_frame_path(report: dict[str, Any], spawned: float) -> dict[str, float]:
+    """Milestones (seconds from spawn) from the report's phases: where the first frame goes."""
+    out = {"interpreter": float(report["process_start_epoch"]) - spawned}
+    for p in report.get("phases") or []:
+        key = PATH_PHASES.get(p.get("name", ""))
+        if key and p.get("duration_s") is not None:
+            out[key + "_start"] = float(p["start_epoch"]) - spawned
+            out[key + "_end"] = float(p["start_epoch"]) + float(p["duration_s"]) - spawned
+    return out
 
 
 @contextlib.contextmanager
@@ -198,6 +222,13 @@ def hogs(n: int) -> Iterator[None]:
         for proc in procs:
             proc.kill()
             proc.wait()
+
+
+def compile_own_sources() -> None:
+    """Write sloppy's own ``.pyc`` files, as ``pip install`` leaves them (a source checkout
+    with PYTHONDONTWRITEBYTECODE=1 has none, and would compile its launcher at every start)."""
+    for folder in ("src/sloppy", "launcher", "scripts/bench_apps"):
+        compileall.compile_dir(ROOT / folder, quiet=1)
 
 
 def evict(files: list[Path]) -> None:
@@ -244,6 +275,7 @@ def summarize(
         stats: dict[str, float | None] = {"runs": float(len(rows))}
         for key in (
             "first_frame_s",
+            "first_frame_cpu_s",
             "warm_done_s",
             "warm_lane_s",
             "frame_p50_ms",
@@ -257,11 +289,18 @@ def summarize(
             stats[key] = statistics.median(values) if values else None
             if key in ("first_frame_s", "warm_done_s") and len(values) > 1:
                 stats[key + "_spread"] = (max(values) - min(values)) / statistics.median(values)
+        path_keys = sorted({k for s in rows for k in s.path})
+        for key in path_keys:
+            values = [s.path[key] for s in rows if key in s.path]
+            stats["path." + key] = statistics.median(values)
         out[variant] = stats
     for variant, stats in out.items():
         # A loaded variant is compared with the references run under the same load.
         suffix = LOADED if variant.endswith(LOADED) else ""
         floor = out.get(floor_variant + suffix, {}).get("first_frame_s")
+        floor_cpu = out.get(floor_variant + suffix, {}).get("first_frame_cpu_s")
+        cpu = stats.get("first_frame_cpu_s")
+        stats["first_frame_cpu_ratio"] = cpu / floor_cpu if cpu and floor_cpu else None
         eager = out.get(eager_variant + suffix, {}).get("first_frame_s")
         for key in ("first_frame_s", "warm_done_s"):
             value = stats.get(key)
@@ -287,13 +326,15 @@ def markdown(summary: dict[str, dict[str, float | None]], meta: dict[str, Any]) 
         + (f"; +load: {meta['load']} CPU hog(s) beside the run" if meta["load"] else "")
         + ".",
         "",
-        "| variant | first frame s (x floor) | warm done s (x eager ff) | warm lane s"
+        "| variant | first frame s (x floor) | CPU to first frame s (x floor)"
+        " | warm done s (x eager ff) | warm lane s"
         " | frame p50 / p99 / max ms | peak RSS MB | CPU s | load avg | spread ff / warm |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for variant, s in summary.items():
         lines.append(
             f"| {variant} | {fmt(s['first_frame_s'], '.2f')} ({fmt(s['first_frame_ratio'], '.2f')})"
+            f" | {fmt(s['first_frame_cpu_s'], '.3f')} ({fmt(s['first_frame_cpu_ratio'], '.2f')})"
             f" | {fmt(s['warm_done_s'], '.2f')} ({fmt(s['warm_x_eager_ff'], '.2f')}"
             + (f"; {fmt(s['warm_x_unloaded'], '.2f')}x unloaded" if "warm_x_unloaded" in s else "")
             + ")"
@@ -305,6 +346,23 @@ def markdown(summary: dict[str, dict[str, float | None]], meta: dict[str, Any]) 
             f"{fmt(s.get('warm_done_s_spread'), '.0%')} |"
         )
     lines += ["", "Times are medians from spawn; spread = (max - min) / median across runs."]
+    lines += [
+        "",
+        "Path to the first frame (medians, s from spawn; each step's own time in brackets):",
+        "",
+        "| variant | interpreter up | app imported | window + GL up | first frame |",
+        "|---|---|---|---|---|",
+    ]
+    for variant, s in summary.items():
+        if s.get("path.interpreter") is None:
+            continue
+        steps = ["path.interpreter", "path.imports_end", "path.window_end", "path.frame_end"]
+        cells, prev = [], 0.0
+        for key in steps:
+            value = s.get(key)
+            cells.append("-" if value is None else f"{value:.3f} (+{value - prev:.3f})")
+            prev = value if value is not None else prev
+        lines.append(f"| {variant} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
