@@ -154,6 +154,7 @@ class AppController:
         cache = self.finders.cache
         if cache is not None:
             cache.save()
+            cache.release()  # later loads fault in only the pages they read
 
     def warmup_status(self) -> WarmStatus:
         """The status dict: pending, in_flight, completed, failed (module, error), order, done."""
