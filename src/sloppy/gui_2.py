@@ -224,8 +224,9 @@ class SloppyGui:
             lane_nice=LANE_NICE,
             lane_switch_interval=LANE_SWITCH_INTERVAL,
             pace=self.pacer.wait_turn,
-            # The configured provider's SDK is warmed first, from the very first run.
-            first_warm=(gui_panels.sdk_of(provider),),
+            # What a send needs, first from the very first run: the saved keys (the panel
+            # reads them right after the first frame), then the configured provider's SDK.
+            first_warm=(api_keys.KEYCHAIN, gui_panels.sdk_of(provider)),
         )
         self.controller, self.chat, self.report = (
             self.runtime.controller,
