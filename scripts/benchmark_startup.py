@@ -27,7 +27,9 @@ PYTHONPYCACHEPREFIX, primed by the first run: Python's answer to read-only insta
 running beside it; alternating with the unloaded runs),
 --headless (sloppy variants run --headless: warm time without a window),
 --cold (evict the files from the page cache before each run).
-Writes results.json, results.md and waterfall.svg (one sloppy run's timeline) to --out.
+Writes results.json, results.md and waterfall.svg (one sloppy run's timeline) to --out (with
+--pyc both, the no-.pyc run's to --out/no-pyc). A reference variant that was not run falls back
+to the other floor (eager app) that was.
 """
 
 from __future__ import annotations
@@ -451,10 +453,15 @@ def main(argv: list[str] | None = None) -> int:
     modes = ["present", "none"] if args.pyc == "both" and not args.pycache_prefix else [args.pyc]
     tables = []
     for mode in modes:
-        out = args.out if len(modes) == 1 else args.out / f"pyc-{mode}"
+        # The headline (.pyc present) stays at --out; the no-.pyc run goes beside it.
+        out = args.out / "no-pyc" if mode == "none" and len(modes) > 1 else args.out
         tables.append(bench_mode(argparse.Namespace(**vars(args), out_dir=out), mode, variants))
     print("\n".join(tables))
     return 0
+
+
+def reference(wanted: str, fallbacks: tuple[str, ...], variants: list[str]) -> str:
+    return next((v for v in (wanted, *fallbacks) if v in variants), wanted)
 
 
 def bench_mode(args: argparse.Namespace, mode: str, variants: list[str]) -> str:
@@ -476,7 +483,11 @@ def bench_mode(args: argparse.Namespace, mode: str, variants: list[str]) -> str:
                 sample = bench.run(variant, n)
                 if sample is not None:
                     samples[variant].append(sample)
-        summary = summarize(samples, args.floor, args.eager)
+        # A reference that was not run: the other floor (or eager app) that was.
+        floor = reference(args.floor, ("floor-nomsaa", "floor", "frozen-floor"), variants)
+        eager = reference(args.eager, ("eager-nomsaa", "eager"), variants)
+        args.floor, args.eager = floor, eager
+        summary = summarize(samples, floor, eager)
         pyc = (
             "PYTHONPYCACHEPREFIX (primed)"
             if args.pycache_prefix
