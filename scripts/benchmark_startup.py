@@ -450,7 +450,10 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unknown variants: {', '.join(sorted(unknown))}")
     if args.load:
         variants += [v + LOADED for v in variants]
-    modes = ["present", "none"] if args.pyc == "both" and not args.pycache_prefix else [args.pyc]
+    # A bundle reads no .pyc: with only frozen sloppy variants one mode says it all.
+    from_source = any(v.startswith("sloppy") for v in variants)
+    both = args.pyc == "both" and from_source and not args.pycache_prefix
+    modes = ["present", "none"] if both else ["none" if args.pyc == "none" else "present"]
     tables = []
     for mode in modes:
         # The headline (.pyc present) stays at --out; the no-.pyc run goes beside it.
