@@ -42,10 +42,10 @@ NERV_FX = "sloppy.theme_nerv_fx"
 TOAST_S = 4.0
 FADE_S = 1.0
 LAYOUT_FILE = "imgui_layout.ini"
-#: Nice level of the warm lane under a window: software GL (llvmpipe) renders on every core.
-#: Warm done after the first frame / frame p99: nice 0 1.6 s / 36-41 ms, 3 1.6-1.9 s /
-#: 31-36 ms, 7 2.1-2.4 s / 28-29 ms (4 runs each, docs/design.md): 3 balances the two.
-LANE_NICE = 3
+#: Nice level of the warm lane under a window. 0: a niced lane yields to every process on the
+#: machine, not just to the GUI, and on a shared machine it warmed slower with no better frames
+#: (docs/design.md); the frame pacer already keeps it out of the GUI thread's Python span.
+LANE_NICE = 0
 #: GIL switch interval during warmup: a frame re-takes the GIL several times (hello_imgui
 #: releases it around render and swap); frame p50 17 ms at 0.5 ms vs 27 ms at the default 5.
 LANE_SWITCH_INTERVAL = 0.0005
