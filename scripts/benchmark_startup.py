@@ -2,29 +2,40 @@
 
     python scripts/benchmark_startup.py --runs 5 --out artifacts/bench
     python scripts/benchmark_startup.py --variants floor,sloppy --runs 3 --no-pyc --cold
+    python scripts/benchmark_startup.py --pyc present --load 1
 
 Variants run alternately (the order rotates each round) so machine noise hits all alike:
   floor           hello_imgui window presenting one frame (scripts/bench_apps/floor_app.py)
   floor-nomsaa    the floor with multisampling off (sloppy turns it off: same pixels, cheaper)
   eager           the same after importing the heavy SDKs (what an eager app does)
+  eager-nomsaa    the eager app with multisampling off
   sloppy          sloppy from source (GUI, --exit-when-warm), warm cache primed
   sloppy-nocache  the same with SLOPPY_WARM_CACHE=off
   frozen          dist/sloppy/sloppy (when built), warm cache primed
   frozen-nocache  the bundle with SLOPPY_WARM_CACHE=off
   frozen-floor    the floor app frozen (DIST/floor_app, from scripts/bench_apps/floor_app.spec)
 For each: first frame and warm done (seconds from spawn, via the startup report), frame
-p50/p99/max during warmup, peak RSS. Medians, and ratios to the floor of the same run.
-Options: --no-pyc (an empty PYTHONPYCACHEPREFIX and PYTHONDONTWRITEBYTECODE=1 for every
-variant: no .pyc is read), --pycache-prefix (bytecode written to and read from a private
+p50/p99/max during warmup, peak RSS and CPU time (user + sys, from wait4), and the load
+average. Medians, and ratios to the floor of the same run (--floor, default the MSAA-off floor,
+as sloppy runs without MSAA) and to the eager app's first frame (--eager, default MSAA off).
+Options: --pyc present|none|both (default both, .pyc present first: the headline, with
+sloppy's own .pyc written as pip leaves them; none = an empty PYTHONPYCACHEPREFIX and
+PYTHONDONTWRITEBYTECODE=1 for every variant: no .pyc is read),
+--no-pyc (= --pyc none), --pycache-prefix (bytecode written to and read from a private
 PYTHONPYCACHEPREFIX, primed by the first run: Python's answer to read-only installs),
+--load N (every variant also runs as VARIANT+load with N CPU hogs, Python busy loops,
+running beside it; alternating with the unloaded runs),
 --headless (sloppy variants run --headless: warm time without a window),
 --cold (evict the files from the page cache before each run).
-Writes results.json, results.md and waterfall.svg (one sloppy run's timeline) to --out.
+Writes results.json, results.md and waterfall.svg (one sloppy run's timeline) to --out (with
+--pyc both, the no-.pyc run's to --out/no-pyc). A reference variant that was not run falls back
+to the other floor (eager app) that was.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import json
 import os
@@ -48,25 +59,39 @@ ALL_VARIANTS = (
     "floor",
     "floor-nomsaa",
     "eager",
+    "eager-nomsaa",
     "sloppy",
     "sloppy-nocache",
     "frozen",
     "frozen-nocache",
     "frozen-floor",
 )
-FLOOR_FLAGS = {"floor": [], "floor-nomsaa": ["--no-msaa"], "eager": ["--eager"]}
+FLOOR_FLAGS = {
+    "floor": [],
+    "floor-nomsaa": ["--no-msaa"],
+    "eager": ["--eager"],
+    "eager-nomsaa": ["--eager", "--no-msaa"],
+}
+LOADED = "+load"
+HOG = "while True: pass"
 TIMEOUT_S = 180
 
 
 @dataclass
 class Sample:
     first_frame_s: float | None
+    first_frame_cpu_s: float | None  # the process's CPU time at its first frame
     warm_done_s: float | None
     warm_lane_s: float | None  # first warm job's start to warm done: the warming itself
     frame_p50_ms: float | None
     frame_p99_ms: float | None
     frame_max_ms: float | None
     rss_mb: float
+    cpu_s: float  # user + sys of the process (wait4): steadier than wall time on a busy machine
+    load_avg: float  # 1-minute load average when the run started
+    #: The path to the first frame, seconds from spawn: interpreter up, app imported, window
+    #: and GL context up (hello_imgui's post_init), first frame presented.
+    path: dict[str, float] = field(default_factory=dict)
     report: dict[str, Any] = field(repr=False, default_factory=dict)
 
 
@@ -89,13 +114,15 @@ class Bench:
     def __init__(self, args: argparse.Namespace, work: Path) -> None:
         self.args, self.work = args, work
         self.env = dict(os.environ)
-        if args.no_pyc:
+        if args.pyc == "none":
             empty = work / "empty-pycache"
             empty.mkdir()
             self.env |= {"PYTHONPYCACHEPREFIX": str(empty), "PYTHONDONTWRITEBYTECODE": "1"}
         elif args.pycache_prefix:
             self.env["PYTHONPYCACHEPREFIX"] = str(work / "pycache-prefix")
             self.env.pop("PYTHONDONTWRITEBYTECODE", None)
+        else:
+            compile_own_sources()
         self.cold_files: list[Path] = []
 
     def command(self, variant: str, report: Path) -> tuple[list[str], dict[str, str]] | None:
@@ -115,13 +142,19 @@ class Bench:
         return [*base, *mode, "--exit-when-warm", "--startup-report", str(report)], env
 
     def run(self, variant: str, n: int) -> Sample | None:
+        base, loaded = variant.removesuffix(LOADED), variant.endswith(LOADED)
         report = self.work / f"{variant}-{n}.json"
-        made = self.command(variant, report)
+        made = self.command(base, report)
         if made is None:
             return None
         cmd, env = made
         if self.args.cold:
             evict(self.cold_files)
+        with hogs(self.args.load if loaded else 0):
+            return self._run(variant, cmd, env, report)
+
+    def _run(self, variant: str, cmd: list[str], env: dict[str, str], report: Path) -> Sample:
+        load_avg = os.getloadavg()[0]
         spawned = time.time()
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + TIMEOUT_S
@@ -152,14 +185,53 @@ class Bench:
         )
         return Sample(
             since("first_frame_epoch"),
+            r.get("first_frame_cpu_s"),
             since("warm_done_epoch"),
             lane,
             percentile(frames, 0.5),
             percentile(frames, 0.99),
             max(frames) if frames else None,
             usage.ru_maxrss / 1024.0,
+            usage.ru_utime + usage.ru_stime,
+            load_avg,
+            first_frame_path(r, spawned),
             r,
         )
+
+
+PATH_PHASES = {"boot.import_app": "imports", "gui.window": "window", "gui.first_frame": "frame"}
+
+
+def first_frame_path(report: dict[str, Any], spawned: float) -> dict[str, float]:
+    """Milestones (seconds from spawn) from the report's phases: where the first frame goes."""
+    out = {"interpreter": float(report["process_start_epoch"]) - spawned}
+    for p in report.get("phases") or []:
+        key = PATH_PHASES.get(p.get("name", ""))
+        if key and p.get("duration_s") is not None:
+            out[key + "_start"] = float(p["start_epoch"]) - spawned
+            out[key + "_end"] = float(p["start_epoch"]) + float(p["duration_s"]) - spawned
+    return out
+
+
+@contextlib.contextmanager
+def hogs(n: int) -> Iterator[None]:
+    """Run ``n`` CPU-bound processes (Python busy loops) for the duration of the block."""
+    procs = [subprocess.Popen([sys.executable, "-c", HOG]) for _ in range(n)]
+    try:
+        if procs:
+            time.sleep(0.3)  # let them reach the scheduler's steady state
+        yield
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.wait()
+
+
+def compile_own_sources() -> None:
+    """Write sloppy's own ``.pyc`` files, as ``pip install`` leaves them (a source checkout
+    with PYTHONDONTWRITEBYTECODE=1 has none, and would compile its launcher at every start)."""
+    for folder in ("src/sloppy", "launcher", "scripts/bench_apps"):
+        compileall.compile_dir(ROOT / folder, quiet=1)
 
 
 def evict(files: list[Path]) -> None:
@@ -200,29 +272,49 @@ def display() -> Iterator[None]:
         del os.environ["DISPLAY"]
 
 
-def summarize(samples: dict[str, list[Sample]]) -> dict[str, dict[str, float | None]]:
+def summarize(
+    samples: dict[str, list[Sample]], floor_variant: str = "floor", eager_variant: str = "eager"
+) -> dict[str, dict[str, float | None]]:
     out: dict[str, dict[str, float | None]] = {}
     for variant, rows in samples.items():
         stats: dict[str, float | None] = {"runs": float(len(rows))}
         for key in (
             "first_frame_s",
+            "first_frame_cpu_s",
             "warm_done_s",
             "warm_lane_s",
             "frame_p50_ms",
             "frame_p99_ms",
             "frame_max_ms",
             "rss_mb",
+            "cpu_s",
+            "load_avg",
         ):
             values = [getattr(s, key) for s in rows if getattr(s, key) is not None]
             stats[key] = statistics.median(values) if values else None
             if key in ("first_frame_s", "warm_done_s") and len(values) > 1:
                 stats[key + "_spread"] = (max(values) - min(values)) / statistics.median(values)
+        path_keys = sorted({k for s in rows for k in s.path})
+        for key in path_keys:
+            values = [s.path[key] for s in rows if key in s.path]
+            stats["path." + key] = statistics.median(values)
         out[variant] = stats
-    floor = out.get("floor", {}).get("first_frame_s")
-    for stats in out.values():
+    for variant, stats in out.items():
+        # A loaded variant is compared with the references run under the same load.
+        suffix = LOADED if variant.endswith(LOADED) else ""
+        floor = out.get(floor_variant + suffix, {}).get("first_frame_s")
+        floor_cpu = out.get(floor_variant + suffix, {}).get("first_frame_cpu_s")
+        cpu = stats.get("first_frame_cpu_s")
+        stats["first_frame_cpu_ratio"] = cpu / floor_cpu if cpu and floor_cpu else None
+        eager = out.get(eager_variant + suffix, {}).get("first_frame_s")
         for key in ("first_frame_s", "warm_done_s"):
             value = stats.get(key)
             stats[key.replace("_s", "_ratio")] = value / floor if value and floor else None
+        warm = stats.get("warm_done_s")
+        stats["warm_x_eager_ff"] = warm / eager if warm and eager else None
+        if suffix:
+            unloaded = out.get(variant.removesuffix(LOADED), {}).get("warm_done_s")
+            stats["warm_x_unloaded"] = warm / unloaded if warm and unloaded else None
     return out
 
 
@@ -234,23 +326,48 @@ def markdown(summary: dict[str, dict[str, float | None]], meta: dict[str, Any]) 
         f"Runs per variant: {meta['runs']} (alternating); .pyc: {meta['pyc']}; "
         f"sloppy {'headless' if meta['headless'] else 'GUI'}; "
         f"page cache: {'evicted before each run' if meta['cold'] else 'warm'}; "
-        f"{meta['cpus']} CPUs; {meta['date']}.",
+        f"{meta['cpus']} CPUs; {meta['date']}; load average {meta['load_avg']}.",
+        f"Ratios: first frame x {meta['floor']}; warm done x {meta['eager']}'s first frame"
+        + (f"; +load: {meta['load']} CPU hog(s) beside the run" if meta["load"] else "")
+        + ".",
         "",
-        "| variant | first frame s (x floor) | warm done s (x floor) | warm lane s"
-        " | frame p50 / p99 / max ms | peak RSS MB | spread ff / warm |",
-        "|---|---|---|---|---|---|---|",
+        "| variant | first frame s (x floor) | CPU to first frame s (x floor)"
+        " | warm done s (x eager ff) | warm lane s"
+        " | frame p50 / p99 / max ms | peak RSS MB | CPU s | load avg | spread ff / warm |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for variant, s in summary.items():
         lines.append(
             f"| {variant} | {fmt(s['first_frame_s'], '.2f')} ({fmt(s['first_frame_ratio'], '.2f')})"
-            f" | {fmt(s['warm_done_s'], '.2f')} ({fmt(s['warm_done_ratio'], '.2f')})"
+            f" | {fmt(s['first_frame_cpu_s'], '.3f')} ({fmt(s['first_frame_cpu_ratio'], '.2f')})"
+            f" | {fmt(s['warm_done_s'], '.2f')} ({fmt(s['warm_x_eager_ff'], '.2f')}"
+            + (f"; {fmt(s['warm_x_unloaded'], '.2f')}x unloaded" if "warm_x_unloaded" in s else "")
+            + ")"
             f" | {fmt(s['warm_lane_s'], '.2f')}"
             f" | {fmt(s['frame_p50_ms'], '.0f')} / {fmt(s['frame_p99_ms'], '.0f')} / "
             f"{fmt(s['frame_max_ms'], '.0f')} | {fmt(s['rss_mb'], '.0f')}"
+            f" | {fmt(s['cpu_s'], '.2f')} | {fmt(s['load_avg'], '.1f')}"
             f" | {fmt(s.get('first_frame_s_spread'), '.0%')} / "
             f"{fmt(s.get('warm_done_s_spread'), '.0%')} |"
         )
     lines += ["", "Times are medians from spawn; spread = (max - min) / median across runs."]
+    lines += [
+        "",
+        "Path to the first frame (medians, s from spawn; each step's own time in brackets):",
+        "",
+        "| variant | interpreter up | app imported | window + GL up | first frame |",
+        "|---|---|---|---|---|",
+    ]
+    for variant, s in summary.items():
+        if s.get("path.interpreter") is None:
+            continue
+        steps = ["path.interpreter", "path.imports_end", "path.window_end", "path.frame_end"]
+        cells, prev = [], 0.0
+        for key in steps:
+            value = s.get(key)
+            cells.append("-" if value is None else f"{value:.3f} (+{value - prev:.3f})")
+            prev = value if value is not None else prev
+        lines.append(f"| {variant} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -315,11 +432,18 @@ def prime(bench: Bench, variants: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--variants", default="floor,eager,sloppy,sloppy-nocache,frozen,frozen-nocache")
+    ap.add_argument(
+        "--variants",
+        default="floor-nomsaa,eager-nomsaa,sloppy,sloppy-nocache,frozen,frozen-nocache",
+    )
+    ap.add_argument("--floor", default="floor-nomsaa", help="the first frame's reference")
+    ap.add_argument("--eager", default="eager-nomsaa", help="warm done's reference")
     ap.add_argument("--dist", type=Path, default=ROOT / "dist")
     ap.add_argument("--out", type=Path, default=ROOT / "artifacts" / "bench")
-    ap.add_argument("--no-pyc", action="store_true")
+    ap.add_argument("--pyc", choices=("present", "none", "both"), default="both")
+    ap.add_argument("--no-pyc", dest="pyc", action="store_const", const="none")
     ap.add_argument("--pycache-prefix", action="store_true")
+    ap.add_argument("--load", type=int, default=0, metavar="N", help="CPU hogs beside +load runs")
     ap.add_argument("--headless", action="store_true")
     ap.add_argument("--cold", action="store_true")
     args = ap.parse_args(argv)
@@ -327,13 +451,37 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(variants) - set(ALL_VARIANTS)
     if unknown:
         ap.error(f"unknown variants: {', '.join(sorted(unknown))}")
-    args.out.mkdir(parents=True, exist_ok=True)
+    if args.load:
+        variants += [v + LOADED for v in variants]
+    # A bundle reads no .pyc: with only frozen sloppy variants one mode says it all.
+    from_source = any(v.startswith("sloppy") for v in variants)
+    both = args.pyc == "both" and from_source and not args.pycache_prefix
+    modes = ["present", "none"] if both else ["none" if args.pyc == "none" else "present"]
+    tables = []
+    for mode in modes:
+        # The headline (.pyc present) stays at --out; the no-.pyc run goes beside it.
+        out = args.out / "no-pyc" if mode == "none" and len(modes) > 1 else args.out
+        tables.append(bench_mode(argparse.Namespace(**vars(args), out_dir=out), mode, variants))
+    print("\n".join(tables))
+    return 0
+
+
+def reference(wanted: str, fallbacks: tuple[str, ...], variants: list[str]) -> str:
+    return next((v for v in (wanted, *fallbacks) if v in variants), wanted)
+
+
+def bench_mode(args: argparse.Namespace, mode: str, variants: list[str]) -> str:
+    """One benchmark run in one .pyc mode: prime, alternate, write results to ``out_dir``."""
+    args.pyc = mode
+    out: Path = args.out_dir
+    out.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="sloppy-bench-") as tmp, display():
         bench = Bench(args, Path(tmp))
-        variants = [v for v in variants if bench.command(v, Path(tmp) / "probe.json")]
+        variants = [v for v in variants if bench.command(v.removesuffix(LOADED), Path(tmp) / "p")]
         if args.cold:
             bench.cold_files = cold_file_list(args.dist, Path(tmp))
-        prime(bench, variants)
+        prime(bench, [v for v in variants if not v.endswith(LOADED)])
         samples: dict[str, list[Sample]] = {v: [] for v in variants}
         for n in range(args.runs):
             order = variants[n % len(variants) :] + variants[: n % len(variants)]
@@ -341,14 +489,19 @@ def main(argv: list[str] | None = None) -> int:
                 sample = bench.run(variant, n)
                 if sample is not None:
                     samples[variant].append(sample)
-        summary = summarize(samples)
+        # A reference that was not run: the other floor (or eager app) that was.
+        floor = reference(args.floor, ("floor-nomsaa", "floor", "frozen-floor"), variants)
+        eager = reference(args.eager, ("eager-nomsaa", "eager"), variants)
+        args.floor, args.eager = floor, eager
+        summary = summarize(samples, floor, eager)
         pyc = (
-            "none (empty PYTHONPYCACHEPREFIX, PYTHONDONTWRITEBYTECODE=1)"
-            if args.no_pyc
-            else "PYTHONPYCACHEPREFIX (primed)"
+            "PYTHONPYCACHEPREFIX (primed)"
             if args.pycache_prefix
+            else "none (empty PYTHONPYCACHEPREFIX, PYTHONDONTWRITEBYTECODE=1)"
+            if mode == "none"
             else "present in site-packages"
         )
+        load_after = os.getloadavg()
         meta = {
             "runs": args.runs,
             "pyc": pyc,
@@ -357,21 +510,24 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "date": time.strftime("%Y-%m-%d %H:%M"),
             "python": sys.version.split()[0],
+            "floor": args.floor,
+            "eager": args.eager,
+            "load": args.load,
+            "load_avg": f"{load_before[0]:.1f} -> {load_after[0]:.1f} (1 min)",
         }
         raw = {
             v: [{k: val for k, val in asdict(s).items() if k != "report"} for s in rows]
             for v, rows in samples.items()
         }
-        (args.out / "results.json").write_text(
+        (out / "results.json").write_text(
             json.dumps({"meta": meta, "summary": summary, "samples": raw}, indent=1)
         )
         table = markdown(summary, meta)
-        (args.out / "results.md").write_text(table)
+        (out / "results.md").write_text(table)
         chart_from = next((samples[v][-1] for v in ("sloppy", "frozen") if samples.get(v)), None)
         if chart_from is not None:
-            (args.out / "waterfall.svg").write_text(waterfall_svg(chart_from.report))
-    print(table)
-    return 0
+            (out / "waterfall.svg").write_text(waterfall_svg(chart_from.report))
+    return table
 
 
 if __name__ == "__main__":

@@ -20,12 +20,13 @@ def run(args: argparse.Namespace, finders: import_recorder.Finders, stop: thread
     """Run the GUI or headless app until it exits (or ``stop`` is set); returns the exit code."""
     with PROFILER.phase("boot.logging"):
         log_setup.configure()
-    if args.headless:
-        from sloppy.app.headless import run as run_app
-    else:
-        from sloppy.ui.gui_2 import run as run_app
-    # Loaded with the app above (after boot2's finders, so the warm cache serves it).
-    from sloppy.app.controller import RuntimeOptions
+    with PROFILER.phase("boot.import_app"):
+        if args.headless:
+            from sloppy.app.headless import run as run_app
+        else:
+            from sloppy.ui.gui_2 import run as run_app
+        # Loaded with the app above (after boot2's finders, so the warm cache serves it).
+        from sloppy.app.controller import RuntimeOptions
 
     code = run_app(RuntimeOptions.from_args(args, os.environ), finders, stop)
     return exit_promptly(code)

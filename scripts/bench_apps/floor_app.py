@@ -5,7 +5,9 @@
     python floor_app.py REPORT.json --no-msaa  # the floor with multisampling off, as sloppy
 
 Same window size as sloppy. Writes ``process_start_epoch``, ``first_frame_epoch`` and
-``warm_done_epoch`` (eager: when its imports finished) like sloppy's startup report.
+``warm_done_epoch`` (eager: when its imports finished) like sloppy's startup report, and the
+phases the benchmark compares with sloppy's (``boot.import_app``, ``gui.window``,
+``gui.first_frame``).
 """
 
 from __future__ import annotations
@@ -30,9 +32,12 @@ def main() -> int:
         for name in HEAVY:
             importlib.import_module(name)
         warm_done = time.time()
+    imports_start = time.time()
     from imgui_bundle import hello_imgui, imgui
 
+    marks = {"imports": (imports_start, time.time())}
     first_frame: list[float] = []
+    cpu: list[float] = []
     params = hello_imgui.RunnerParams()
     params.app_window_params.window_title = "floor"
     params.app_window_params.window_geometry.size = (1200, 800)
@@ -43,21 +48,33 @@ def main() -> int:
     def gui() -> None:
         imgui.text("Hello, world")
 
+    def post_init() -> None:
+        marks["window"] = (marks["window"][0], time.time())
+
     def after_swap() -> None:
         if not first_frame:
+            cpu.append(time.process_time())
             first_frame.append(time.time())
+            marks["frame"] = (marks["window"][1], first_frame[0])
             params.app_shall_exit = True
 
     params.callbacks.show_gui = gui
     params.callbacks.after_swap = after_swap
+    params.callbacks.post_init = post_init
+    marks["window"] = (time.time(), 0.0)
     hello_imgui.run(params)
+    names = {"imports": "boot.import_app", "window": "gui.window", "frame": "gui.first_frame"}
     report: dict[str, object] = {
         "schema": 1,
         "mode": "eager" if eager else "floor-nomsaa" if no_msaa else "floor",
         "process_start_epoch": PROCESS_START_EPOCH,
         "first_frame_epoch": first_frame[0] if first_frame else None,
         "warm_done_epoch": warm_done,
+        "first_frame_cpu_s": cpu[0] if cpu else None,
         "frame_times_ms": [],
+        "phases": [
+            {"name": names[k], "start_epoch": a, "duration_s": b - a} for k, (a, b) in marks.items()
+        ],
     }
     with open(report_path, "w") as fh:
         json.dump(report, fh)

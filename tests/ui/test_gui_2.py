@@ -110,3 +110,18 @@ def test_the_window_is_in_no_import_cycle() -> None:
     reaches_gui = {m for m, deps in graph.items() if "sloppy.ui.gui_2" in deps}
     assert reaches_gui == set()
     assert "sloppy.ui.panels" in graph["sloppy.ui.gui_2"]
+
+
+def test_keys_then_the_configured_sdk_warm_first_without_a_profile() -> None:
+    from sloppy.store import settings
+
+    settings.save(settings.Settings(provider="gemini"))
+    g = SloppyGui(RuntimeOptions(mode="gui"))
+    try:
+        g.controller._plan()  # what the lane does first; no profile recorded yet
+        assert g.controller.warmup_status()["order"][:2] == [
+            "sloppy.store.keychain",
+            "google.genai",
+        ]
+    finally:
+        g.runtime.shutdown()

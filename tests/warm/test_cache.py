@@ -550,3 +550,85 @@ def test_any_flipped_byte_is_detected_never_served(
     assert "Traceback" not in second.stderr
     assert len(_aside(sloppy_home)) == 1, (where, pos, second.log)
     _assert_all_served(engine_run.start(mods))
+
+
+DEFERRED_CHILD = textwrap.dedent("""
+    import importlib, json, sys
+    sys.path.insert(0, {mods!r})
+    from sloppy.warm import recorder as import_recorder, cache as warm_cache
+    cache = warm_cache.install(deferred=True)
+    rec = import_recorder.install(execute=cache.execute)
+    importlib.import_module("wcpkg")
+    out = {{"before": cache.status, "source": rec.source_of("wcpkg")}}
+    cache.validate()
+    out["after"] = cache.status
+    del sys.modules["wcpkg.leaf"]
+    importlib.import_module("wcpkg.leaf")
+    out["leaf"] = rec.source_of("wcpkg.leaf")
+    out["saved"] = cache.save()
+    print(json.dumps(out))
+""")
+
+
+def test_a_deferred_cache_opens_on_validate_and_never_shrinks(
+    pkg_dir: Path, sloppy_home: Path
+) -> None:
+    child(pkg_dir)  # builds the cache
+    out = json.loads(run_python(DEFERRED_CHILD.format(mods=str(pkg_dir))).strip().splitlines()[-1])
+    # Before validate (the lane), imports pass through to the normal finders, uncaptured.
+    assert out["before"] == "unopened" and out["source"] == "filesystem"
+    assert out["after"].startswith("loaded") and out["leaf"] == "warm-cache"
+    assert out["saved"] is False
+    assert child(pkg_dir)["sources"] == {"wcpkg": "warm-cache", "wcpkg.leaf": "warm-cache"}
+
+
+RELEASE_CHILD = textwrap.dedent("""
+    import importlib, json, sys
+    sys.path.insert(0, {mods!r})
+    from sloppy.warm import recorder as import_recorder, cache as warm_cache
+    cache = warm_cache.install()
+    rec = import_recorder.install(execute=cache.execute)
+
+    def resident_kb():
+        lines, inside = [], False
+        for line in open("/proc/self/smaps"):
+            if line[0] in "0123456789abcdef" and "-" in line.split()[0]:
+                inside = line.rstrip().endswith("warm_cache.bin")
+            elif inside and line.startswith("Rss:"):
+                lines.append(int(line.split()[1]))
+        return sum(lines)
+
+    importlib.import_module("wcpkg")
+    out = {{"before": resident_kb()}}
+    cache.release()
+    out["after"] = resident_kb()
+    del sys.modules["wcpkg.leaf"]
+    importlib.import_module("wcpkg.leaf")
+    out["leaf"] = rec.source_of("wcpkg.leaf")
+    out["value"] = sys.modules["wcpkg"].VALUE
+    print(json.dumps(out))
+""")
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="needs /proc/self/smaps")
+def test_released_pages_leave_the_rss_and_entries_are_still_served(
+    pkg_dir: Path, sloppy_home: Path
+) -> None:
+    child(pkg_dir)  # builds the cache
+    out = json.loads(run_python(RELEASE_CHILD.format(mods=str(pkg_dir))).strip().splitlines()[-1])
+    assert out["before"] > 0 and out["after"] == 0
+    assert out["leaf"] == "warm-cache" and out["value"] == "pkg"
+
+
+def test_first_frame_needs_the_cache_only_without_current_pyc(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sloppy.warm import cache as warm_cache
+
+    monkeypatch.setattr(warm_cache, "_compiled_here", lambda: True)
+    assert warm_cache.first_frame_needs_it() is False
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    assert warm_cache.first_frame_needs_it() is True
+    monkeypatch.delattr(sys, "frozen")
+    monkeypatch.setattr(warm_cache, "_compiled_here", lambda: False)
+    assert warm_cache.first_frame_needs_it() is True

@@ -50,3 +50,24 @@ def test_a_recorded_profile_changes_the_controller_order() -> None:
     c.shutdown()
     assert c.warmup_status()["order"] == ["wave", "csv", "json"]
     assert c.warmup_status()["completed"] == ["wave", "csv", "json"]
+
+
+def test_the_configured_sdk_goes_first_without_runs() -> None:
+    assert plan(MODS, [], first=["anthropic"]) == ["anthropic", "google.genai", "openai", "numpy"]
+
+
+def test_the_configured_sdk_goes_after_demands_before_cheaper_modules() -> None:
+    runs = [{"demands": {"numpy": 0.3}, "warm": {"openai": 0.2, "anthropic": 0.9}}]
+    assert plan(MODS, runs, first=["anthropic"]) == [
+        "numpy",
+        "anthropic",
+        "openai",
+        "google.genai",
+    ]
+
+
+def test_the_controller_plans_first_warm_modules_first() -> None:
+    c = AppController(warm_modules=["json", "csv", "wave"], first_warm=["wave"])
+    assert c.wait_for_warmup(10)
+    assert c.warmup_status()["order"][0] == "wave"
+    c.shutdown()

@@ -68,8 +68,11 @@ class AppController:
         lane_switch_interval: float | None = None,
         pace: Callable[[], None] | None = None,
         finders: Finders | None = None,
+        first_warm: Sequence[str] = (),
     ) -> None:
         self.profiler = profiler or PROFILER
+        #: Warmed right after what runs demanded early (the configured provider's SDK).
+        self._first_warm = tuple(first_warm)
         #: The recorder and warm cache the launcher installed (none: in-process tests).
         self.finders = finders or Finders()
         with self.profiler.phase("controller.init"):
@@ -155,7 +158,7 @@ class AppController:
             if not runs:
                 runs = import_profile.baked_runs()
             self._costs = warm_planner.recorded_costs(runs)
-            self.warmup.set_order(warm_planner.plan(list(self._modules), runs))
+            self.warmup.set_order(warm_planner.plan(list(self._modules), runs, self._first_warm))
         except Exception as exc:  # a bad profile costs the plan, never the warmup
             log.warning(
                 "cannot plan the warm order (%s: %s); using the declared order",
@@ -168,6 +171,7 @@ class AppController:
         cache = self.finders.cache
         if cache is not None:
             cache.save()
+            cache.release()  # later loads fault in only the pages they read
 
     def warmup_status(self) -> WarmStatus:
         """The status dict: pending, in_flight, completed, failed (module, error), order, done."""
@@ -292,6 +296,7 @@ class Runtime:
         lane_nice: int = 0,
         lane_switch_interval: float | None = None,
         pace: Callable[[], None] | None = None,
+        first_warm: Sequence[str] = (),
     ) -> None:
         self.options = options
         self.profiler = profiler or PROFILER
@@ -311,6 +316,7 @@ class Runtime:
                 lane_switch_interval=lane_switch_interval,
                 pace=pace,
                 finders=finders,
+                first_warm=first_warm,
             )
         with self.profiler.phase(f"{options.mode}.session"):
             self.chat = ChatSession()

@@ -67,6 +67,13 @@ class StartupProfiler:
             self._local.depth = depth
             entry.duration_s = time.perf_counter() - start
 
+    def record(self, name: str, start_epoch: float, end_epoch: float) -> None:
+        """Add a phase measured elsewhere (a span across callbacks, e.g. window creation)."""
+        entry = Phase(name, start_epoch, 0, threading.current_thread().name)
+        entry.duration_s = end_epoch - start_epoch
+        with self._lock:
+            self._phases.append(entry)
+
     def phases(self) -> list[PhaseDict]:
         """A snapshot of every phase, in start order, as plain dicts."""
         with self._lock:

@@ -45,6 +45,10 @@ class StartupReport(TypedDict):
     process_start_epoch: float
     first_frame_epoch: float | None
     warm_done_epoch: float | None
+    #: Process CPU time (user + sys, every thread) at the first frame and at warm done:
+    #: steadier than wall time on a busy machine.
+    first_frame_cpu_s: float | None
+    warm_done_cpu_s: float | None
     phases: list[ReportPhase]
     modules: list[ReportModule]
     frame_times_ms: list[float]
@@ -58,6 +62,8 @@ def build(
     first_frame_epoch: float | None = None,
     frame_times_ms: list[float] | None = None,
     warm_done_epoch: float | None = None,
+    first_frame_cpu_s: float | None = None,
+    warm_done_cpu_s: float | None = None,
 ) -> StartupReport:
     """The report; GUI-only fields are None or empty in headless mode."""
     return StartupReport(
@@ -67,6 +73,8 @@ def build(
         process_start_epoch=controller.profiler.process_start_epoch,
         first_frame_epoch=first_frame_epoch,
         warm_done_epoch=warm_done_epoch,
+        first_frame_cpu_s=first_frame_cpu_s,
+        warm_done_cpu_s=warm_done_cpu_s,
         phases=[
             ReportPhase(name=p["name"], start_epoch=p["start_epoch"], duration_s=p["duration_s"])
             for p in controller.profiler.phases()
@@ -98,9 +106,18 @@ class ReportWriter:
         self.controller, self.mode, self.path = controller, mode, path
         self.warm_done_epoch: float | None = None
         self.first_frame_epoch: float | None = None
+        self.first_frame_cpu_s: float | None = None
+        self.warm_done_cpu_s: float | None = None
         self.frame_times_ms: list[float] = []
 
+    def mark_first_frame(self) -> float:
+        """Note the first presented frame (GUI); returns its epoch."""
+        self.first_frame_cpu_s = time.process_time()
+        self.first_frame_epoch = time.time()
+        return self.first_frame_epoch
+
     def mark_warm(self) -> None:
+        self.warm_done_cpu_s = time.process_time()
         self.warm_done_epoch = time.time()
         self.write()
 
@@ -111,6 +128,8 @@ class ReportWriter:
             first_frame_epoch=self.first_frame_epoch,
             frame_times_ms=self.frame_times_ms,
             warm_done_epoch=self.warm_done_epoch,
+            first_frame_cpu_s=self.first_frame_cpu_s,
+            warm_done_cpu_s=self.warm_done_cpu_s,
         )
 
     def write(self) -> None:

@@ -51,10 +51,10 @@ LAYOUT_FILE = "imgui_layout.ini"
 #: A layout ini over this is not imgui's (a few KiB per window): set aside, default layout.
 LAYOUT_MAX_BYTES = 1024 * 1024
 LAYOUT_MAX_LINE = 4096
-#: Nice level of the warm lane under a window: software GL (llvmpipe) renders on every core.
-#: Warm done after the first frame / frame p99: nice 0 1.6 s / 36-41 ms, 3 1.6-1.9 s /
-#: 31-36 ms, 7 2.1-2.4 s / 28-29 ms (4 runs each, docs/design.md): 3 balances the two.
-LANE_NICE = 3
+#: Nice level of the warm lane under a window. 0: a niced lane yields to every process on the
+#: machine, not just to the GUI, and on a shared machine it warmed slower with no better frames
+#: (docs/design.md); the frame pacer already keeps it out of the GUI thread's Python span.
+LANE_NICE = 0
 #: GIL switch interval during warmup: a frame re-takes the GIL several times (hello_imgui
 #: releases it around render and swap); frame p50 17 ms at 0.5 ms vs 27 ms at the default 5.
 LANE_SWITCH_INTERVAL = 0.0005
@@ -227,6 +227,9 @@ class SloppyGui:
         self.last_aside = -1
         with PROFILER.phase("gui.settings"):
             self.settings = settings.load()
+        provider = (
+            self.settings.provider if self.settings.provider in PROVIDERS else DEFAULT_PROVIDER
+        )
         self.pacer = FramePacer()
         self.runtime = Runtime(
             options,
@@ -236,6 +239,9 @@ class SloppyGui:
             lane_nice=LANE_NICE,
             lane_switch_interval=LANE_SWITCH_INTERVAL,
             pace=self.pacer.wait_turn,
+            # What a send needs, first from the very first run: the saved keys (the panel
+            # reads them right after the first frame), then the configured provider's SDK.
+            first_warm=(api_keys.KEYCHAIN, gui_panels.sdk_of(provider)),
         )
         self.controller, self.chat, self.report = (
             self.runtime.controller,
@@ -243,9 +249,6 @@ class SloppyGui:
             self.runtime.report,
         )
         with PROFILER.phase("gui.chat_settings"):
-            provider = (
-                self.settings.provider if self.settings.provider in PROVIDERS else DEFAULT_PROVIDER
-            )
             self.chat.select(provider, self.settings.model or None, self.settings.base_url)
             self.chat.discussion.name = self.settings.discussion or "default"
             # Asked for now (the panel says "checking the keychain..."), read after frame one.
@@ -257,6 +260,7 @@ class SloppyGui:
         self.palette: Any = None
         self.palette_wanted = False
         self.frames = 0
+        self._run_epoch = self._post_init_epoch = time.time()
         self.last_swap: float | None = None
         self.prompt = ""
         self._told_no_keychain = False
@@ -308,14 +312,18 @@ class SloppyGui:
         return p
 
     def _post_init(self) -> None:
+        # Window, GL context and font atlas: hello_imgui's part of the first frame.
+        PROFILER.record("gui.window", self._run_epoch, time.time())
         with PROFILER.phase("gui.post_init"):
             theme_2.apply(self.theme)
+        self._post_init_epoch = time.time()
 
     def _after_swap(self) -> None:
         now = time.perf_counter()
         self.frames += 1
         if self.frames == 1:
-            self.report.first_frame_epoch = time.time()
+            first = self.report.mark_first_frame()
+            PROFILER.record("gui.first_frame", self._post_init_epoch, first)
             self._after_first_frame()
         elif self.report.warm_done_epoch is None and self.last_swap is not None:
             self.report.frame_times_ms.append((now - self.last_swap) * 1000.0)
@@ -653,6 +661,7 @@ class SloppyGui:
     # -- running -----------------------------------------------------------------------
 
     def run(self) -> int:
+        self._run_epoch = time.time()
         try:
             if not self.runtime.stop_requested.is_set():  # a Ctrl+C while starting: no window
                 hello_imgui.run(self.params)

@@ -4,7 +4,9 @@ Instead of the path finder (directory scans, a ``.pyc`` read per module, or a re
 ``.pyc`` files cannot be written) or PyInstaller's PYZ (a lookup and zlib per module), sloppy
 reads code objects from ``warm_cache.bin`` in the user cache: the warm lane's modules, and
 the GUI thread's own first-frame modules loaded after the finder is installed (without
-``.pyc`` files those cost 0.2 s of compiling per start; opening the index costs 6.5 ms).
+``.pyc`` files those cost 0.2 s of compiling per start). When sloppy's own ``.pyc`` files are
+there (as pip leaves them) the first-frame modules gain little from it, so the index is opened
+on the lane instead (``deferred``), and the GUI thread's modules load through the normal finders.
 Its loader subclasses ``SourceFileLoader``, so ``__file__``, ``__path__``, resources and
 tracebacks are unchanged.
 
@@ -72,6 +74,9 @@ LEGACY_TEMP = (".warm_cache.", ".tmp")
 STALE_TEMP_S = 120.0
 #: A cache larger than this is not mapped (a real one is tens of MB).
 MAX_BYTES = 1 << 30
+#: Unmarshalled code between two releases of the mapping's pages: bounds what the mapping
+#: adds to the resident set while warming.
+RELEASE_BYTES = 2 << 20
 _CAPTURABLE = ("SourceFileLoader", "SourcelessFileLoader", "PyiFrozenLoader")
 _ON = ("", "on", "1", "yes", "true")
 _OFF = ("off", "0", "no", "false")
@@ -351,7 +356,10 @@ class WarmCacheLoader(importlib.machinery.SourceFileLoader):
     def get_code(self, fullname: str) -> Any:
         # The blob's CRC was checked by find_spec; this guards only against a collision.
         try:
-            return marshal.loads(self._blob)
+            code = marshal.loads(self._blob)
+            if self._cache is not None:
+                self._cache.consumed(len(self._blob))
+            return code
         except (ValueError, EOFError, TypeError) as exc:
             if self._cache is not None:
                 self._cache.reject(fullname, f"bad marshal data ({exc.__class__.__name__})")
@@ -367,9 +375,12 @@ class WarmCacheLoader(importlib.machinery.SourceFileLoader):
 class WarmCache:
     """Meta-path finder serving the cache to worker threads, and the builder of the next one."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, deferred: bool = False) -> None:
         self.path = path
         self.frozen = bool(getattr(sys, "frozen", False))
+        #: Not opened by the first import: ``validate`` (the lane) opens it; until then
+        #: imports pass through to the normal finders, uncaptured.
+        self.deferred = deferred
         # Reentrant: anything imported while opening or saving comes back
         # through this finder on the same thread (it then sees _opened and steps aside).
         self._lock = threading.RLock()
@@ -387,6 +398,7 @@ class WarmCache:
         self.bad: str | None = None
         self.served = 0
         self.status = "unopened"
+        self._unreleased = 0  # bytes unmarshalled since the mapping's pages were last released
 
     # -- reading -----------------------------------------------------------------------
 
@@ -437,6 +449,30 @@ class WarmCache:
             )
         return stale
 
+    def consumed(self, nbytes: int) -> None:
+        """``nbytes`` of code were unmarshalled; every ``RELEASE_BYTES`` the mapping's pages
+        are released (the code objects are copies: the pages are dead weight in the RSS)."""
+        with self._lock:
+            self._unreleased += nbytes
+            if self._unreleased >= RELEASE_BYTES:
+                self.release()
+
+    def release(self) -> None:
+        """Drop the mapping's resident pages from this process (``MADV_DONTNEED``).
+
+        The file stays mapped and the pages stay in the page cache: an entry read later (a
+        module first loaded after warmup, the merge at save) faults its pages back in.
+        """
+        with self._lock:
+            self._unreleased = 0
+            mapped = self._mapped
+            if mapped is None or not hasattr(mmap, "MADV_DONTNEED"):
+                return
+            try:
+                mapped.data.madvise(mmap.MADV_DONTNEED)
+            except (OSError, ValueError) as exc:  # only a smaller RSS is lost
+                log.debug("cannot release the warm cache's pages: %s", exc)
+
     def reject(self, name: str, reason: str) -> None:
         """Serve ``name`` from its normal loader; the file is set aside at the next save."""
         with self._lock:
@@ -450,6 +486,8 @@ class WarmCache:
     def find_spec(
         self, fullname: str, path: Any = None, target: ModuleType | None = None
     ) -> ModuleSpec | None:
+        if self.deferred and not self._opened:
+            return None
         with self._lock:
             if not self._opened:
                 self._open()
@@ -485,7 +523,8 @@ class WarmCache:
         name = module.__name__
         spec = module.__spec__
         capturable = (
-            not self._no_capture
+            not (self.deferred and not self._opened)
+            and not self._no_capture
             and type(loader).__name__ in _CAPTURABLE
             and spec is not None
             and spec.origin is not None
@@ -666,16 +705,47 @@ def _drop(capture: BinaryIO, path: Path) -> None:
 _installed: WarmCache | None = None
 
 
-def install(path: Path | None = None) -> WarmCache | None:
+def first_frame_needs_it() -> bool:
+    """Whether the GUI thread's first-frame modules should come from the cache.
+
+    Yes when frozen (the PYZ's zlib per module), and when this module's ``.pyc`` is missing
+    or stale: then sloppy's other modules have none either and would be compiled at every
+    start. No when it is current (as pip leaves an install): the ``.pyc`` files serve the
+    first frame as fast, without the index's open. One read of the pyc header, no import.
+    """
+    return getattr(sys, "frozen", False) or not _compiled_here()
+
+
+def _compiled_here() -> bool:
+    cached, source = globals().get("__cached__"), globals().get("__file__")
+    if not cached or not source:
+        return False
+    try:
+        with open(cached, "rb") as fh:
+            head = fh.read(16)
+        st = os.stat(source)
+    except OSError:
+        return False
+    if len(head) < 16 or head[:4] != importlib.util.MAGIC_NUMBER:
+        return False
+    if int.from_bytes(head[4:8], "little") != 0:  # hash-based: valid as written
+        return True
+    mtime, size = int.from_bytes(head[8:12], "little"), int.from_bytes(head[12:16], "little")
+    return mtime == int(st.st_mtime) & 0xFFFFFFFF and size == st.st_size & 0xFFFFFFFF
+
+
+def install(path: Path | None = None, *, deferred: bool = False) -> WarmCache | None:
     """Put the warm cache first on ``sys.meta_path`` (idempotent); None when disabled.
 
     Install it before the recorder: the recorder, given ``cache.execute``, goes in front.
+    ``deferred``: opened by ``validate`` on the lane, not by the first import (see
+    ``first_frame_needs_it``).
     """
     global _installed
     if not enabled():
         return None
     if _installed is None:
-        _installed = WarmCache(path or paths.cache_dir() / FILENAME)
+        _installed = WarmCache(path or paths.cache_dir() / FILENAME, deferred=deferred)
     if _installed not in sys.meta_path:
         sys.meta_path.insert(0, _installed)
     return _installed

@@ -34,20 +34,27 @@ def recorded_costs(runs: Sequence[Mapping[str, Any]]) -> dict[str, float]:
     return {m: _median(v) for m, v in _per_module(runs, "warm").items()}
 
 
-def plan(modules: Sequence[str], runs: Sequence[Mapping[str, Any]]) -> list[str]:
-    """The warm order: demanded modules by earliest median demand, then by median cost.
+def plan(
+    modules: Sequence[str], runs: Sequence[Mapping[str, Any]], first: Sequence[str] = ()
+) -> list[str]:
+    """The warm order: demanded modules by earliest median demand, then ``first`` (what the
+    settings say will be needed: the configured provider's SDK, known before any run was
+    recorded), then the rest by median cost.
 
-    Modules with neither record keep their declared order, after the rest.
+    Modules with no record keep their declared order, after the rest.
     """
     demands = {m: _median(v) for m, v in _per_module(runs, "demands").items()}
     costs = recorded_costs(runs)
     declared = {m: i for i, m in enumerate(modules)}
+    preferred = {m: i for i, m in enumerate(first)}
 
     def rank(module: str) -> tuple[int, float, int]:
         if module in demands:
             return (0, demands[module], declared[module])
+        if module in preferred:
+            return (1, preferred[module], declared[module])
         if module in costs:
-            return (1, costs[module], declared[module])
-        return (2, 0.0, declared[module])
+            return (2, costs[module], declared[module])
+        return (3, 0.0, declared[module])
 
     return sorted(dict.fromkeys(modules), key=rank)
