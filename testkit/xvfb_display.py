@@ -1,24 +1,7 @@
-"""Start a private Xvfb display (the benchmark and the GUI tests share this)."""
+"""Start a private Xvfb display: the one the release tooling's benchmark uses, shared here."""
 
 from __future__ import annotations
 
-import os
-import subprocess
+from sloppy_build.bench.xvfb import start_xvfb
 
-
-def start_xvfb(size: str = "1280x800x24") -> tuple[subprocess.Popen[bytes], str]:
-    """A new Xvfb server on a free display number: ``(process, ":N")``."""
-    read, write = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", size, "-nolisten", "tcp"],
-        pass_fds=(write,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    with os.fdopen(read) as fh:
-        number = fh.readline().strip()
-    if not number:
-        proc.kill()
-        raise RuntimeError("Xvfb did not report a display number")
-    return proc, f":{number}"
+__all__ = ["start_xvfb"]

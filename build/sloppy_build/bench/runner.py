@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sloppy_build.bench.targets import BenchError, Target
+from sloppy_build.bench.xvfb import start_xvfb
 
 RUN_TIMEOUT_S = 180
 CACHEGRIND_TIMEOUT_S = 240
@@ -228,21 +229,12 @@ def display(mode: str) -> Iterator[str]:
         raise BenchError(
             "gui mode needs DISPLAY or Xvfb (apt install xvfb); or use --mode headless"
         )
-    read, write = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    with os.fdopen(read) as fh:
-        number = fh.readline().strip()
-    if not number:
-        proc.kill()
-        raise BenchError("Xvfb did not start")
     try:
-        yield f":{number}"
+        proc, number = start_xvfb()
+    except RuntimeError as exc:
+        raise BenchError(str(exc)) from exc
+    try:
+        yield number
     finally:
         proc.terminate()
         proc.wait(5)
