@@ -11,6 +11,7 @@ import textwrap
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -126,6 +127,23 @@ def run_python(code: str, *, env: dict[str, str] | None = None, timeout: float =
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
+
+
+@pytest.fixture
+def controller_factory() -> Iterator[Callable[..., Any]]:
+    """``make(**kwargs)`` builds an ``AppController``; every one made is shut down after."""
+    from sloppy.app.controller import AppController
+
+    made: list[AppController] = []
+
+    def make(**kwargs: Any) -> AppController:
+        c = AppController(**kwargs)
+        made.append(c)
+        return c
+
+    yield make
+    for c in made:
+        c.shutdown()
 
 
 @pytest.fixture

@@ -15,20 +15,6 @@ from sloppy.warm.recorder import Finders
 from tests.conftest import ROOT, ModuleFactory
 
 
-@pytest.fixture
-def controller_factory():
-    made: list[AppController] = []
-
-    def make(**kwargs) -> AppController:
-        c = AppController(**kwargs)
-        made.append(c)
-        return c
-
-    yield make
-    for c in made:
-        c.shutdown()
-
-
 def test_io_pool_is_a_named_four_thread_executor(controller_factory) -> None:
     c = controller_factory(warm_modules=[])
     assert isinstance(c._io_pool, ThreadPoolExecutor)

@@ -17,17 +17,8 @@ from tests.conftest import ModuleFactory
 
 
 @pytest.fixture
-def controller():
-    made: list[AppController] = []
-
-    def make(**kwargs) -> AppController:
-        c = AppController(**kwargs)
-        made.append(c)
-        return c
-
-    yield make
-    for c in made:
-        c.shutdown()
+def controller(controller_factory):
+    return controller_factory
 
 
 def test_require_returns_the_warmed_module(controller, modules: ModuleFactory) -> None:
