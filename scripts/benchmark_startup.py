@@ -50,6 +50,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sloppy_build.bench import runner
+
 from sloppy.store.paths import BUNDLE
 from testkit.xvfb_display import start_xvfb
 
@@ -238,23 +240,13 @@ def evict(files: list[Path]) -> None:
     """Drop ``files`` from the page cache so the next start reads them from disk."""
     if not hasattr(os, "posix_fadvise"):  # Windows, macOS
         raise SystemExit("--cold needs posix_fadvise (Linux)")
-    for path in files:
-        with contextlib.suppress(OSError):
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-            finally:
-                os.close(fd)
+    runner.evict(files)
 
 
 def cold_file_list(dist: Path, work: Path) -> list[Path]:
     roots = [Path(p) for p in sys.path if p.endswith("site-packages")]
     roots += [ROOT / "src", ROOT / "launcher", dist, work, Path(sys.base_prefix) / "lib"]
-    files: list[Path] = []
-    for root in roots:
-        if root.is_dir():
-            files += [p for p in root.rglob("*") if p.is_file()]
-    return files
+    return runner.files_under(roots)
 
 
 @contextlib.contextmanager

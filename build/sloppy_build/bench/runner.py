@@ -212,11 +212,12 @@ def cold_files(side: Side) -> list[Path]:
     if not side.target.frozen:
         roots += [Path(p) for p in sys.path if p.endswith("site-packages")]
         roots.append(Path(sys.base_prefix) / "lib")
-    files: list[Path] = []
-    for root in roots:
-        if root.is_dir():
-            files += [p for p in root.rglob("*") if p.is_file()]
-    return files
+    return files_under(roots)
+
+
+def files_under(roots: list[Path]) -> list[Path]:
+    """Every regular file below the ``roots`` that exist (what ``evict`` is given)."""
+    return [p for root in roots if root.is_dir() for p in root.rglob("*") if p.is_file()]
 
 
 @contextlib.contextmanager
