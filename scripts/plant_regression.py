@@ -52,7 +52,7 @@ def compare(base: Path, head: Path, out: Path, args: argparse.Namespace, seed: i
     cmd = [
         sys.executable,
         "-m",
-        "launcher.sloppy_main",
+        "sloppy_launcher.sloppy_main",
         "bench",
         "compare",
         str(base),
