@@ -11,8 +11,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from sloppy.providers.client import AIClient, ProviderError
 from sloppy.providers.models import MODEL_LIST_TIMEOUT_S, MODEL_LIST_TTL_S
@@ -26,8 +27,7 @@ SCHEMA = 1
 MAX_MODELS = 2000
 
 
-@dataclass(frozen=True, slots=True)
-class Listing:
+class Listing(NamedTuple):
     """One provider's list as the panel shows it."""
 
     phase: str = "none"  # none | fetching | ok | failed
@@ -99,12 +99,12 @@ class ModelCatalog:
         """List the models now (blocking): the connection test. Never raises."""
         slot = self._slot(provider)
         with self._lock:
-            self._lists[slot] = replace(self.state(provider), phase="fetching")
+            self._lists[slot] = self.state(provider)._replace(phase="fetching")
         try:
             models = self.client.list_models(provider, timeout_s=self.timeout_s)
         except ProviderError as exc:
-            listing = replace(
-                self._lists[slot], phase="failed", message=exc.message, status=exc.status
+            listing = self._lists[slot]._replace(
+                phase="failed", message=exc.message, status=exc.status
             )
             log.info("%s: model listing failed: %s", provider, exc.message)
         else:

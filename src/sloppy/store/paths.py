@@ -9,8 +9,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import platformdirs
 
@@ -71,8 +71,7 @@ def ensure_dir(path: Path) -> Path | None:
     return path
 
 
-@dataclass(frozen=True, slots=True)
-class BundleLayout:
+class BundleLayout(NamedTuple):
     """Where things are inside the frozen (PyInstaller onedir) bundle: ``DIST/sloppy/sloppy``.
 
     The one place its internal paths are spelled, for the app, the build tooling and the tests.

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import imgui_bundle
 from imgui_bundle import hello_imgui, imgui
@@ -125,8 +125,7 @@ class Toasts:
             imgui.pop_style_var()
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class StatusBar:
+class StatusBar(NamedTuple):
     """What the status bar shows; drawn every frame and reported by ``/api/gui/state``."""
 
     text: str
@@ -193,8 +192,7 @@ def warm_done_toast(failed: int, completed: int) -> tuple[str, str]:
     return f"All providers ready ({completed} modules)", "ok"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Command:
+class Command(NamedTuple):
     """One user command, declared once: the palette lists it, ``menu`` also puts it in a menu."""
 
     id: str
@@ -653,7 +651,7 @@ class SloppyGui:
             "discussion": self.chat.discussion.name,
             "messages": [{"role": m.role, "text": m.text} for m in self.chat.messages()],
             "toasts": self.toasts.texts(),
-            "status_bar": dataclasses.asdict(self._status_bar_now()),
+            "status_bar": self._status_bar_now()._asdict(),
             "first_run_hint": self.panels.first_run(),
             "provider_panel": self.panels.provider_state(),
         }

@@ -7,8 +7,8 @@ Blocks are split once per text and cached. Tables are drawn by the warmed
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from imgui_bundle import imgui
 
@@ -20,8 +20,7 @@ _INLINE = re.compile(r"(\*\*|__|`)")
 _LIST = re.compile(r"^\s*([-*+]|\d+[.)])\s+")
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(NamedTuple):
     kind: str  # text | heading | bullet | quote | code | table
     lines: tuple[str, ...]
     level: int = 0

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from typing import NamedTuple
 
 RGBA = tuple[float, float, float, float]
 
 
-@dataclass(frozen=True, slots=True)
-class Theme:
+class Theme(NamedTuple):
     """A theme; ``colors`` maps ``imgui.Col_`` member names to RGBA in 0..1."""
 
     name: str
     label: str
-    colors: dict[str, RGBA] = field(default_factory=dict)
+    colors: Mapping[str, RGBA]
     rounding: float = 4.0
     accent: RGBA = (0.26, 0.59, 0.98, 1.0)
     ok: RGBA = (0.30, 0.85, 0.40, 1.0)

@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from importlib.machinery import ModuleSpec
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -175,8 +174,7 @@ def current() -> ImportRecorder | None:
     return _installed
 
 
-@dataclass(frozen=True, slots=True)
-class Finders:
+class Finders(NamedTuple):
     """The import machinery installed at boot, handed to the runtime (nothing looks it up)."""
 
     recorder: ImportRecorder | None = None
