@@ -9,7 +9,8 @@ WARM, with a sleep of --warm-pct of BASE's warm-done time in sloppy.ui.markdown_
 module: the warm lane). The sleeps are sized from a calibration comparison of BASE with itself.
 Each trial then runs three comparisons (A/A, BASE vs FIRST-FRAME, BASE vs WARM) with a new
 seed, and counts a detection when the comparison exits 1 naming the planted metric.
-Writes plant.json and plant.md to --out; prints the rates. Quote the load average with them.
+Writes plant.json, plant.md and every comparison's JSON to --out; prints the rates. Quote
+the load average with them.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="sloppy-plant-") as tmp:
         work = Path(tmp)
         base = copy_tree(work / "base")
-        calib = compare(base, base, work / "calib.json", args, seed=999)
+        calib = compare(base, base, args.out / "calib.json", args, seed=999)
         med = {
             k: calib["metrics"][k]["base"]
             for k in ("first_frame_s", "warm_done_s")
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         rows: list[dict[str, Any]] = []
         for trial in range(args.trials):
             for name in scenarios:
-                r = compare(base, heads[name], work / f"{name}-{trial}.json", args, seed=trial)
+                r = compare(base, heads[name], args.out / f"{name}-{trial}.json", args, seed=trial)
                 target = SCENARIOS[name]
                 flagged = r["exit_code"] == 1 and (target is None or target in r["failing"])
                 row = {
