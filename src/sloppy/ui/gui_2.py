@@ -33,6 +33,7 @@ from sloppy.store import atomic as storage
 from sloppy.ui import events
 from sloppy.ui import panels as gui_panels
 from sloppy.ui import theme as theme_2
+from sloppy.ui.frame_cap import FrameCap
 from sloppy.ui.theme_models import Theme
 from sloppy.warm import list as warm_list
 from sloppy.warm import recorder as import_recorder
@@ -67,11 +68,6 @@ MSAA_SAMPLES = 0
 #: CPU in 3.5 s here) where idling takes 0.4 s.
 IDLE_FPS = 9.0
 IDLE_FPS_EFFECTS = 30.0
-#: Frame-rate cap while warming (after the first frame): under Xvfb/llvmpipe there is no
-#: vsync, and every frame beyond what the eye needs is CPU taken from the warm lane. Input
-#: still wakes a frame at once. Lower caps warm sooner but push frame p99 past the 33 ms
-#: target (the cap is a floor under every frame time, and jitter adds to it).
-WARM_FPS_MAX = 50.0
 #: sloppy's own hello_imgui assets: ``app_settings/icon.png`` is the window icon (drawn by
 #: packaging/icons/draw_icon.py); fonts still come from imgui_bundle's assets.
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -234,6 +230,7 @@ class SloppyGui:
             self.settings.provider if self.settings.provider in PROVIDERS else DEFAULT_PROVIDER
         )
         self.pacer = FramePacer()
+        self.frame_cap = FrameCap()
         self.runtime = Runtime(
             options,
             finders=finders,
@@ -399,8 +396,10 @@ class SloppyGui:
         idling = self.params.fps_idling
         idling.enable_idling = not moving
         idling.fps_idle = IDLE_FPS_EFFECTS if self.theme.effects else IDLE_FPS
+        # Capped from the second frame until warm: frames beyond what the eye needs are CPU
+        # taken from the lane (Xvfb/llvmpipe has no vsync); input still wakes a frame at once.
         warming = self.frames > 0 and not self.controller.is_warmup_done()
-        idling.fps_max = WARM_FPS_MAX if warming else 0.0
+        idling.fps_max = self.frame_cap.fps() if warming else 0.0
 
     def _handle(self, ev: events.Event) -> None:
         if ev.kind == "toast":

@@ -1,0 +1,76 @@
+"""The window's frame-rate cap while warming: 50 fps, 30 when other processes want the CPU.
+
+Instead of one fixed ``fps_max``, ask ``FrameCap.fps()`` each frame. Every frame drawn while
+the lane imports is CPU the lane does not get; on a free machine 50 fps keeps frame times
+inside the 33 ms target, and when other processes keep a core busy (the CPU the machine spent
+minus this process's own, from ``/proc/stat``) the window draws 30 fps so the lane is not
+squeezed between them and the GUI. Elsewhere than Linux the cap stays at 50.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+FREE_FPS = 50.0
+BUSY_FPS = 35.0
+#: Other processes' CPU use, in cores, from which the machine counts as busy.
+BUSY_CORES = 0.5
+#: How often the CPU counters are read (the decision holds in between).
+SAMPLE_S = 0.25
+
+#: ``() -> (machine busy CPU seconds, this process's CPU seconds)``, or None if unknown.
+Counters = Callable[[], tuple[float, float] | None]
+
+
+def proc_counters() -> tuple[float, float] | None:
+    """CPU seconds the whole machine and this process have spent (Linux ``/proc/stat``)."""
+    try:
+        with open("/proc/stat", "rb") as fh:
+            fields = fh.readline().split()
+        ticks = os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return None
+    if len(fields) < 8 or fields[0] != b"cpu":
+        return None
+    # user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[1:9])
+    busy = (user + nice + system + irq + softirq + steal) / ticks
+    own = os.times()
+    return busy, own.user + own.system
+
+
+class FrameCap:
+    """``fps(now)``: the cap for the next frame, re-decided every ``SAMPLE_S``."""
+
+    def __init__(self, *, counters: Counters = proc_counters) -> None:
+        self._counters = counters
+        self._last: tuple[float, float, float] | None = None  # (wall, busy, own)
+        self._busy = False
+
+    def fps(self, now: float | None = None) -> float:
+        now = time.monotonic() if now is None else now
+        if self._last is None or now - self._last[0] >= SAMPLE_S:
+            self._sample(now)
+        return BUSY_FPS if self._busy else FREE_FPS
+
+    def _sample(self, now: float) -> None:
+        counters = self._counters()
+        if counters is None:
+            return
+        last, self._last = self._last, (now, *counters)
+        if last is None or now <= last[0]:
+            return
+        others = ((counters[0] - last[1]) - (counters[1] - last[2])) / (now - last[0])
+        busy = others >= BUSY_CORES
+        if busy != self._busy:
+            log.info(
+                "other processes use %.1f cores: %g fps while warming",
+                others,
+                BUSY_FPS if busy else FREE_FPS,
+            )
+        self._busy = busy
