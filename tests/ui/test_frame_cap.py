@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,12 +58,37 @@ def test_a_hog_lowers_the_rate_and_its_end_restores_it(caplog: pytest.LogCapture
     ]
 
 
-def test_no_counters_means_the_free_rate() -> None:
+def test_no_counters_means_the_free_rate_and_few_reads() -> None:
     m = Machine()
     m.available = False
-    cap = FrameCap(counters=m.counters)
+    reads = []
+
+    def counters() -> tuple[float, float] | None:
+        reads.append(1)
+        return m.counters()
+
+    cap = FrameCap(counters=counters)
     m.run(SAMPLE_S, others=2.0, own=0.0)
-    assert cap.fps(0.0) == cap.fps(SAMPLE_S) == FREE_FPS
+    assert all(cap.fps(i * 0.01) == FREE_FPS for i in range(60))  # 60 frames in 0.6 s
+    assert len(reads) == 3  # once per SAMPLE_S, not once per frame
+
+
+def test_proc_counters_refuses_a_short_or_foreign_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_open = open
+
+    def fake_open(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if path == "/proc/stat":
+            return real_open(tmp_path / "stat", *args, **kwargs)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr("builtins.open", fake_open)
+    for line in (b"cpu 1 2 3 4 5 6 7\n", b"cpu a b c d e f g h\n", b"intr 1 2 3 4 5 6 7 8\n"):
+        (tmp_path / "stat").write_bytes(line)
+        assert frame_cap.proc_counters() is None
+    (tmp_path / "stat").write_bytes(b"cpu 100 0 50 1000 5 0 0 0 0 0\n")
+    assert frame_cap.proc_counters() is not None
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/stat is Linux's")

@@ -35,10 +35,13 @@ def proc_counters() -> tuple[float, float] | None:
         ticks = os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError):
         return None
-    if len(fields) < 8 or fields[0] != b"cpu":
+    if len(fields) < 9 or fields[0] != b"cpu":
         return None
     # user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[1:9])
+    try:
+        user, nice, system, _idle, _iowait, irq, softirq, steal = (int(f) for f in fields[1:9])
+    except ValueError:
+        return None
     busy = (user + nice + system + irq + softirq + steal) / ticks
     own = os.times()
     return busy, own.user + own.system
@@ -50,20 +53,20 @@ class FrameCap:
     def __init__(self, *, counters: Counters = proc_counters) -> None:
         self._counters = counters
         self._last: tuple[float, float, float] | None = None  # (wall, busy, own)
+        self._next = -float("inf")
         self._busy = False
 
     def fps(self, now: float | None = None) -> float:
         now = time.monotonic() if now is None else now
-        if self._last is None or now - self._last[0] >= SAMPLE_S:
+        if now >= self._next:
+            self._next = now + SAMPLE_S
             self._sample(now)
         return BUSY_FPS if self._busy else FREE_FPS
 
     def _sample(self, now: float) -> None:
         counters = self._counters()
-        if counters is None:
-            return
-        last, self._last = self._last, (now, *counters)
-        if last is None or now <= last[0]:
+        last, self._last = self._last, None if counters is None else (now, *counters)
+        if counters is None or last is None or now <= last[0]:
             return
         others = ((counters[0] - last[1]) - (counters[1] - last[2])) / (now - last[0])
         busy = others >= BUSY_CORES
