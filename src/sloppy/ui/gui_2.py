@@ -392,14 +392,14 @@ class SloppyGui:
 
     def _pace_idling(self) -> None:
         """Render every frame while something moves; otherwise let hello_imgui idle."""
-        moving = not self.controller.is_warmup_done() or self.chat.busy or len(self.toasts) > 0
+        warming = not self.controller.is_warmup_done()
+        moving = warming or self.chat.busy or len(self.toasts) > 0
         idling = self.params.fps_idling
         idling.enable_idling = not moving
         idling.fps_idle = IDLE_FPS_EFFECTS if self.theme.effects else IDLE_FPS
         # Capped from the second frame until warm: frames beyond what the eye needs are CPU
         # taken from the lane (Xvfb/llvmpipe has no vsync); input still wakes a frame at once.
-        warming = self.frames > 0 and not self.controller.is_warmup_done()
-        idling.fps_max = self.frame_cap.fps() if warming else 0.0
+        idling.fps_max = self.frame_cap.fps() if warming and self.frames > 0 else 0.0
 
     def _handle(self, ev: events.Event) -> None:
         if ev.kind == "toast":

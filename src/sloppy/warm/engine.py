@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from types import ModuleType
-from typing import NamedTuple, TypedDict
+from typing import NamedTuple, TypedDict, cast
 
 from sloppy.warm import recorder as import_recorder
 
@@ -302,17 +302,7 @@ class Warmup:
         """Per-module warm timings, in the order they ran."""
         with self._cv:
             rows = sorted(self._records.values(), key=lambda r: r.start_epoch)
-        return [
-            WarmRecordDict(
-                name=r.name,
-                thread=r.thread,
-                start_epoch=r.start_epoch,
-                duration_s=r.duration_s,
-                source=r.source,
-                error=r.error,
-            )
-            for r in rows
-        ]
+        return [cast(WarmRecordDict, r._asdict()) for r in rows]
 
     def demands(self) -> dict[str, float]:
         """Seconds from ``t0_epoch`` to the first ``require`` of each module."""
