@@ -32,8 +32,11 @@ COLORS = {"green": "\033[32m", "yellow": "\033[33m", "red": "\033[31m", "reset":
 
 
 def sloppy_modules() -> list[str]:
+    src = ROOT / "src"
     return sorted(
-        "sloppy." + p.stem for p in (ROOT / "src" / "sloppy").rglob("*.py") if p.stem != "__init__"
+        ".".join(p.relative_to(src).with_suffix("").parts)
+        for p in (src / "sloppy").rglob("*.py")
+        if p.stem != "__init__"
     )
 
 

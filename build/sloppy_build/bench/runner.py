@@ -196,6 +196,8 @@ def instructions(target: Target, side: Side, env: dict[str, str], mode: str) -> 
 
 def evict(files: list[Path]) -> None:
     """Drop ``files`` from the page cache so the next start reads them from disk."""
+    if not hasattr(os, "posix_fadvise"):  # Windows, macOS
+        raise BenchError("--cold needs posix_fadvise (Linux)")
     for path in files:
         with contextlib.suppress(OSError):
             fd = os.open(path, os.O_RDONLY)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
+from statistics import NormalDist
 from typing import Literal
 
 import numpy as np
@@ -18,6 +19,7 @@ import numpy as np
 Verdict = Literal["slower", "faster", "same"]
 #: Beyond this many runs per side the exact U distribution gives way to the normal one.
 EXACT_LIMIT = 60
+_NORMAL = NormalDist()
 
 
 @dataclass(frozen=True)
@@ -61,19 +63,8 @@ def _critical_rank(n: int, m: int, alpha: float) -> int:
         while k < len(cdf) and cdf[k] <= alpha / 2:
             k += 1
         return k
-    z = _z(1 - alpha / 2)
+    z = _NORMAL.inv_cdf(1 - alpha / 2)
     return max(0, math.floor(n * m / 2 - z * math.sqrt(n * m * (n + m + 1) / 12)))
-
-
-def _z(q: float) -> float:
-    lo, hi = -10.0, 10.0
-    for _ in range(80):
-        mid = (lo + hi) / 2
-        if 0.5 * (1 + math.erf(mid / math.sqrt(2))) < q:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
 
 
 def mann_whitney_p(base: np.ndarray, head: np.ndarray) -> float:
@@ -91,7 +82,7 @@ def mann_whitney_p(base: np.ndarray, head: np.ndarray) -> float:
     if sd == 0:
         return 1.0
     z = (abs(u - mean) - 0.5) / sd
-    return min(1.0, 2 * (1 - 0.5 * (1 + math.erf(max(z, 0.0) / math.sqrt(2)))))
+    return min(1.0, 2 * (1 - _NORMAL.cdf(max(z, 0.0))))
 
 
 def compare(
@@ -144,8 +135,4 @@ def exact_verdict(base: float, head: float, tolerance: float) -> Verdict:
     if base == 0:
         return "slower" if head > 0 else "faster"
     change = head / base - 1
-    if change > tolerance:
-        return "slower"
-    if change < -tolerance:
-        return "faster"
-    return "same"
+    return verdict(change, change, tolerance)

@@ -101,8 +101,8 @@ def resolve(spec: str, work: Path, repo: Path | None) -> Target:
     if path.is_dir():
         if is_source_tree(path):
             return Target(spec, "source", path.resolve(), f"source tree {path}")
-        for bundle in (path, path / "sloppy"):
-            exe = bundle / "sloppy"
+        for bundle in (path, BUNDLE.root(path)):
+            exe = BUNDLE.exe(bundle)
             if exe.is_file() and os.access(exe, os.X_OK):
                 return Target(spec, "bundle", bundle.resolve(), f"bundle {bundle}")
         raise BenchError(
