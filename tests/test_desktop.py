@@ -52,7 +52,7 @@ def test_the_icon_has_a_transparent_corner_and_a_white_bubble() -> None:
         return tuple(rgba[i : i + 4])
 
     assert px(0, 0)[3] == 0  # rounded corner
-    assert px(32, 18)[:3] > (200, 200, 200) and px(32, 18)[3] == 255  # the bubble
+    assert min(px(32, 18)[:3]) > 200 and px(32, 18)[3] == 255  # the bubble
     assert px(4, 60)[2] > px(4, 60)[0]  # blue tile
 
 

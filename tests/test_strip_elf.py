@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes.util
 import importlib.util
 import subprocess
 import sys
@@ -69,6 +68,9 @@ def test_compaction_drops_zeros_only_and_the_library_loads(tmp_path: Path) -> No
 def test_not_elf_is_left_alone(tmp_path: Path) -> None:
     module = strip_elf()
     assert module.compact(b"MZ not an ELF file" * 100) is None
-    lib = Path(ctypes.util.find_library("c") or "/lib/x86_64-linux-gnu/libc.so.6")
-    if lib.is_file():
-        assert module.compact(lib.read_bytes()) is None  # a normal library has no holes
+    # find_library gives a bare soname; the mapped file is the one this process runs on.
+    maps = Path("/proc/self/maps").read_text().splitlines()
+    lib = next((Path(m.split()[-1]) for m in maps if "/libc.so" in m or "/libc-" in m), None)
+    if lib is None:
+        pytest.skip("no libc mapped in this process")
+    assert module.compact(lib.read_bytes()) is None  # a normal library has no holes

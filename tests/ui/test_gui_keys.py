@@ -149,8 +149,7 @@ def key_flow(
             click(display, panel(api)["rects"]["key_input"])
             display.xdotool("type", "--delay", "20", SECRET)
             poll(lambda: panel(api), lambda p: p["key_input"] == "*" * len(SECRET))
-            typed = shot(display, "gui-keys-1-typed.png")
-            assert typed.distinct_colors() > 30
+            shot(display, "gui-keys-1-typed.png")
             assert SECRET not in json.dumps(api.get("/api/gui/state"))
             display.chord("Return")
             p = poll(lambda: panel(api), lambda p: p["connection"].startswith("Connected"))
