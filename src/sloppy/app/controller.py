@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -291,7 +290,6 @@ class Runtime:
         *,
         profiler: StartupProfiler | None = None,
         finders: Finders | None = None,
-        handle_signals: bool = False,
         stop_requested: threading.Event | None = None,
         lane_nice: int = 0,
         lane_switch_interval: float | None = None,
@@ -303,8 +301,6 @@ class Runtime:
         # The launcher's event when it caught the signals from its first line (boot0).
         self.stop_requested = stop_requested or threading.Event()
         self.hooks: HookServer | None = None
-        if handle_signals:
-            self.install_signals()
         with self.profiler.phase(f"{options.mode}.controller"):
             self.controller = AppController(
                 enable_hooks=options.hooks,
@@ -323,16 +319,6 @@ class Runtime:
             self.report = ReportWriter(
                 self.controller, mode=options.mode, path=options.startup_report
             )
-
-    def install_signals(self) -> None:
-        """SIGINT and SIGTERM request a clean stop (call on the main thread)."""
-
-        def on_signal(_signum: int, _frame: object) -> None:
-            self.stop_requested.set()
-
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            if signal.getsignal(signum) is not signal.SIG_IGN:  # nohup, background jobs
-                signal.signal(signum, on_signal)
 
     def request_stop(self) -> None:
         self.stop_requested.set()

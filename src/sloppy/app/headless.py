@@ -14,10 +14,9 @@ from sloppy.warm.recorder import Finders
 def run(options: RuntimeOptions, finders: Finders, stop: threading.Event | None = None) -> int:
     """Run headless until a stop (signal, or warm with ``--exit-when-warm``); returns 0.
 
-    ``stop`` is the launcher's (set by SIGINT/SIGTERM from its first line); without it the
-    runtime installs its own signal handlers.
+    ``stop`` is the launcher's (set by SIGINT/SIGTERM from its first line, ``boot0_signals``).
     """
-    runtime = Runtime(options, finders=finders, handle_signals=stop is None, stop_requested=stop)
+    runtime = Runtime(options, finders=finders, stop_requested=stop)
     runtime.start()
     try:
         runtime.wait()

@@ -220,7 +220,6 @@ class SloppyGui:
         options: RuntimeOptions,
         *,
         finders: import_recorder.Finders | None = None,
-        handle_signals: bool = False,
         stop: threading.Event | None = None,
     ) -> None:
         self.last_aside = -1
@@ -234,7 +233,6 @@ class SloppyGui:
         self.runtime = Runtime(
             options,
             finders=finders,
-            handle_signals=handle_signals,
             stop_requested=stop,
             lane_nice=LANE_NICE,
             lane_switch_interval=LANE_SWITCH_INTERVAL,
@@ -720,9 +718,8 @@ def run(
 ) -> int:
     """Build the GUI and run it until the window closes or ``stop`` is set; returns 0.
 
-    ``stop`` is the launcher's (set by SIGINT/SIGTERM from its first line); without it the
-    window installs its own signal handlers.
+    ``stop`` is the launcher's (set by SIGINT/SIGTERM from its first line, ``boot0_signals``).
     """
     with PROFILER.phase("gui.init"):
-        gui = SloppyGui(options, finders=finders, handle_signals=stop is None, stop=stop)
+        gui = SloppyGui(options, finders=finders, stop=stop)
     return gui.run()

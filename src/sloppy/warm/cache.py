@@ -396,7 +396,6 @@ class WarmCache:
         self._key = b""
         #: Why the opened file must be set aside at the next save (a bad entry), if it must.
         self.bad: str | None = None
-        self.served = 0
         self.status = "unopened"
         self._unreleased = 0  # bytes unmarshalled since the mapping's pages were last released
 
@@ -513,7 +512,6 @@ class WarmCache:
         spec.has_location = True
         if entry.search is not None:
             spec.submodule_search_locations = list(entry.search)
-        self.served += 1
         return spec
 
     # -- building ----------------------------------------------------------------------
@@ -748,8 +746,4 @@ def install(path: Path | None = None, *, deferred: bool = False) -> WarmCache | 
         _installed = WarmCache(path or paths.cache_dir() / FILENAME, deferred=deferred)
     if _installed not in sys.meta_path:
         sys.meta_path.insert(0, _installed)
-    return _installed
-
-
-def current() -> WarmCache | None:
     return _installed

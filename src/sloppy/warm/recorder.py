@@ -114,7 +114,6 @@ class ImportRecorder:
     """
 
     def __init__(self, *, execute: Execute | None = None) -> None:
-        self.t0_epoch = time.time()
         self._t0 = time.perf_counter()
         self.loads: list[ModuleLoad] = []
         self._sources: dict[str, str] = {}
