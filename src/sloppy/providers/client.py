@@ -132,11 +132,6 @@ def resolve_base_url(provider: str, configured: str | None = None) -> str | None
     return configured or os.environ.get(BASE_URL_ENV.get(provider, ""), "") or None
 
 
-def has_key(provider: str, configured: str | None = None) -> bool:
-    """Whether a key is available (the UI shows this, never the key)."""
-    return resolve_key(provider, configured) is not None
-
-
 def _status_of(exc: BaseException) -> int | None:
     for attr in ("status_code", "code"):
         value = getattr(exc, attr, None)
@@ -225,9 +220,6 @@ class AIClient:
 
     def base_url(self, provider: str) -> str | None:
         return resolve_base_url(provider, self._base_urls.get(provider))
-
-    def has_key(self, provider: str) -> bool:
-        return has_key(provider, self._keys.get(provider))
 
     def app_key(self, provider: str) -> str | None:
         """The key saved in the app (not the environment's), for moving it between stores."""

@@ -83,16 +83,6 @@ def merge(mine: Discussion, theirs: Discussion) -> Discussion:
     return replace(mine, messages=kept, cleared_at=cleared)
 
 
-def names() -> list[str]:
-    """Saved discussion names, newest first."""
-    found: list[tuple[float, str]] = []
-    with contextlib.suppress(OSError):
-        for p in directory().glob("*.json"):
-            with contextlib.suppress(OSError):
-                found.append((p.stat().st_mtime, p.stem))
-    return [name for _mtime, name in sorted(found, reverse=True)]
-
-
 def _read(path: Path) -> tuple[Discussion | None, str | None]:
     """Parse ``path``; anything that fails (even unexpectedly) sets the file aside."""
     try:

@@ -1,10 +1,10 @@
-"""The window's frame-rate cap while warming: 50 fps, 30 when other processes want the CPU.
+"""The window's frame-rate cap while warming: 50 fps, 35 when other processes want the CPU.
 
 Instead of one fixed ``fps_max``, ask ``FrameCap.fps()`` each frame. Every frame drawn while
 the lane imports is CPU the lane does not get; on a free machine 50 fps keeps frame times
 inside the 33 ms target, and when other processes keep a core busy (the CPU the machine spent
-minus this process's own, from ``/proc/stat``) the window draws 30 fps so the lane is not
-squeezed between them and the GUI. Elsewhere than Linux the cap stays at 50.
+minus this process's own, from ``/proc/stat``) the window draws fewer frames so the lane is not
+squeezed between them and the GUI. Elsewhere than Linux the cap stays at the free rate.
 """
 
 from __future__ import annotations

@@ -344,7 +344,7 @@ class SloppyGui:
             load()
             self._refresh_models(self.chat.settings.provider)
 
-        self.controller.submit_io(job)
+        self.controller.spawn_io(job)
 
     def _refresh_models(self, provider: str) -> None:
         """On the pool: list the provider's models if a key is there and the list is stale."""
@@ -532,7 +532,7 @@ class SloppyGui:
         if not is_warm(gui_panels.sdk_of(provider)):
             self.toast(f"Loading {sdk}...")
         if self.chat.keys.loaded:
-            self.controller.submit_io(self._refresh_models, provider)
+            self.controller.spawn_io(self._refresh_models, provider)
 
     def set_model(self, model: str, *, save: bool = False) -> None:
         """Typed: kept (saved at exit); picked from the list: saved now."""
@@ -540,7 +540,7 @@ class SloppyGui:
         self.chat.select(s.provider, model, s.base_url)
         self.settings.model = model
         if save:
-            self.controller.submit_io(settings.save, self.settings)
+            self.controller.spawn_io(settings.save, self.settings)
 
     def save_key(self, provider: str, key: str) -> None:
         """Save a pasted key (keychain, else this session), then test it; on the pool."""
@@ -566,22 +566,22 @@ class SloppyGui:
             self.events.post("key_note", provider=provider, text=notes[where])
             self.chat.catalog.refresh(provider)
 
-        self.controller.submit_io(job)
+        self.controller.spawn_io(job)
 
     def remove_key(self, provider: str) -> None:
         def job() -> None:
             self.chat.keys.remove(provider)
             self.events.post("key_note", provider=provider, text="Key removed from sloppy.")
 
-        self.controller.submit_io(job)
+        self.controller.spawn_io(job)
 
     def test_connection(self, provider: str) -> None:
         """List the provider's models through its SDK, on the pool; the panel shows the result."""
         self.panels.key_notes.pop(provider, None)
-        self.controller.submit_io(self.chat.catalog.refresh, provider)
+        self.controller.spawn_io(self.chat.catalog.refresh, provider)
 
     def choose_key_file(self, enabled: bool) -> None:
-        self.controller.submit_io(self.chat.keys.choose_file, enabled)
+        self.controller.spawn_io(self.chat.keys.choose_file, enabled)
 
     def set_theme(self, name: str, *, save: bool = True) -> None:
         if name not in theme_2.THEMES:
