@@ -16,7 +16,7 @@ def install(process_start_epoch: float) -> import_recorder.Finders:
     of it (handed the cache's executor); returns both for the runtime."""
     PROFILER.process_start_epoch = process_start_epoch
     with PROFILER.phase("boot.warm_cache"):
-        cache = warm_cache.install(deferred=not warm_cache.first_frame_needs_it())
+        cache = warm_cache.install(deferred=None)
     with PROFILER.phase("boot.recorder"):
         recorder = import_recorder.install(execute=cache.execute if cache is not None else None)
     return import_recorder.Finders(recorder, cache)

@@ -33,6 +33,13 @@ NO_KEYCHAIN = "No keychain on this system: keys are kept for this session only."
 
 # Where an app key came from (``KeyStore.source``).
 KEYCHAIN_SOURCE, SESSION, FILE = "keychain", "session", "file"
+#: What the panel says about each key source (``describe``); FILE's text names the file.
+_WHERE: dict[str | None, str] = {
+    KEYCHAIN_SOURCE: "saved in the keychain",
+    SESSION: "this session only",
+    "app": "set in the app",
+    None: "missing",
+}
 
 
 class KeyStatus(TypedDict):
@@ -120,14 +127,9 @@ class KeyStore:
         if not self.loaded and self._sources.get(provider) is None:
             return "API key: checking the keychain..."
         source = self.source(provider)
-        where = {
-            KEYCHAIN_SOURCE: "saved in the keychain",
-            SESSION: "this session only",
-            FILE: f"saved in {key_file()} (plain text)",
-            "app": "set in the app",
-            None: "missing",
-        }.get(source, f"from {source}")
-        return f"API key: {where}"
+        if source == FILE:  # the only text with a path in it: built when shown
+            return f"API key: saved in {key_file()} (plain text)"
+        return f"API key: {_WHERE.get(source, f'from {source}')}"
 
     def any_key(self) -> bool:
         """Whether any provider has a key (the first-run hint shows when none has)."""

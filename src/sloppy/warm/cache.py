@@ -732,17 +732,19 @@ def _compiled_here() -> bool:
     return mtime == int(st.st_mtime) & 0xFFFFFFFF and size == st.st_size & 0xFFFFFFFF
 
 
-def install(path: Path | None = None, *, deferred: bool = False) -> WarmCache | None:
+def install(path: Path | None = None, *, deferred: bool | None = False) -> WarmCache | None:
     """Put the warm cache first on ``sys.meta_path`` (idempotent); None when disabled.
 
     Install it before the recorder: the recorder, given ``cache.execute``, goes in front.
-    ``deferred``: opened by ``validate`` on the lane, not by the first import (see
-    ``first_frame_needs_it``).
+    ``deferred``: opened by ``validate`` on the lane, not by the first import; None decides
+    by ``first_frame_needs_it`` (asked only when a cache is made).
     """
     global _installed
     if not enabled():
         return None
     if _installed is None:
+        if deferred is None:
+            deferred = not first_frame_needs_it()
         _installed = WarmCache(path or paths.cache_dir() / FILENAME, deferred=deferred)
     if _installed not in sys.meta_path:
         sys.meta_path.insert(0, _installed)
