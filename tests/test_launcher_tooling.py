@@ -23,3 +23,11 @@ def test_tooling_in_a_bundle_says_why_in_one_line(
 def test_tooling_from_source_reaches_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
     assert boot1_argv.parse(["verify", "--help"]) == 0
     assert "--dist" in capsys.readouterr().out
+
+
+def test_bench_compare_help_is_its_own(capsys: pytest.CaptureFixture[str]) -> None:
+    """``sloppy bench`` passes --help on: to ``compare``'s options, not the wrapper's usage."""
+    assert boot1_argv.parse(["bench", "compare", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "Usage: sloppy bench compare" in out and "--min-effect" in out
+    assert boot1_argv.parse(["bench", "compare", "--no-such-option"]) == 2

@@ -104,15 +104,18 @@ def install_desktop_entry(remove: bool, data_home: Path | None) -> None:
     click.echo(f"installed {icon}")
 
 
-@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@cli.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    add_help_option=False,  # --help belongs to the script or to ``compare``
+)
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def bench(args: tuple[str, ...]) -> None:
     """Cold-start benchmark (scripts/benchmark_startup.py); ``bench compare BASE HEAD`` compares
     two builds (sloppy_build.bench). Try: sloppy bench --help, sloppy bench compare --help."""
     if args[:1] == ("compare",):
-        from sloppy_build.bench.command import main as compare_main
+        from sloppy_build.bench.command import compare_command
 
-        raise SystemExit(compare_main(list(args[1:])))
+        compare_command.main(args=list(args[1:]), prog_name="sloppy bench compare")
     script = CHECKOUT / "scripts" / "benchmark_startup.py"
     if not script.is_file():
         raise click.ClickException("sloppy bench runs from a source checkout (scripts/ missing)")
@@ -122,9 +125,8 @@ def bench(args: tuple[str, ...]) -> None:
 def main(argv: list[str]) -> int:
     """Run the CLI on ``argv``; returns the exit code instead of exiting."""
     try:
-        cli.main(args=argv, prog_name="sloppy", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
+        # Not standalone: click returns ``ctx.exit``'s code instead of raising it.
+        code = cli.main(args=argv, prog_name="sloppy", standalone_mode=False)
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
@@ -132,4 +134,4 @@ def main(argv: list[str]) -> int:
         return 1
     except SystemExit as exc:
         return int(exc.code or 0)
-    return 0
+    return code if isinstance(code, int) else 0

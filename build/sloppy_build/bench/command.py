@@ -98,12 +98,3 @@ def compare_command(
         markdown_path.write_text(text)
     click.echo(text if text is not None else report.markdown(result), nl=False)
     raise SystemExit(result["exit_code"])
-
-
-def main(argv: list[str]) -> int:
-    """Run the command on ``argv``; the exit code (click's usage errors are 2)."""
-    try:
-        compare_command.main(args=argv, prog_name="sloppy bench compare", standalone_mode=True)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
