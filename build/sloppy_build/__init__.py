@@ -10,7 +10,6 @@ artefacts beside the bundle: archive, ``.sha256``, manifest and CycloneDX SBOM.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,14 +59,6 @@ class BuildResult:
         return "\n".join(lines)
 
 
-def dir_size(path: Path) -> int:
-    return sizes.total_bytes(path)
-
-
-def source_date_epoch() -> int:
-    return int(os.environ.get("SOURCE_DATE_EPOCH") or stage1_pyinstaller.DEFAULT_SOURCE_DATE_EPOCH)
-
-
 def build(
     dist: Path,
     *,
@@ -107,14 +98,14 @@ def build(
     result = BuildResult(
         bundle,
         0.0,
-        dir_size(bundle),
+        sizes.total_bytes(bundle),
         content_hash,
         checks,
         sizes.table(bundle),
         env=env.describe(),
     )
     if package:
-        epoch = source_date_epoch()
+        epoch = stage1_pyinstaller.source_date_epoch()
         result.release = archive.write_release(bundle, dist, __version__, epoch)
         document = notices.sbom(
             components, app_version=__version__, epoch=epoch, content_hash=content_hash

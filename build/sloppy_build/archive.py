@@ -23,15 +23,11 @@ from sloppy.store.paths import BUNDLE
 TOP = BUNDLE.dir_name
 
 
-def exe_path(bundle: Path) -> Path:
-    return BUNDLE.exe(bundle)
-
-
 def pyz_bytes(bundle: Path) -> bytes:
     """The PYZ archive embedded in the bundle's executable."""
     from PyInstaller.archive.readers import CArchiveReader
 
-    reader = CArchiveReader(str(exe_path(bundle)))
+    reader = CArchiveReader(str(BUNDLE.exe(bundle)))
     names = [name for name, entry in reader.toc.items() if entry[-1] == "z"]
     if not names:
         raise RuntimeError("no PYZ archive in the executable")

@@ -15,6 +15,11 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_SOURCE_DATE_EPOCH = "1767225600"  # 2026-01-01
 
 
+def source_date_epoch() -> int:
+    """``SOURCE_DATE_EPOCH`` (unset or empty: the default): one value for bundle and archive."""
+    return int(os.environ.get("SOURCE_DATE_EPOCH") or DEFAULT_SOURCE_DATE_EPOCH)
+
+
 def spec_path() -> Path:
     """sloppy.spec from the source checkout, or the copy shipped inside the wheel."""
     for candidate in (HERE.parents[1] / "sloppy.spec", HERE / "sloppy.spec"):
@@ -25,13 +30,9 @@ def spec_path() -> Path:
 
 def reproducible_env() -> dict[str, str]:
     env = dict(os.environ)
-    env.setdefault("SOURCE_DATE_EPOCH", DEFAULT_SOURCE_DATE_EPOCH)
+    env["SOURCE_DATE_EPOCH"] = str(source_date_epoch())
     env["PYTHONHASHSEED"] = "0"
     return env
-
-
-def exe_name() -> str:
-    return BUNDLE.exe(Path()).name
 
 
 def run(
@@ -59,6 +60,6 @@ def run(
     if proc.returncode != 0:
         raise RuntimeError(f"PyInstaller failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     bundle = BUNDLE.root(dist)
-    if not (bundle / exe_name()).is_file():
-        raise RuntimeError(f"PyInstaller finished but {bundle / exe_name()} is missing")
+    if not BUNDLE.exe(bundle).is_file():
+        raise RuntimeError(f"PyInstaller finished but {BUNDLE.exe(bundle)} is missing")
     return bundle

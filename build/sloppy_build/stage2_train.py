@@ -20,17 +20,11 @@ from sloppy.store import atomic as storage
 from sloppy.store.paths import BUNDLE
 from sloppy.warm import profile as import_profile
 from sloppy_build import stage1_pyinstaller
-from sloppy_build.archive import exe_path
 
 
 def committed_profile() -> Path:
     """The committed training output beside sloppy.spec (bundled as sloppy/baked_profile.json)."""
     return stage1_pyinstaller.spec_path().parent / "packaging" / import_profile.BAKED_FILENAME
-
-
-def internal_dir(bundle: Path) -> Path:
-    """Where PyInstaller puts data in a onedir bundle (``sys._MEIPASS``)."""
-    return bundle / BUNDLE.contents
 
 
 def bundled_profile(bundle: Path) -> Path:
@@ -51,7 +45,7 @@ def run(bundle: Path, *, profile: Path | None = None) -> str:
     with tempfile.TemporaryDirectory(prefix="sloppy-train-") as home:
         env = dict(os.environ) | {"SLOPPY_HOME": home, "SLOPPY_WARM_CACHE": "off"}
         cmd = [
-            str(exe_path(bundle)),
+            str(BUNDLE.exe(bundle)),
             "--headless",
             "--enable-test-hooks",
             "--hook-port",

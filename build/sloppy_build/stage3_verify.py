@@ -8,9 +8,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from sloppy.store.paths import BUNDLE
 from sloppy.warm.list import warm_modules
 from sloppy_build import sizes
-from sloppy_build.archive import exe_path
 from sloppy_build.notices import LICENSES_FILE
 
 
@@ -21,7 +21,7 @@ def run(
     budget_mib: float = sizes.BUDGET_MIB,
 ) -> dict[str, str]:
     """Every check's one-line result; raises ``RuntimeError`` on the first that fails."""
-    exe = str(exe_path(bundle))
+    exe = str(BUNDLE.exe(bundle))
     checks: dict[str, str] = {"size": sizes.check_budget(bundle, budget_mib)}
     licences = bundle / LICENSES_FILE
     if not licences.is_file() or licences.stat().st_size == 0:
