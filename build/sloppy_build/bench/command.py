@@ -11,7 +11,8 @@ from sloppy_build.bench import report
 from sloppy_build.bench.compare import METRICS, Options, compare
 from sloppy_build.bench.targets import BenchError
 
-#: Exit codes: 0 no regression, 1 HEAD slower on a gated metric, 2 usage or run error.
+#: Exit codes: 0 no regression, 1 HEAD slower on a gated metric, 2 usage or run error,
+#: 3 inconclusive (a gated timed metric neither showed nor ruled out a slowdown).
 EXIT_ERROR = 2
 
 
@@ -51,6 +52,12 @@ EXIT_ERROR = 2
 @click.option("--seed", type=int, default=0, show_default=True, help="Run order seed.")
 @click.option("--no-cachegrind", is_flag=True, help="Skip the instruction counts.")
 @click.option(
+    "--upgrade",
+    is_flag=True,
+    help="One shared home, strictly alternating: measure the first launch after switching "
+    "versions (warm cache rebuilt) as the upgrade_* metrics.",
+)
+@click.option(
     "--accept",
     multiple=True,
     type=click.Choice([m.name for m in METRICS if m.gated]),
@@ -68,11 +75,12 @@ def compare_command(
     budget: float,
     seed: int,
     no_cachegrind: bool,
+    upgrade: bool,
     accept: tuple[str, ...],
 ) -> None:
     """Compare two builds of sloppy: BASE and HEAD are each a source tree, a git revision of
     this checkout, or a bundle directory. Exit 0: no regression; 1: HEAD slower on a gated
-    metric; 2: usage or run error."""
+    metric; 2: usage or run error; 3: inconclusive (CI: a warning, not a pass)."""
     opts = Options(
         mode=mode,
         cold=cold,
@@ -82,6 +90,7 @@ def compare_command(
         seed=seed,
         cachegrind=not no_cachegrind,
         accept=accept,
+        upgrade=upgrade,
     )
     try:
         result = compare(base, head, opts)

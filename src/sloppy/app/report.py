@@ -36,6 +36,15 @@ class ReportModule(TypedDict):
     source: str
 
 
+class StartupPath(TypedDict):
+    """What the start-up path loaded (the bench's exact metrics for a frozen app, which a
+    ``PYTHONPATH`` shim cannot reach): gui, every module loaded when the first frame was
+    presented; headless, those the main thread loaded by warm done."""
+
+    until: str  # "first_frame" or "warm_done"
+    modules: dict[str, str]  # module -> the module that imported it ("" before the recorder)
+
+
 class StartupReport(TypedDict):
     """The startup report contract (ARCHITECTURE.md); ``warmup`` is the status as served."""
 
@@ -53,6 +62,7 @@ class StartupReport(TypedDict):
     modules: list[ReportModule]
     frame_times_ms: list[float]
     warmup: WarmStatus
+    startup_path: StartupPath | None
 
 
 def build(
@@ -64,6 +74,7 @@ def build(
     warm_done_epoch: float | None = None,
     first_frame_cpu_s: float | None = None,
     warm_done_cpu_s: float | None = None,
+    first_frame_modules: list[str] | None = None,
 ) -> StartupReport:
     """The report; GUI-only fields are None or empty in headless mode."""
     return StartupReport(
@@ -91,7 +102,26 @@ def build(
         ],
         frame_times_ms=list(frame_times_ms or []),
         warmup=controller.warmup_status(),
+        startup_path=startup_path(controller, mode, first_frame_modules),
     )
+
+
+def startup_path(
+    controller: AppController, mode: str, first_frame_modules: list[str] | None
+) -> StartupPath | None:
+    """The start-up path's modules with their importers (None: not known yet, or no recorder)."""
+    recorder = controller.finders.recorder
+    if recorder is None:
+        return None
+    if mode == "gui":
+        if first_frame_modules is None:
+            return None
+        names, until = first_frame_modules, "first_frame"
+    else:
+        elsewhere = {load.name for load in recorder.loads if load.thread != "MainThread"}
+        names, until = [n for n in list(sys.modules) if n not in elsewhere], "warm_done"
+    importers = recorder.importers
+    return StartupPath(until=until, modules={n: importers.get(n, "") for n in names})
 
 
 def write(path: str | Path, report: StartupReport) -> None:
@@ -109,11 +139,13 @@ class ReportWriter:
         self.first_frame_cpu_s: float | None = None
         self.warm_done_cpu_s: float | None = None
         self.frame_times_ms: list[float] = []
+        self.first_frame_modules: list[str] | None = None
 
     def mark_first_frame(self) -> float:
         """Note the first presented frame (GUI); returns its epoch."""
         self.first_frame_cpu_s = time.process_time()
         self.first_frame_epoch = time.time()
+        self.first_frame_modules = list(sys.modules)  # after the frame: costs it nothing
         return self.first_frame_epoch
 
     def mark_warm(self) -> None:
@@ -130,6 +162,7 @@ class ReportWriter:
             warm_done_epoch=self.warm_done_epoch,
             first_frame_cpu_s=self.first_frame_cpu_s,
             warm_done_cpu_s=self.warm_done_cpu_s,
+            first_frame_modules=self.first_frame_modules,
         )
 
     def write(self) -> None:
