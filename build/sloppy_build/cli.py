@@ -77,11 +77,12 @@ def build(dist: Path, work: Path | None, optimize: int, train: bool, current_env
 def verify(dist: Path) -> None:
     """Check a built release: every file against the manifest, the archive's checksum, each
     binary in the SBOM and the licences, size budget, --version, a headless start."""
-    from sloppy_build import archive, stage3_verify
+    from sloppy_build import archive, sizes, stage3_verify
 
     bundle = paths.BUNDLE.root(dist)
     try:
-        checks = stage3_verify.release_files(dist, bundle)
+        checks = {"size": sizes.check_budget(bundle)}
+        checks.update(stage3_verify.release_files(dist, bundle))
         checks.update(stage3_verify.run(bundle))
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
