@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sloppy.store.paths import BUNDLE
 from sloppy_build import (
     archive,
     notices,
@@ -24,6 +25,7 @@ from sloppy_build import (
     stage1_pyinstaller,
     stage2_train,
     stage3_verify,
+    stage_sign,
 )
 
 
@@ -103,6 +105,7 @@ def build(
 
     steps = progress.Stages(
         ["environment", "PyInstaller", *(["training run"] if train else []), "licences and SBOM"]
+        + ["signing"]
         + (["checks"] if verify else [])
         + (["release files"] if package else []),
         report,
@@ -135,6 +138,9 @@ def build(
             origins=stage1_pyinstaller.origins(stage1_pyinstaller.work_dir(work)),
         )
         notices.write_licenses(bundle, inv.components)
+        archive.mirror_into_app(bundle, [notices.LICENSES_FILE, BUNDLE.build_id, BUNDLE.release])
+    with steps.stage("signing"):
+        checks["signing"] = stage_sign.sign(bundle)
     if verify:
         with steps.stage("checks"):
             checks.update(stage3_verify.run(bundle))
@@ -152,7 +158,12 @@ def build(
     if package:
         with steps.stage("release files"):
             result.release = archive.write_release(
-                bundle, dist, ident["version"], epoch, owner=inv.owner
+                bundle,
+                dist,
+                ident["version"],
+                epoch,
+                owner=inv.owner,
+                app=archive.app_bundle(bundle),
             )
             document = notices.sbom(inv, identity=ident, epoch=epoch, content_hash=content_hash)
             result.sbom = notices.write_sbom(dist / f"{result.release.stem()}.cdx.json", document)

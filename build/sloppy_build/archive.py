@@ -216,13 +216,13 @@ def write_tar_gz(bundle: Path, target: Path, epoch: int) -> None:
     tmp.replace(target)
 
 
-def write_zip(bundle: Path, target: Path, epoch: int) -> None:
+def write_zip(bundle: Path, target: Path, epoch: int, top: str = TOP) -> None:
     """The same normalisation as ``write_tar_gz`` in a zip (times rounded to 2 s by the format)."""
     stamp = time.gmtime(max(epoch, 315532800))[:6]  # a zip cannot say before 1980
     tmp = target.with_name(target.name + ".part")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
         for path in _entries(bundle):
-            name = f"{TOP}/{path.relative_to(bundle).as_posix()}"
+            name = f"{top}/{path.relative_to(bundle).as_posix()}"
             if path.is_symlink():
                 info = zipfile.ZipInfo(name, stamp)
                 info.external_attr = (stat.S_IFLNK | 0o777) << 16
@@ -242,6 +242,35 @@ def write_zip(bundle: Path, target: Path, epoch: int) -> None:
     tmp.replace(target)
 
 
+def app_bundle(bundle: Path) -> Path | None:
+    """macOS: the ``sloppy.app`` PyInstaller made beside the onedir folder (what ships)."""
+    app = bundle.parent / "sloppy.app"
+    return app if app.is_dir() else None
+
+
+def mirror_into_app(bundle: Path, files: list[str]) -> None:
+    """Copy files written after PyInstaller (notices, build id, release identity) into the
+    macOS ``.app`` too: PyInstaller built it from the onedir folder before they existed.
+
+    ``files``: paths at the bundle root (``THIRD_PARTY_LICENSES``) or data paths under the
+    contents folder; in the ``.app`` both live under ``Contents/Resources`` (PyInstaller links
+    data from ``Contents/Frameworks``, the app's ``sys._MEIPASS``, into it).
+    """
+    app = app_bundle(bundle)
+    if app is None:
+        return
+    for rel in files:
+        source = bundle / rel if (bundle / rel).is_file() else BUNDLE.inside(bundle, rel)
+        for base in ("Resources", "Frameworks"):
+            target = app / "Contents" / base / rel
+            if base == "Frameworks" and target.parent.resolve().is_relative_to(
+                (app / "Contents" / "Resources").resolve()
+            ):
+                continue  # a linked data folder: the Resources copy is already seen here
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+
+
 def write_release(
     bundle: Path,
     out: Path,
@@ -249,12 +278,17 @@ def write_release(
     epoch: int,
     owner: dict[str, str] | None = None,
     suffix: str | None = None,
+    app: Path | None = None,
 ) -> Release:
-    """Archive, checksum and manifest of ``bundle`` in ``out``."""
+    """Archive, checksum and manifest of ``bundle`` in ``out`` (the archive holds ``app``, the
+    macOS ``.app``, when given; the manifest always describes the onedir folder)."""
     stem = release_stem(version)
     suffix = suffix or archive_suffix()
     archive = out / f"{stem}{suffix}"
-    (write_zip if suffix == ".zip" else write_tar_gz)(bundle, archive, epoch)
+    if app is not None:
+        write_zip(app, archive, epoch, top=app.name)
+    else:
+        (write_zip if suffix == ".zip" else write_tar_gz)(bundle, archive, epoch)
     digest = sha256_file(archive)
     sha_file = out / f"{archive.name}.sha256"
     sha_file.write_text(f"{digest}  {archive.name}\n")
