@@ -180,10 +180,11 @@ def test_release_files_beside_the_bundle(built) -> None:
     files = {r[0]: r for r in rows}
     for rel in ("sloppy/sloppy", "sloppy/THIRD_PARTY_LICENSES"):
         path = built.bundle.parent / rel
-        assert files[rel][1:] == [
+        assert files[rel][1:3] == [
             str(path.stat().st_size),
             hashlib.sha256(path.read_bytes()).hexdigest(),
         ]
+        assert files[rel][3] == f"pkg:generic/sloppy@{info['version']}"  # its component
     assert built.sbom is not None
     text = built.sbom.read_text()
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None

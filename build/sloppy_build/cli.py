@@ -98,11 +98,14 @@ def verify(dist: Path) -> None:
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def bench(args: tuple[str, ...]) -> None:
     """Cold-start benchmark (scripts/benchmark_startup.py); ``bench compare BASE HEAD`` compares
-    two builds (sloppy_build.bench). Try: sloppy bench --help, sloppy bench compare --help."""
-    if args[:1] == ("compare",):
-        from sloppy_build.bench.command import compare_command
+    two builds, ``bench bisect GOOD BAD`` finds the commit that made start-up worse, ``bench
+    history [RANGE]`` draws the recorded trend, ``bench record --from-json F`` records a
+    comparison (sloppy_build.bench). Try: sloppy bench compare --help."""
+    if args[:1] and args[0] in ("compare", "bisect", "history", "record"):
+        from sloppy_build.bench import command
 
-        compare_command.main(args=list(args[1:]), prog_name="sloppy bench compare")
+        sub = getattr(command, f"{args[0]}_command")
+        sub.main(args=list(args[1:]), prog_name=f"sloppy bench {args[0]}")
     script = CHECKOUT / "scripts" / "benchmark_startup.py"
     if not script.is_file():
         raise click.ClickException("sloppy bench runs from a source checkout (scripts/ missing)")

@@ -106,12 +106,12 @@ class Options:
     cachegrind: bool = True
     accept: tuple[str, ...] = ()
     upgrade: bool = False
-    log: Callable[[str], None] = field(default_factory=lambda: _stderr_log(Printer()))
+    log: Callable[[str], None] = field(default_factory=lambda: stderr_log(Printer()))
     #: pairs done / budget left: redrawn on a terminal, a plain line in CI
-    status: Callable[[str], None] = field(default_factory=lambda: _stderr_status(Printer()))
+    status: Callable[[str], None] = field(default_factory=lambda: stderr_status(Printer()))
 
 
-def _stderr_log(printer: Printer) -> Callable[[str], None]:
+def stderr_log(printer: Printer) -> Callable[[str], None]:
     t0 = time.monotonic()
 
     def log(msg: str) -> None:
@@ -120,7 +120,7 @@ def _stderr_log(printer: Printer) -> Callable[[str], None]:
     return log
 
 
-def _stderr_status(printer: Printer) -> Callable[[str], None]:
+def stderr_status(printer: Printer) -> Callable[[str], None]:
     return lambda msg: printer.line(msg, transient=True)
 
 

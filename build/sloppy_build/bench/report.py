@@ -145,3 +145,90 @@ def summary_line(result: dict[str, Any]) -> str:
         f"{head}{failing}: {'; '.join(parts)} "
         f"[{result['runs']['base']}+{result['runs']['head']} runs, {result['seconds']} s]"
     )
+
+
+def bisect_markdown(result: dict[str, Any], chart: str | None = None) -> str:
+    """A bisection: the answer first, then every probe, then the chart."""
+    unit = result["unit"] or ""
+    kind = "exact" if result["exact"] else "timed (change against GOOD)"
+
+    def value(p: dict[str, Any]) -> str:
+        if p["value"] is None:
+            return "-"
+        if result["exact"]:
+            return _num(p["value"], unit)
+        ci = p.get("interval")
+        band = f" [{_pct(ci[0])}, {_pct(ci[1])}]" if ci else ""
+        return f"{p['value']:+.1%}{band}"
+
+    lines = [
+        f"# sloppy bench bisect: {result['metric']} ({result['mode']}, {kind})",
+        "",
+        f"- GOOD {result['good'][:12]}, BAD {result['bad'][:12]}: {result['commits'] - 1} commits "
+        f"after GOOD; {len(result['probes'])} probes in {result['seconds']} s",
+    ]
+    if result.get("threshold") is not None:
+        lines.append(
+            f"- a probe is bad when slower than GOOD by more than {result['threshold']:+.1%}"
+        )
+    culprit = result.get("culprit")
+    lines.append("")
+    if culprit:
+        lines += [
+            f"**First bad commit: {culprit['sha'][:12]} {culprit['subject']}**",
+            "",
+            f"- before ({culprit['before']['sha'][:12]}): {value(culprit['before'])}",
+            f"- after: {value(culprit['after'])}",
+        ]
+        for item in culprit.get("added", []):
+            own = " (sloppy's own)" if item["own"] else ""
+            lines.append(
+                f"- new on the path: `{item['module']}` via {' <- '.join(item['chain'][1:])}{own}"
+            )
+    else:
+        lines.append(f"**{result['summary']}**")
+        if result.get("boundary"):
+            lo, hi = result["boundary"]
+            lines.append(f"- narrowed to after {lo[:12]}, up to {hi[:12]}")
+    lines += ["", "| # | commit | subject | value | verdict | s |", "|---|---|---|---|---|---|"]
+    for p in result["probes"]:
+        lines.append(
+            f"| {p['index']} | {p['sha'][:12]} | {p['subject'][:50]} | {value(p)} | {p['verdict']} "
+            f"| {p['seconds']} |"
+        )
+    if chart:
+        lines += ["", f"![{result['metric']} across the probed commits]({chart})"]
+    lines += ["", bisect_summary(result)]
+    return "\n".join(lines) + "\n"
+
+
+def bisect_svg(result: dict[str, Any]) -> str:
+    """The metric across the probed commits (oldest first), the first bad commit marked."""
+    probes = [p for p in result["probes"] if p["value"] is not None or p["index"] == 0]
+    labels = [f"{p['index']}: {p['sha'][:8]}" for p in probes]
+    values = [p["value"] if p["value"] is not None else 0.0 for p in probes]
+    bands = [tuple(p["interval"]) if p.get("interval") else None for p in probes]
+    culprit = result.get("culprit")
+    marks = [i for i, p in enumerate(probes) if culprit and p["sha"] == culprit["sha"]]
+    name = result["metric"] if result["exact"] else f"{result['metric']} change vs GOOD"
+    return svg.line_chart(
+        name,
+        labels,
+        {name: values},
+        bands={name: bands},
+        marks=marks,
+        tips=[p["subject"] for p in probes],
+    )
+
+
+def bisect_summary(result: dict[str, Any]) -> str:
+    culprit = result.get("culprit")
+    probes = f"[{len(result['probes'])} probes, {result['seconds']} s]"
+    if culprit:
+        return (
+            f"FOUND ({result['metric']}): {culprit['sha'][:12]} {culprit['subject'][:60]} {probes}"
+        )
+    head = {0: "NO REGRESSION", 3: "INCONCLUSIVE", 4: "COULD NOT ISOLATE"}.get(
+        result["exit_code"], "ERROR"
+    )
+    return f"{head} ({result['metric']}): {result['summary']} {probes}"
