@@ -62,6 +62,15 @@ step gui 1 "$BASE" "$HEAD" --mode gui --min-effect 25 "${accept[@]}"
 step headless 1 "$BASE" "$HEAD" --mode headless --min-effect 25 --budget 120 "${accept[@]}"
 step gui-cold 0 "$BASE" "$HEAD" --mode gui --cold --min-effect 25 --budget 150 --no-cachegrind
 
+# The start-up history (docs/bench.md): both revisions' metrics as git notes on their commits.
+for name in gui headless; do
+  [[ -s $OUT/$name.json ]] && "$SLOPPY" bench record --from-json "$OUT/$name.json" >/dev/null 2>&1
+done
+git notes --ref=refs/notes/sloppy-bench show "$HEAD" >"$OUT/history-note.json" 2>/dev/null || true
+if [[ ${SLOPPY_BENCH_PUSH_NOTES:-0} == 1 ]]; then
+  git push -q origin refs/notes/sloppy-bench || echo "bench history: could not push the notes"
+fi
+
 # Frozen: build both bundles, each with its own tree's tooling and spec (report only).
 frozen=$(mktemp -d)
 py=$PWD/.venv/bin/python

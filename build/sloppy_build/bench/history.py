@@ -32,9 +32,21 @@ NOTES_REF = "refs/notes/sloppy-bench"
 EXACT = {m.name for m in METRICS if m.exact}
 
 
+#: A notes commit needs an identity; a CI clone may have none configured.
+_IDENTITY = ("-c", "user.name=sloppy bench", "-c", "user.email=sloppy-bench@localhost")
+
+
 def _git(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    configured = subprocess.run(
+        ["git", "-C", str(repo), "config", "user.email"], capture_output=True, check=False
+    )
+    identity = () if configured.returncode == 0 else _IDENTITY
     proc = subprocess.run(
-        ["git", "-C", str(repo), *args], capture_output=True, text=True, check=False, timeout=120
+        ["git", *identity, "-C", str(repo), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
     if check and proc.returncode != 0:
         raise BenchError(f"git {' '.join(args[:3])}: {proc.stderr.strip()[-300:]}")
