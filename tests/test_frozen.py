@@ -168,7 +168,7 @@ def test_release_files_beside_the_bundle(built) -> None:
         pytest.skip("an existing bundle has no release files")
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.json import JsonStrictValidator
-    from sloppy_build import archive, notices
+    from sloppy_build import archive, notices, sbom
 
     release = built.release
     info = archive.read_release_info(built.bundle)
@@ -195,7 +195,7 @@ def test_release_files_beside_the_bundle(built) -> None:
     )
     assert doc["metadata"]["component"]["version"] == info["version"]
     # Every shipped shared library is the evidence of one component (what a scanner needs).
-    listed = notices.sbom_binaries(doc)
+    listed = sbom.sbom_binaries(doc)
     shipped = {
         p.relative_to(built.bundle).as_posix()
         for p in built.bundle.rglob("*")

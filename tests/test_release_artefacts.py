@@ -17,7 +17,7 @@ from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "build"))
 
-from sloppy_build import archive, notices, sizes
+from sloppy_build import archive, notices, sbom, sizes
 
 EPOCH = 1767225600
 
@@ -146,8 +146,8 @@ def test_sbom_is_valid_cyclonedx_and_reproducible() -> None:
     ]
     inv = notices.Inventory([notices.app_component("0.1.0"), *comps], {})
     ident = {"version": "0.1.0", "commit": "c" * 40, "build": "ab" * 32}
-    doc = notices.sbom(inv, identity=ident, epoch=EPOCH, content_hash="ab" * 32)
-    again = notices.sbom(inv, identity=ident, epoch=EPOCH, content_hash="ab" * 32)
+    doc = sbom.sbom(inv, identity=ident, epoch=EPOCH, content_hash="ab" * 32)
+    again = sbom.sbom(inv, identity=ident, epoch=EPOCH, content_hash="ab" * 32)
     assert json.dumps(doc, sort_keys=True) == json.dumps(again, sort_keys=True)
     error = JsonStrictValidator(SchemaVersion.V1_6).validate_str(json.dumps(doc))
     assert error is None, error
@@ -282,8 +282,8 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> dict:
     notices.write_licenses(bundle, inv.components)
     ident = {"version": "1.2.3", "commit": "c" * 40, "build": "b" * 64}
     rel = archive.write_release(bundle, root / "dist", "1.2.3", EPOCH, owner=inv.owner)
-    doc = notices.sbom(inv, identity=ident, epoch=EPOCH, content_hash="ab" * 32)
-    sbom_path = notices.write_sbom(root / "dist" / f"{rel.stem()}.cdx.json", doc)
+    doc = sbom.sbom(inv, identity=ident, epoch=EPOCH, content_hash="ab" * 32)
+    sbom_path = sbom.write_sbom(root / "dist" / f"{rel.stem()}.cdx.json", doc)
     return {"bundle": bundle, "dist": root / "dist", "inv": inv, "doc": doc, "sbom": sbom_path}
 
 
@@ -321,7 +321,7 @@ def test_sbom_lists_vendored_native_code_and_both_openssls(release: dict) -> Non
     for name in ("OpenBLAS", "libgfortran", "libquadmath", "Dear ImGui", "Droid Sans"):
         assert name in by_name, name
     # A scanner's view: every shipped binary maps to a component that names it.
-    listed = notices.sbom_binaries(doc)
+    listed = sbom.sbom_binaries(doc)
     shipped = {
         p.relative_to(release["bundle"]).as_posix()
         for p in release["bundle"].rglob("*")

@@ -20,6 +20,7 @@ from sloppy_build import (
     archive,
     notices,
     progress,
+    sbom,
     sizes,
     stage0_env,
     stage1_pyinstaller,
@@ -165,7 +166,7 @@ def build(
                 owner=inv.owner,
                 app=archive.app_bundle(bundle),
             )
-            document = notices.sbom(inv, identity=ident, epoch=epoch, content_hash=content_hash)
-            result.sbom = notices.write_sbom(dist / f"{result.release.stem()}.cdx.json", document)
+            document = sbom.sbom(inv, identity=ident, epoch=epoch, content_hash=content_hash)
+            result.sbom = sbom.write_sbom(dist / f"{result.release.stem()}.cdx.json", document)
     result.seconds = time.monotonic() - t0
     return result

@@ -9,7 +9,7 @@ copied (dpkg), labelled with the build host's distribution. A wheel's own SBOM (
 ``.dist-info/sboms``: Rust crates, a static OpenSSL) is merged under its distribution.
 Licence texts: each distribution's dist-info, ``packaging/licenses/<SPDX-ID>.txt`` for native
 code, the Debian ``copyright`` files (with the ``common-licenses`` they point to). The SBOM is
-CycloneDX 1.6 JSON; the manifest's fourth column names each file's component.
+CycloneDX 1.6 JSON (``sbom``); the manifest's fourth column names each file's component.
 """
 
 from __future__ import annotations
@@ -21,12 +21,9 @@ import subprocess
 import sys
 import sysconfig
 import tomllib
-import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 from sloppy.store.paths import BUNDLE
 from sloppy_build import native
@@ -547,88 +544,3 @@ def write_licenses(bundle: Path, components: list[Component]) -> Path:
     target = bundle / LICENSES_FILE
     target.write_text(licenses_text(components), encoding="utf-8")
     return target
-
-
-# -- CycloneDX ---------------------------------------------------------------------------------
-
-
-def _licence_json(c: Component) -> list[dict[str, object]]:
-    if c.spdx:
-        return [{"expression": c.licence}]
-    return [{"license": {"name": c.licence}}]
-
-
-def _entry(c: Component) -> dict[str, object]:
-    entry: dict[str, object] = {"type": c.kind, "bom-ref": c.ref, "name": c.name}
-    entry["version"] = c.version
-    if c.purl:
-        entry["purl"] = c.purl
-    if c.cpe:
-        entry["cpe"] = c.cpe
-    if c.licence and not c.licence.startswith(("see ", "unknown")):
-        entry["licenses"] = _licence_json(c)
-    if c.notice:
-        entry["copyright"] = c.notice.splitlines()[0]
-    if c.hashes:
-        entry["hashes"] = [{"alg": "SHA-256", "content": h} for h in dict.fromkeys(c.hashes)]
-    if c.home.startswith("http"):
-        entry["externalReferences"] = [{"type": "website", "url": c.home}]
-    binaries = [f for f in c.files if SHARED_LIB.search(f)]
-    if binaries:
-        entry["evidence"] = {"occurrences": [{"location": f} for f in binaries]}
-    if c.children:
-        entry["components"] = [_entry(child) for child in c.children]
-    return entry
-
-
-def sbom(
-    inv: Inventory, *, identity: dict[str, str], epoch: int, content_hash: str
-) -> dict[str, object]:
-    """A CycloneDX 1.6 document; the same inputs give the same bytes."""
-    app, *rest = inv.components
-    meta = _entry(app)
-    meta["licenses"] = [{"expression": "MIT"}]
-    meta["properties"] = [
-        {"name": f"sloppy:{k}", "value": v} for k, v in sorted(identity.items()) if v
-    ]
-    meta.pop("evidence", None)
-    entries = [_entry(c) for c in rest]
-    every = [c for top in rest for c in top.walk()]
-    return {
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.6",
-        "serialNumber": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'sloppy:' + content_hash)}",
-        "version": 1,
-        "metadata": {
-            "timestamp": datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "tools": {"components": [{"type": "application", "name": "sloppy_build"}]},
-            "component": meta,
-        },
-        "components": entries,
-        "dependencies": [
-            {"ref": app.ref, "dependsOn": [c.ref for c in rest]},
-            *(
-                {"ref": c.ref, **({"dependsOn": [d.ref for d in c.children]} if c.children else {})}
-                for c in every
-            ),
-        ],
-    }
-
-
-def write_sbom(path: Path, document: dict[str, object]) -> Path:
-    path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return path
-
-
-def sbom_binaries(document: dict[str, Any]) -> dict[str, str]:
-    """Shipped binary path -> the name of the SBOM component whose evidence lists it."""
-    out: dict[str, str] = {}
-
-    def visit(entries: list[dict[str, Any]]) -> None:
-        for e in entries:
-            for occ in e.get("evidence", {}).get("occurrences", []):
-                out[str(occ["location"])] = str(e["name"])
-            visit(e.get("components", []))
-
-    visit(document.get("components", []))
-    return out

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sloppy.store.paths import BUNDLE
 from sloppy.warm.list import warm_modules
-from sloppy_build import archive, notices, sizes
+from sloppy_build import archive, notices, sbom, sizes
 from sloppy_build.notices import LICENSES_FILE
 
 
@@ -56,7 +56,7 @@ def coverage(sbom_path: Path, bundle: Path, rows: dict[str, archive.ManifestRow]
         document = json.loads(sbom_path.read_text())
     except (OSError, ValueError) as exc:
         raise RuntimeError(f"no readable SBOM {sbom_path.name}: {exc}") from exc
-    listed = notices.sbom_binaries(document)
+    listed = sbom.sbom_binaries(document)
     by_ref: dict[str, dict[str, str]] = {}
 
     def visit(entries: list[dict[str, object]]) -> None:
