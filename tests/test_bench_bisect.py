@@ -52,7 +52,7 @@ class Synthetic:
     def level(self, i: int) -> float:
         return self.factor.get(max(k for k in [0, *self.factor] if k <= i), 1.0)
 
-    def timed(self, good, commit, metric, min_effect, budget_s) -> Probe:
+    def timed(self, good, commit, metric, min_effect, budget_s, pairs=None) -> Probe:
         self.calls.append(commit.index)
         n = 12
         base = np.exp(self.rng.normal(0, self.noise, n)) * self.level(good.index)

@@ -40,6 +40,9 @@ EXIT_NONE, EXIT_FOUND, EXIT_ERROR, EXIT_INCONCLUSIVE, EXIT_UNISOLATED = 0, 1, 2,
 #: Commits checked after convergence for a regression that came and went: (before the
 #: culprit, after it). Exact probes are one run each, so they can afford more.
 CHECKS = {"exact": (2, 4), "timed": (1, 2)}
+#: A timed probe that stayed inconclusive is measured once more with this many pairs (compare's
+#: adaptive batches stop at 20).
+RETRY_PAIRS = 40
 
 
 @dataclass
@@ -69,7 +72,13 @@ class Prober(Protocol):
     def exact(self, commit: Commit, metric: Metric) -> Probe: ...
 
     def timed(
-        self, good: Commit, commit: Commit, metric: Metric, min_effect: float, budget_s: float
+        self,
+        good: Commit,
+        commit: Commit,
+        metric: Metric,
+        min_effect: float,
+        budget_s: float,
+        pairs: int | None = None,
     ) -> Probe: ...
 
 
@@ -174,9 +183,9 @@ class Bisection:
         share = self.left / max(1, math.ceil(math.log2(len(self.commits))) + sum(CHECKS["timed"]))
         probe = self.prober.timed(self.commits[0], commit, m, self.threshold, max(60.0, share))
         if probe.verdict == "inconclusive" and self.left > 120:
-            self.log(f"{commit.sha[:12]}: inconclusive; measuring again with a larger budget")
+            self.log(f"{commit.sha[:12]}: inconclusive; measuring again with {RETRY_PAIRS} pairs")
             probe = self.prober.timed(
-                self.commits[0], commit, m, self.threshold, max(120.0, 2 * share)
+                self.commits[0], commit, m, self.threshold, max(120.0, 2 * share), RETRY_PAIRS
             )
         return probe
 
@@ -220,9 +229,13 @@ class Bisection:
                 return self.result(EXIT_NONE, "GOOD and BAD do not differ on this metric")
             return None
         # GOOD against BAD first: is there a step at all, and how large?
-        overall = self.prober.timed(
-            self.commits[0], self.commits[last], self.metric, self.min_effect, self.left / 3
-        )
+        good, bad = self.commits[0], self.commits[last]
+        overall = self.prober.timed(good, bad, self.metric, self.min_effect, self.left / 4)
+        if overall.verdict == "inconclusive" and self.left > 240:
+            self.log(f"GOOD against BAD: inconclusive; measuring again with {RETRY_PAIRS} pairs")
+            overall = self.prober.timed(
+                good, bad, self.metric, self.min_effect, self.left / 3, RETRY_PAIRS
+            )
         self.probes[0] = Probe(self.commits[0], None, "good", note="the reference")
         self.probes[last] = overall
         if overall.verdict == "inconclusive":
@@ -359,10 +372,17 @@ class AppProber:
         )
 
     def timed(
-        self, good: Commit, commit: Commit, metric: Metric, min_effect: float, budget_s: float
+        self,
+        good: Commit,
+        commit: Commit,
+        metric: Metric,
+        min_effect: float,
+        budget_s: float,
+        pairs: int | None = None,
     ) -> Probe:
         opts = Options(
             mode=self.mode,
+            runs=pairs,
             min_effect=min_effect,
             budget_s=budget_s,
             cachegrind=False,
