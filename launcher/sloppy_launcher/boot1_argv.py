@@ -28,9 +28,7 @@ def _parser() -> argparse.ArgumentParser:
         else "Tooling: sloppy build --dist DIR, sloppy verify --dist DIR, sloppy bench ..., "
         "sloppy install-desktop-entry [--remove]."
     )
-    p = argparse.ArgumentParser(
-        prog="sloppy", description=f"A desktop LLM chat client. {tooling}"
-    )
+    p = argparse.ArgumentParser(prog="sloppy", description=f"A desktop LLM chat client. {tooling}")
     p.add_argument("--headless", action="store_true", help="no window: controller, warmup, hooks")
     p.add_argument("--enable-test-hooks", action="store_true", help="start the hook API server")
     p.add_argument("--hook-port", type=int, default=8999, metavar="N", help="0 picks a free port")
