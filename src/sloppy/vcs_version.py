@@ -89,7 +89,7 @@ def current(root: Path = CHECKOUT) -> VersionInfo:
     version = from_pkg_info(root)
     if version is None:
         try:
-            from sloppy._version import __version__ as version  # type: ignore[no-redef]
+            from sloppy._version import __version__ as version
         except ImportError:
             version = "0+unknown"
     commit = re.search(r"\+g([0-9a-f]+)", version or "")
