@@ -11,6 +11,7 @@ never on the path to the first frame.
 
 from __future__ import annotations
 
+import importlib
 import re
 import subprocess
 from pathlib import Path
@@ -88,8 +89,8 @@ def current(root: Path = CHECKOUT) -> VersionInfo:
         return found
     version = from_pkg_info(root)
     if version is None:
-        try:
-            from sloppy._version import __version__ as version
+        try:  # written by the last build; absent in a bare tree
+            version = str(importlib.import_module("sloppy._version").__version__)
         except ImportError:
             version = "0+unknown"
     commit = re.search(r"\+g([0-9a-f]+)", version or "")
