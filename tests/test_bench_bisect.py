@@ -262,3 +262,14 @@ def test_bisect_names_the_commit_that_planted_an_import(tmp_path: Path) -> None:
     assert (
         "FOUND (startup_modules)" in proc.stdout and (tmp_path / "b-startup_modules.svg").exists()
     )
+
+
+def test_a_spent_budget_stops_with_the_narrowed_range() -> None:
+    bisection = Bisection(commits(20), MODULES["warm_done_s"], Synthetic(factor={9: 1.3}))
+    bisection.budget_s = 0.0  # GOOD against BAD is measured; then nothing is left
+    bisection.endpoints = lambda: None  # type: ignore[method-assign]
+    bisection.threshold = 0.15
+    bisection.probes[0] = Probe(bisection.commits[0], None, "good")
+    result = bisection.run()
+    assert result["exit_code"] == bisect.EXIT_UNISOLATED and result["culprit"] is None
+    assert "the budget was spent" in result["summary"] and len(result["boundary"]) == 2

@@ -179,6 +179,8 @@ class Bisection:
             return probe
         if i == 0:
             return Probe(commit, None, "good", note="the reference")
+        if self.left <= 0:
+            return Probe(commit, None, "inconclusive", note="the budget was spent")
         assert self.threshold is not None
         share = self.left / max(1, math.ceil(math.log2(len(self.commits))) + sum(CHECKS["timed"]))
         probe = self.prober.timed(self.commits[0], commit, m, self.threshold, max(60.0, share))
@@ -210,8 +212,9 @@ class Bisection:
                     f"the commits between {self.commits[lo].sha[:12]} and "
                     f"{self.commits[hi].sha[:12]} could not be measured"
                     if mid is None
-                    else f"{self.commits[mid].sha[:12]} stayed inconclusive within the budget: "
-                    "rerun on a quieter machine or with a larger --budget"
+                    else f"{self.commits[mid].sha[:12]} stayed inconclusive within the budget "
+                    f"({self.probes[mid].note or 'noise'}): rerun on a quieter machine or with "
+                    "a larger --budget"
                 )
                 return self.result(EXIT_UNISOLATED, why, boundary=(lo, hi))
         wrong = self.check(hi)
@@ -349,8 +352,15 @@ def _spread(first: int, last: int, count: int) -> list[int]:
 class AppProber:
     """Probes by running the app at each commit (``git archive`` into a temp folder)."""
 
-    def __init__(self, repo: Path, work: Path, mode: str, *, cachegrind: bool = True) -> None:
-        self.repo, self.work, self.mode, self.cachegrind = repo, work, mode, cachegrind
+    def __init__(
+        self,
+        repo: Path,
+        work: Path,
+        mode: str,
+        *,
+        status: Callable[[str], None] = lambda _m: None,
+    ) -> None:
+        self.repo, self.work, self.mode, self.status = repo, work, mode, status
         self.env: dict[str, str] = {}
         self.records: dict[str, dict[str, Any]] = {}  # sha -> exact values (for the history)
 
@@ -387,7 +397,7 @@ class AppProber:
             budget_s=budget_s,
             cachegrind=False,
             log=lambda _m: None,
-            status=lambda _m: None,
+            status=lambda m: self.status(f"{commit.sha[:12]} against GOOD: {m}"),
         )
         result = compare(good.sha, commit.sha, opts)
         entry = result["metrics"].get(metric.name)
@@ -428,7 +438,7 @@ def bisect(
     chosen = pick_metric(metric, mode)
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="sloppy-bisect-") as tmp, display(mode) as disp:
-        app = AppProber(repo, Path(tmp), mode)
+        app = AppProber(repo, Path(tmp), mode, status=status)
         app.env = dict(os.environ) | ({"DISPLAY": disp} if disp else {})
         run = Bisection(
             commits,
