@@ -32,7 +32,15 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sloppy_build.bench import stats
-from sloppy_build.bench.compare import METRICS, Metric, Options, compare, is_own, metrics_for
+from sloppy_build.bench.compare import (
+    MAX_PAIRS,
+    METRICS,
+    Metric,
+    Options,
+    compare,
+    is_own,
+    metrics_for,
+)
 from sloppy_build.bench.runner import Run, Side, chain, display, instructions
 from sloppy_build.bench.targets import BenchError, repository, resolve
 
@@ -40,8 +48,8 @@ EXIT_NONE, EXIT_FOUND, EXIT_ERROR, EXIT_INCONCLUSIVE, EXIT_UNISOLATED = 0, 1, 2,
 #: Commits checked after convergence for a regression that came and went: (before the
 #: culprit, after it). Exact probes are one run each, so they can afford more.
 CHECKS = {"exact": (2, 4), "timed": (1, 2)}
-#: A timed probe that stayed inconclusive is measured once more with this many pairs (compare's
-#: adaptive batches stop at 20).
+#: A timed probe that stayed inconclusive is measured once more, adaptive up to this many
+#: pairs a batch (compare's default stops at 20), still within its budget.
 RETRY_PAIRS = 40
 
 
@@ -392,7 +400,7 @@ class AppProber:
     ) -> Probe:
         opts = Options(
             mode=self.mode,
-            runs=pairs,
+            max_pairs=pairs or MAX_PAIRS,
             min_effect=min_effect,
             budget_s=budget_s,
             cachegrind=False,

@@ -100,6 +100,9 @@ class Options:
     mode: str = "gui"
     cold: bool = False
     runs: int | None = None  # fixed pairs per batch; None: adaptive
+    max_pairs: int = (
+        MAX_PAIRS  # adaptive: the most pairs a batch takes (the budget may stop it sooner)
+    )
     min_effect: float = 0.03
     budget_s: float = 270.0
     seed: int = 0
@@ -193,7 +196,7 @@ class Comparison:
     def batch(self, deadline: float) -> dict[str, list[Run]]:
         opts = self.opts
         runs: dict[str, list[Run]] = {"base": [], "head": []}
-        limit = opts.runs if opts.runs is not None else MAX_PAIRS
+        limit = opts.runs if opts.runs is not None else opts.max_pairs
         pair_s = 0.0
         for i in range(limit):
             started = time.monotonic()
