@@ -231,6 +231,7 @@ def make_repo(root: Path, n: int, plant: dict[int, str]) -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1500)  # about 90 s on a quiet machine, 10 min at load average 20
 def test_bisect_names_the_commit_that_planted_an_import(tmp_path: Path) -> None:
     repo = make_repo(tmp_path, 12, {7: "import colorsys  # noqa: F401"})
     out = tmp_path / "b.json"
