@@ -20,7 +20,7 @@ from pathlib import Path
 
 CHILD = r"""
 import json, random, sys, threading, time
-from sloppy.warm import recorder as import_recorder
+from sloppy.warm import import_recorder
 rec = import_recorder.install()
 from sloppy.app.controller import AppController
 from sloppy.warm.engine import _require_warmed, WarmupError
@@ -85,7 +85,7 @@ def main() -> int:
     ap.add_argument("--max-seconds", type=float, default=900.0)
     args = ap.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from sloppy.warm.list import warm_modules
+    from sloppy.warm.warmlist import warm_modules
 
     modules = warm_modules(hooks=True)
     t0 = time.monotonic()

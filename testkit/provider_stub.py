@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from sloppy.providers.models import PROVIDER_BY_ID, PROVIDER_TABLE, SDKS
+from sloppy.providers.table import PROVIDER_BY_ID, PROVIDER_TABLE, SDKS
 
 #: The providers the stub answers (each in its own wire format): the table's cloud rows.
 PROVIDERS: tuple[str, ...] = tuple(p.id for p in PROVIDER_TABLE if not p.key_optional)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sloppy.providers.models import Discussion, Message
+from sloppy.providers.table import Discussion, Message
 from sloppy.store import discussions
 from testkit.hook_client import ApiHookClient
 from testkit.provider_stub import env_for

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sloppy.providers.models import SDKS
+from sloppy.providers.table import SDKS
 from testkit.hook_client import ApiHookClient
 from testkit.provider_stub import PROVIDERS, SDK_MODULES, env_for
 from tests.live import Proc

@@ -52,7 +52,7 @@ def parse(argv: list[str]) -> argparse.Namespace | int:
     if not 0 <= args.hook_port <= 65535:
         _parser().error(f"--hook-port must be 0..65535, not {args.hook_port}")
     if args.enable_test_hooks:
-        from sloppy.hooks.key import env_key_problem
+        from sloppy.hooks.hook_key import env_key_problem
 
         problem = env_key_problem()
         if problem:

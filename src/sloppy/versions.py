@@ -6,7 +6,7 @@ import platform
 import sys
 
 from sloppy import __version__
-from sloppy.providers.models import SDKS
+from sloppy.providers.table import SDKS
 
 DISTRIBUTIONS = (
     "imgui-bundle",

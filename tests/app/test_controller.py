@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from sloppy.app.controller import AppController, Runtime, RuntimeOptions
-from sloppy.warm.recorder import Finders
+from sloppy.warm.import_recorder import Finders
 from tests.conftest import ROOT, ModuleFactory
 
 

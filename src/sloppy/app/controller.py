@@ -22,14 +22,10 @@ from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
 from sloppy.app.profiler import PROFILER, StartupProfiler
 from sloppy.app.report import ReportWriter
 from sloppy.providers.chat import ChatSession
-from sloppy.store import logs as log_setup
-from sloppy.store import settings
-from sloppy.warm import cache as warm_cache
-from sloppy.warm import list as warm_list
-from sloppy.warm import planner as warm_planner
-from sloppy.warm import profile as import_profile
+from sloppy.store import logs, settings
+from sloppy.warm import cache, import_profile, planner, warmlist
 from sloppy.warm.engine import WarmStatus, Warmup, activate
-from sloppy.warm.recorder import Finders
+from sloppy.warm.import_recorder import Finders
 
 if TYPE_CHECKING:
     import argparse
@@ -83,7 +79,7 @@ class AppController:
                 modules = (
                     list(warm_modules)
                     if warm_modules is not None
-                    else warm_list.warm_modules(hooks=enable_hooks, extra=extra_warm)
+                    else warmlist.warm_modules(hooks=enable_hooks, extra=extra_warm)
                 )
             #: What to warm; the planner orders it on the lane (it reads the profile from
             #: disk, which the first frame must not wait for) and hands the order to the engine.
@@ -144,10 +140,9 @@ class AppController:
     def _check_cache(self) -> None:
         try:
             directory = self._profile_store.path.parent
-            warm_cache.remove_stale_temps(directory, (self._profile_store.path.name,))
-            cache = self.finders.cache
-            if cache is not None:
-                cache.validate()
+            cache.remove_stale_temps(directory, (self._profile_store.path.name,))
+            if self.finders.cache is not None:
+                self.finders.cache.validate()
         except Exception as exc:
             log.warning("cannot check the warm cache (%s: %s)", type(exc).__name__, exc)
 
@@ -156,8 +151,8 @@ class AppController:
             runs = self._profile_store.runs(key=import_profile.run_key())
             if not runs:
                 runs = import_profile.baked_runs()
-            self._costs = warm_planner.recorded_costs(runs)
-            self.warmup.set_order(warm_planner.plan(list(self._modules), runs, self._first_warm))
+            self._costs = planner.recorded_costs(runs)
+            self.warmup.set_order(planner.plan(list(self._modules), runs, self._first_warm))
         except Exception as exc:  # a bad profile costs the plan, never the warmup
             log.warning(
                 "cannot plan the warm order (%s: %s); using the declared order",
@@ -272,7 +267,7 @@ class RuntimeOptions:
             hook_port=args.hook_port,
             startup_report=args.startup_report,
             exit_when_warm=args.exit_when_warm,
-            extra_warm=warm_list.extra_from_env(environ),
+            extra_warm=warmlist.extra_from_env(environ),
         )
 
 
@@ -350,8 +345,8 @@ class Runtime:
                 gui_state=gui_state,
             )
             self.hooks.start_in_background()
-        self.controller.spawn_io(log_setup.attach_file)
-        self.controller.spawn_io(log_setup.prune_logs)
+        self.controller.spawn_io(logs.attach_file)
+        self.controller.spawn_io(logs.prune_logs)
 
     def _on_warm(self) -> None:
         self.report.mark_warm()

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TypedDict
 
-from sloppy.store import atomic as storage
+from sloppy.store import files
 
 if TYPE_CHECKING:
     from sloppy.app.controller import AppController
@@ -96,7 +96,7 @@ def build(
 
 def write(path: str | Path, report: StartupReport) -> None:
     """Write the report atomically (pretty-printed: people read it too)."""
-    storage.write_json_atomic(Path(path), report, indent=1)
+    files.write_json_atomic(Path(path), report, indent=1)
 
 
 class ReportWriter:

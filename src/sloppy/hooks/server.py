@@ -22,10 +22,10 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from sloppy import __version__
-from sloppy.hooks.key import KEY_ENV, KEY_FILE, MIN_KEY_LEN, resolve_key
+from sloppy.hooks.hook_key import KEY_ENV, KEY_FILE, MIN_KEY_LEN, resolve_key
 from sloppy.providers.client import ProviderError
-from sloppy.providers.models import HOOK_PROVIDERS
-from sloppy.store import atomic as storage
+from sloppy.providers.table import HOOK_PROVIDERS
+from sloppy.store import files
 from sloppy.warm.engine import WarmupError, _require_warmed
 
 if TYPE_CHECKING:
@@ -228,7 +228,7 @@ def build_app(
             # Per provider: is a key available, and where from (never the key itself).
             "keys": chat.keys.status(),
             "discussion": chat.discussion.name,
-            "set_aside": storage.set_aside_events(),
+            "set_aside": files.set_aside_events(),
         }
 
     @app.get("/api/warmup_status")

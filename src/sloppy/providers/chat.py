@@ -12,11 +12,11 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from sloppy.providers.catalog import ModelCatalog
 from sloppy.providers.client import AIClient, CancelToken, ProviderError, Reply
-from sloppy.providers.models import DEFAULT_MODELS, Discussion, Message, ProviderSettings
+from sloppy.providers.keys import KeyStore
+from sloppy.providers.model_catalog import ModelCatalog
+from sloppy.providers.table import DEFAULT_MODELS, Discussion, Message, ProviderSettings
 from sloppy.store import discussions
-from sloppy.store.api_keys import KeyStore
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from sloppy.providers.models import (
+from sloppy.providers.table import (
     MODEL_LIST_TIMEOUT_S,
     PROVIDER_BY_ID,
     PROVIDER_TABLE,

@@ -15,7 +15,7 @@ import keyring
 import keyring.backend
 import keyring.errors
 
-from sloppy.providers.models import KEYCHAIN_SERVICE
+from sloppy.providers.table import KEYCHAIN_SERVICE
 
 log = logging.getLogger(__name__)
 

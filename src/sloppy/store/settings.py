@@ -6,9 +6,8 @@ import logging
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from sloppy.providers.models import DEFAULT_PROVIDER
-from sloppy.store import atomic as storage
-from sloppy.store import paths
+from sloppy.providers.table import DEFAULT_PROVIDER
+from sloppy.store import files, paths
 
 SCHEMA = 1
 log = logging.getLogger(__name__)
@@ -29,7 +28,7 @@ def path() -> Path:
 
 def load() -> Settings:
     """Saved settings; defaults if missing; a bad file is set aside (one log line)."""
-    doc = storage.read_json(path(), schema=SCHEMA)
+    doc = files.read_json(path(), schema=SCHEMA)
     if not isinstance(doc, dict):
         return Settings()
     known = {f.name for f in fields(Settings)}
@@ -42,6 +41,6 @@ def save(settings: Settings) -> None:
     if paths.ensure_dir(path().parent) is None:
         return
     try:
-        storage.write_json_atomic(path(), {"schema": SCHEMA, **asdict(settings)}, indent=1)
+        files.write_json_atomic(path(), {"schema": SCHEMA, **asdict(settings)}, indent=1)
     except OSError as exc:
         log.warning("cannot save settings: %s", exc)

@@ -21,22 +21,19 @@ from imgui_bundle import hello_imgui, imgui
 
 from sloppy.app.controller import Runtime, RuntimeOptions
 from sloppy.app.profiler import PROFILER
-from sloppy.providers.models import (
+from sloppy.providers import keys
+from sloppy.providers.table import (
     DEFAULT_MODELS,
     DEFAULT_PROVIDER,
     PROVIDER_BY_ID,
     PROVIDER_LABELS,
     PROVIDERS,
 )
-from sloppy.store import api_keys, paths, settings
-from sloppy.store import atomic as storage
-from sloppy.ui import events
-from sloppy.ui import panels as gui_panels
-from sloppy.ui import theme as theme_2
+from sloppy.store import files, paths, settings
+from sloppy.ui import events, panels, theme
 from sloppy.ui.frame_cap import FrameCap
 from sloppy.ui.theme_models import Theme
-from sloppy.warm import list as warm_list
-from sloppy.warm import recorder as import_recorder
+from sloppy.warm import import_recorder, warmlist
 from sloppy.warm.engine import WarmStatus, WarmupError, _require_warmed, is_warm
 from sloppy.warm.pacer import FramePacer
 
@@ -146,7 +143,7 @@ def status_bar(status: WarmStatus, eta_s: float | None, provider: str, model: st
         if eta_s is not None:
             details.append(f"~{eta_s:.1f} s left")
         if status["in_flight"]:
-            details.append(f"loading {warm_list.label(status['in_flight'][0])}")
+            details.append(f"loading {warmlist.label(status['in_flight'][0])}")
         return StatusBar(
             f"Warming up... ({done}/{total})",
             progress=done / max(total, 1),
@@ -239,7 +236,7 @@ class SloppyGui:
             pace=self.pacer.wait_turn,
             # What a send needs, first from the very first run: the saved keys (the panel
             # reads them right after the first frame), then the configured provider's SDK.
-            first_warm=(api_keys.KEYCHAIN, gui_panels.sdk_of(provider)),
+            first_warm=(keys.KEYCHAIN, panels.sdk_of(provider)),
         )
         self.controller, self.chat, self.report = (
             self.runtime.controller,
@@ -253,7 +250,7 @@ class SloppyGui:
             self._key_loads: list[Any] = []
             self.chat.keys.start_loading(self._key_loads.append)
         self.events = events.EventBus()
-        self.theme: Theme = theme_2.DEFAULT
+        self.theme: Theme = theme.DEFAULT
         self.toasts = Toasts()
         self.palette: Any = None
         self.palette_wanted = False
@@ -262,7 +259,7 @@ class SloppyGui:
         self.last_swap: float | None = None
         self.prompt = ""
         self._told_no_keychain = False
-        self.panels = gui_panels.Panels(self)
+        self.panels = panels.Panels(self)
         self.command_table = self._command_table()
         with PROFILER.phase("gui.runner_params"):
             self.params = self._runner_params()
@@ -313,7 +310,7 @@ class SloppyGui:
         # Window, GL context and font atlas: hello_imgui's part of the first frame.
         PROFILER.record("gui.window", self._run_epoch, time.time())
         with PROFILER.phase("gui.post_init"):
-            theme_2.apply(self.theme)
+            theme.apply(self.theme)
         self._post_init_epoch = time.time()
 
     def _after_swap(self) -> None:
@@ -368,7 +365,7 @@ class SloppyGui:
     def _frame(self) -> None:
         for ev in self.events.drain():
             self._handle(ev)
-        for aside in storage.set_aside_events(self.last_aside):
+        for aside in files.set_aside_events(self.last_aside):
             self.last_aside = aside["seq"]
             self.toast(_aside_text(aside), "warn", ttl=ASIDE_TOAST_S)
         io = imgui.get_io()
@@ -469,7 +466,7 @@ class SloppyGui:
                 label=label,
                 checked=functools.partial(self.is_theme, n),
             )
-            for n, label in theme_2.LABELS.items()
+            for n, label in theme.LABELS.items()
         ]
         provider_cmds = [
             Command(
@@ -528,8 +525,8 @@ class SloppyGui:
         self.settings.provider, self.settings.model = provider, self.chat.settings.model
         self.settings.base_url = ""
         self.controller.spawn_io(settings.save, self.settings)
-        sdk = warm_list.label(gui_panels.sdk_of(provider))
-        if not is_warm(gui_panels.sdk_of(provider)):
+        sdk = warmlist.label(panels.sdk_of(provider))
+        if not is_warm(panels.sdk_of(provider)):
             self.toast(f"Loading {sdk}...")
         if self.chat.keys.loaded:
             self.controller.spawn_io(self._refresh_models, provider)
@@ -555,13 +552,13 @@ class SloppyGui:
             except (OSError, ValueError) as exc:
                 self.events.post("key_note", provider=provider, text=f"Not saved: {exc}")
                 return
-            if where == api_keys.SESSION and not self._told_no_keychain:
+            if where == keys.SESSION and not self._told_no_keychain:
                 self._told_no_keychain = True
-                self.events.post("toast", text=api_keys.NO_KEYCHAIN, kind="warn")
+                self.events.post("toast", text=keys.NO_KEYCHAIN, kind="warn")
             notes = {
-                api_keys.KEYCHAIN_SOURCE: "Saved in the keychain.",
-                api_keys.FILE: f"Saved in {api_keys.key_file()} (plain text, only you can read).",
-                api_keys.SESSION: "Kept for this session only.",
+                keys.KEYCHAIN_SOURCE: "Saved in the keychain.",
+                keys.FILE: f"Saved in {keys.key_file()} (plain text, only you can read).",
+                keys.SESSION: "Kept for this session only.",
             }
             self.events.post("key_note", provider=provider, text=notes[where])
             self.chat.catalog.refresh(provider)
@@ -584,19 +581,19 @@ class SloppyGui:
         self.controller.spawn_io(self.chat.keys.choose_file, enabled)
 
     def set_theme(self, name: str, *, save: bool = True) -> None:
-        if name not in theme_2.THEMES:
+        if name not in theme.THEMES:
             return
         if save:
             self.settings.theme = name
             self.controller.spawn_io(settings.save, self.settings)
-        if theme_2.available(name):
+        if theme.available(name):
             self._apply_theme(name)
             return
-        self.toast(f"Loading {theme_2.LABELS[name]} theme...")
+        self.toast(f"Loading {theme.LABELS[name]} theme...")
 
         def load() -> None:
             try:
-                theme_2.get(name)
+                theme.get(name)
             except WarmupError as exc:
                 self.events.post("toast", text=str(exc), kind="error")
                 return
@@ -608,8 +605,8 @@ class SloppyGui:
         return self.theme.name == name
 
     def _apply_theme(self, name: str) -> None:
-        self.theme = theme_2.get(name)
-        theme_2.apply(self.theme)
+        self.theme = theme.get(name)
+        theme.apply(self.theme)
 
     def send(self) -> None:
         prompt = self.prompt.strip()
@@ -680,12 +677,12 @@ def check_layout(path: Path) -> None:
     memory, a 2 GB file hangs. A readable one must also look like hello_imgui's ini file.
     """
     try:
-        text = storage.read_text(path, limit=LAYOUT_MAX_BYTES)
-    except storage.Unreadable as exc:
-        storage.set_aside(path, str(exc))
+        text = files.read_text(path, limit=LAYOUT_MAX_BYTES)
+    except files.Unreadable as exc:
+        files.set_aside(path, str(exc))
         return
     if text is not None and not _looks_like_ini(text):
-        storage.set_aside(path, "not an ini file")
+        files.set_aside(path, "not an ini file")
 
 
 def _looks_like_ini(text: str) -> bool:

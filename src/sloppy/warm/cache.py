@@ -50,8 +50,7 @@ from types import ModuleType
 from typing import Any, BinaryIO, NamedTuple
 
 from sloppy import __version__
-from sloppy.store import atomic as storage
-from sloppy.store import paths
+from sloppy.store import files, paths
 
 try:
     import fcntl
@@ -293,7 +292,7 @@ def remove_stale_temps(directory: Path, atomic_names: tuple[str, ...] = ()) -> l
     """Remove the temp files killed runs left in ``directory``; returns their names.
 
     The build temp goes only when no process holds its lock (a live second instance keeps
-    it). Older versions' randomly named build temps, and ``storage.write_atomic``'s temps for
+    it). Older versions' randomly named build temps, and ``files.write_atomic``'s temps for
     ``atomic_names`` (``.<name>.*.tmp``), go once untouched for ``STALE_TEMP_S``: such a write
     takes milliseconds.
     """
@@ -417,7 +416,7 @@ class WarmCache:
                 )
             else:
                 self.status = "corrupt"
-                storage.set_aside(self.path, found)
+                files.set_aside(self.path, found)
         else:
             self._mapped, self._index = found, found.entries
             self.status = f"loaded {len(self._index)} modules"
@@ -678,7 +677,7 @@ class WarmCache:
         with contextlib.suppress(OSError):
             st = os.stat(self.path)
             if (st.st_dev, st.st_ino) == mapped.ident:
-                storage.set_aside(self.path, f"bad entry {self.bad}")
+                files.set_aside(self.path, f"bad entry {self.bad}")
         self.bad = None
 
     def discard(self) -> None:

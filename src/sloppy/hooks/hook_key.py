@@ -13,8 +13,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from sloppy.store import atomic as storage
-from sloppy.store import paths
+from sloppy.store import files, paths
 
 KEY_ENV = "SLOPPY_HOOK_KEY"
 KEY_FILE = "hook_key"
@@ -58,17 +57,17 @@ def resolve_key() -> tuple[str, Path | None]:
         return env, None
     path = key_path()
     try:
-        text = storage.read_text(path, limit=4096)
-    except storage.Unreadable as exc:
-        storage.set_aside(path, str(exc))
+        text = files.read_text(path, limit=4096)
+    except files.Unreadable as exc:
+        files.set_aside(path, str(exc))
         text = None
     if text is not None:
         if usable(text.strip()):
             _owner_only(path)
             return text.strip(), path
-        storage.set_aside(path, "not a usable key")
+        files.set_aside(path, "not a usable key")
     key = secrets.token_urlsafe(32)
-    storage.write_atomic(path, key.encode("ascii"), mode=0o600)
+    files.write_atomic(path, key.encode("ascii"), mode=0o600)
     return key, path
 
 

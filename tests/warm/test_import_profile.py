@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from sloppy.warm import profile as import_profile
-from sloppy.warm.profile import ProfileStore, RunKey, RunRecord, run_key
+from sloppy.warm import import_profile
+from sloppy.warm.import_profile import ProfileStore, RunKey, RunRecord, run_key
 from tests import engine_run
 from tests.damage import DAMAGE_KINDS, apply_damage
 
@@ -103,7 +103,7 @@ def test_unwritable_dir_costs_one_warning(
         raise PermissionError(13, "Permission denied")
 
     # Root ignores directory modes, so refuse the temp file the way a read-only dir would.
-    monkeypatch.setattr("sloppy.store.atomic.tempfile.mkstemp", refuse)
+    monkeypatch.setattr("sloppy.store.files.tempfile.mkstemp", refuse)
     store = ProfileStore(tmp_path / "p.json")
     with caplog.at_level(logging.WARNING):
         assert store.save_run(_run(1)) is False
@@ -146,12 +146,12 @@ def test_a_planner_crash_costs_the_plan_not_the_warmup(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     from sloppy.app.controller import AppController
-    from sloppy.warm import planner as warm_planner
+    from sloppy.warm import planner
 
     def boom(*_a: object) -> list[str]:
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(warm_planner, "plan", boom)
+    monkeypatch.setattr(planner, "plan", boom)
     with caplog.at_level(logging.WARNING):
         c = AppController(warm_modules=["json", "csv"])
         try:

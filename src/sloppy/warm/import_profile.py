@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
 from sloppy import __version__
-from sloppy.store import atomic as storage
-from sloppy.store import paths
+from sloppy.store import files, paths
 
 #: Bumped when recorded names stop matching the code (2: modules in sub-packages), so such
 #: runs are set aside rather than planned from.
@@ -68,11 +67,11 @@ class ProfileStore:
 
     def runs(self, *, key: RunKey | None = None) -> list[dict[str, Any]]:
         """Recorded runs, oldest first; with ``key``, only those recorded under that key."""
-        doc = storage.read_json(self.path, schema=SCHEMA)
+        doc = files.read_json(self.path, schema=SCHEMA)
         runs = doc.get("runs") if isinstance(doc, dict) else None
         if not isinstance(runs, list):
             if doc is not None:
-                storage.set_aside(self.path, "no list of runs")
+                files.set_aside(self.path, "no list of runs")
             return []
         good = [r for r in runs if isinstance(r, dict) and isinstance(r.get("id"), str)]
         return [r for r in good if key is None or r.get("key") == key]
@@ -88,7 +87,7 @@ class ProfileStore:
         if paths.ensure_dir(self.path.parent) is None:
             return False
         try:
-            storage.write_json_atomic(self.path, doc)
+            files.write_json_atomic(self.path, doc)
         except (OSError, ValueError, RecursionError) as exc:
             # Once per directory, shared with the warm cache: a full disk is said once.
             paths.warn_unwritable(self.path.parent, f"cannot save the import profile: {exc}")
@@ -105,6 +104,6 @@ def baked_runs() -> list[dict[str, Any]]:
     path = paths.BUNDLE.running(paths.BUNDLE.baked_profile)
     if path is None:
         return []
-    doc = storage.read_json(path, schema=SCHEMA)
+    doc = files.read_json(path, schema=SCHEMA)
     runs = doc.get("runs") if isinstance(doc, dict) else None
     return [r for r in runs if isinstance(r, dict)] if isinstance(runs, list) else []

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from sloppy.warm import recorder as import_recorder
-from sloppy.warm.recorder import ImportRecorder, _TimingLoader
+from sloppy.warm import import_recorder
+from sloppy.warm.import_recorder import ImportRecorder, _TimingLoader
 
 
 def test_records_import_module_loads_with_thread_and_restores_loader(modules) -> None:

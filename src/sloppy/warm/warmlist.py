@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from sloppy.providers.models import SDKS
+from sloppy.providers.table import SDKS
 
 #: Test escape hatch: comma-separated modules warmed after the list below (tests force a
 #: failure with a module that raises). Read once by the launcher, then passed in.
