@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from sloppy.hooks import hook_key
-from sloppy.providers.table import Discussion, Message
 from sloppy.store import discussions, settings
+from sloppy.store.messages import Discussion, Message
 from testkit.hook_client import ApiHookClient
 from tests.damage import DAMAGE_KINDS, apply_damage
 from tests.live import Proc

@@ -26,7 +26,7 @@ def run(args: argparse.Namespace, finders: import_recorder.Finders, stop: thread
         else:
             from sloppy.ui.gui_2 import run as run_app
         # Loaded with the app above (after boot2's finders, so the warm cache serves it).
-        from sloppy.app.controller import RuntimeOptions
+        from sloppy.app.runtime import RuntimeOptions
 
     code = run_app(RuntimeOptions.from_args(args, os.environ), finders, stop)
     return exit_promptly(code)

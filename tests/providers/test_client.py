@@ -10,7 +10,7 @@ import pytest
 
 from sloppy.app.controller import AppController
 from sloppy.providers.client import AIClient, CancelToken, ProviderError
-from sloppy.providers.table import Message
+from sloppy.store.messages import Message
 from testkit.provider_stub import PROVIDERS, SDK_MODULES, Fault, Stub, base_urls
 
 MODEL = {p: f"{p}-stub" for p in PROVIDERS}

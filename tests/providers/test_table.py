@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from sloppy.providers import client, table
+from sloppy.warm import warmlist
 from testkit.provider_stub import base_urls
 from tests.conftest import run_python
 
@@ -29,7 +30,6 @@ row = """
         id="acme",
         label="Acme Cloud",
         sdk="openai",
-        sdk_dist="openai",
         default_model="acme-1",
         key_env=("ACME_API_KEY",),
         base_url_env="ACME_BASE_URL",
@@ -133,7 +133,9 @@ def test_the_scan_sees_a_list_of_ids() -> None:
 
 def test_table_views_and_sdks() -> None:
     assert tuple(p.id for p in table.PROVIDER_TABLE) == table.PROVIDERS
-    # Each SDK once, however many providers share it.
-    assert [s[0] for s in table.SDKS] == list(dict.fromkeys(p.sdk for p in table.PROVIDER_TABLE))
+    # Every provider's SDK is warm-listed with its distribution, each SDK once.
+    sdks = {e.module for e in warmlist.SDKS}
+    assert len(sdks) == len(warmlist.SDKS)
+    assert {p.sdk for p in table.PROVIDER_TABLE} <= sdks
     assert all(p.chat_api in client.STREAMERS for p in table.PROVIDER_TABLE)
     assert "sk-secret" not in repr(table.ClientOptions("sk-secret", None, 1.0, 0))

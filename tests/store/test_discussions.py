@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from sloppy.providers.chat import ChatSession
-from sloppy.providers.table import Discussion, Message
-from sloppy.store import discussions, files, settings
+from sloppy.store import aside, discussions, files, settings
+from sloppy.store.messages import Discussion, Message
 from tests.conftest import ROOT
 
 
@@ -56,7 +56,7 @@ def test_names_are_sanitised(sloppy_home: Path) -> None:
 SAVER = """
 import sys
 from sloppy.store import discussions
-from sloppy.providers.table import Discussion, Message
+from sloppy.store.messages import Discussion, Message
 i = 0
 big = "x" * 200_000
 while True:
@@ -123,13 +123,13 @@ def test_unreadable_discussion_is_set_aside_then_saved_afresh(
         problem = chat.restore("default")
     assert problem is not None and "set aside" in problem
     assert len([r for r in caplog.records if "default.json" in r.getMessage()]) == 1
-    [aside] = path.parent.glob("default.json.bad-*")
-    assert aside.read_bytes() == data  # the user's bytes, untouched
-    assert [e["set_aside_as"] for e in files.set_aside_events()][-1] == str(aside)
+    [moved] = path.parent.glob("default.json.bad-*")
+    assert moved.read_bytes() == data  # the user's bytes, untouched
+    assert [e["set_aside_as"] for e in aside.events()][-1] == str(moved)
     with chat.lock:
         chat.discussion.messages.append(Message("user", "after"))
         chat._save()
-    assert aside.read_bytes() == data
+    assert moved.read_bytes() == data
     loaded, problem = discussions.load("default")
     assert problem is None and loaded is not None
     assert [m.text for m in loaded.messages] == ["after"]
@@ -207,7 +207,7 @@ WRITER = """
 import sys, time
 from pathlib import Path
 from sloppy.providers.chat import ChatSession
-from sloppy.providers.table import Message
+from sloppy.store.messages import Message
 tag, go = sys.argv[1], Path(sys.argv[2])
 chat = ChatSession()
 chat.restore("shared")

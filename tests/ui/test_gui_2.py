@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import pytest
 
-from sloppy.app.controller import RuntimeOptions
+from sloppy.app.runtime import RuntimeOptions
 from sloppy.providers.table import PROVIDERS
 from sloppy.ui import theme
 from sloppy.ui.gui_2 import SloppyGui, StatusBar, status_bar, warm_done_toast

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 
-from sloppy.app.controller import Runtime, RuntimeOptions
+from sloppy.app.runtime import Runtime, RuntimeOptions
 from sloppy.warm.import_recorder import Finders
 
 

@@ -10,16 +10,24 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict
+from typing import Protocol, TypedDict
 
+from sloppy.app.profiler import StartupProfiler
 from sloppy.store import files
-
-if TYPE_CHECKING:
-    from sloppy.app.controller import AppController
-    from sloppy.warm.engine import WarmStatus
+from sloppy.warm.engine import WarmStatus, Warmup
 
 SCHEMA = 1
 log = logging.getLogger(__name__)
+
+
+class WarmSource(Protocol):
+    """What the report reads of the run (``AppController`` is one): its phases and warmup."""
+
+    @property
+    def profiler(self) -> StartupProfiler: ...
+    @property
+    def warmup(self) -> Warmup: ...
+    def warmup_status(self) -> WarmStatus: ...
 
 
 class ReportPhase(TypedDict):
@@ -56,7 +64,7 @@ class StartupReport(TypedDict):
 
 
 def build(
-    controller: AppController,
+    controller: WarmSource,
     *,
     mode: str,
     first_frame_epoch: float | None = None,
@@ -102,7 +110,7 @@ def write(path: str | Path, report: StartupReport) -> None:
 class ReportWriter:
     """The report of one run, written on warm completion and again at exit (either mode)."""
 
-    def __init__(self, controller: AppController, *, mode: str, path: str | None) -> None:
+    def __init__(self, controller: WarmSource, *, mode: str, path: str | None) -> None:
         self.controller, self.mode, self.path = controller, mode, path
         self.warm_done_epoch: float | None = None
         self.first_frame_epoch: float | None = None

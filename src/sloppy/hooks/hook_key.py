@@ -13,7 +13,7 @@ import secrets
 import stat
 from pathlib import Path
 
-from sloppy.store import files, paths
+from sloppy.store import aside, files, paths
 
 KEY_ENV = "SLOPPY_HOOK_KEY"
 KEY_FILE = "hook_key"
@@ -59,13 +59,13 @@ def resolve_key() -> tuple[str, Path | None]:
     try:
         text = files.read_text(path, limit=4096)
     except files.Unreadable as exc:
-        files.set_aside(path, str(exc))
+        aside.set_aside(path, str(exc))
         text = None
     if text is not None:
         if usable(text.strip()):
             _owner_only(path)
             return text.strip(), path
-        files.set_aside(path, "not a usable key")
+        aside.set_aside(path, "not a usable key")
     key = secrets.token_urlsafe(32)
     files.write_atomic(path, key.encode("ascii"), mode=0o600)
     return key, path

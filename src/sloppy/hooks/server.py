@@ -19,17 +19,18 @@ import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from concurrent.futures import Future
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 
 from sloppy import __version__
 from sloppy.hooks.hook_key import KEY_ENV, KEY_FILE, MIN_KEY_LEN, resolve_key
 from sloppy.providers.client import ProviderError
 from sloppy.providers.table import HOOK_PROVIDERS
-from sloppy.store import files
-from sloppy.warm.engine import WarmupError, _require_warmed
+from sloppy.store import aside
+from sloppy.warm.engine import WarmStatus, Warmup, WarmupError, _require_warmed
 
 if TYPE_CHECKING:
-    from sloppy.app.controller import AppController
     from sloppy.providers.chat import ChatSession
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,28 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+class Phases(Protocol):
+    """The run's start-up phases (``app.profiler.StartupProfiler`` is one)."""
+
+    process_start_epoch: float
+
+    def phases(self) -> Any: ...
+    def phase(self, name: str) -> AbstractContextManager[Any]: ...
+
+
+class Controller(Protocol):
+    """What the hook API needs of the run (``AppController`` is one): no import of ``app``."""
+
+    @property
+    def profiler(self) -> Phases: ...
+    @property
+    def warmup(self) -> Warmup: ...
+    def warmup_status(self) -> WarmStatus: ...
+    def is_warmup_done(self) -> bool: ...
+    def on_warmup_complete(self, cb: Callable[[], None]) -> None: ...
+    def submit_io(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]: ...
 
 
 def is_loopback(host: str) -> bool:
@@ -174,7 +197,7 @@ async def _refuse(send: Send, status: int, detail: str) -> None:
 
 
 def build_app(
-    controller: "AppController",
+    controller: Controller,
     chat: "ChatSession",
     key: str,
     *,
@@ -228,7 +251,7 @@ def build_app(
             # Per provider: is a key available, and where from (never the key itself).
             "keys": chat.keys.status(),
             "discussion": chat.discussion.name,
-            "set_aside": files.set_aside_events(),
+            "set_aside": aside.events(),
         }
 
     @app.get("/api/warmup_status")
@@ -301,7 +324,7 @@ class HookServer:
 
     def __init__(
         self,
-        controller: "AppController",
+        controller: Controller,
         chat: "ChatSession",
         *,
         host: str = "127.0.0.1",

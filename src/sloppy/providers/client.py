@@ -20,9 +20,9 @@ from sloppy.providers.table import (
     PROVIDER_BY_ID,
     PROVIDER_TABLE,
     ClientOptions,
-    Message,
     Provider,
 )
+from sloppy.store.messages import Message
 from sloppy.warm.engine import WarmupError, _require_warmed
 
 DEFAULT_TIMEOUT_S = 60.0

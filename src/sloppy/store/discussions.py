@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from sloppy.providers.table import Discussion
-from sloppy.store import files, paths
+from sloppy.store import aside, files, paths
+from sloppy.store.messages import Discussion
 
 try:
     import fcntl
@@ -91,10 +91,10 @@ def _read(path: Path) -> tuple[Discussion | None, str | None]:
         return Discussion.from_json(json.loads(raw)), None
     except Exception as exc:
         reason = str(exc) if isinstance(exc, files.Unreadable) else _describe(exc)
-        aside = files.set_aside(path, reason)
-        if aside is None:
+        moved = aside.set_aside(path, reason)
+        if moved is None:
             return None, f"is unreadable ({reason}) and could not be set aside"
-        return None, f"was unreadable ({reason}) and was set aside as {aside.name}"
+        return None, f"was unreadable ({reason}) and was set aside as {moved.name}"
 
 
 def _describe(exc: BaseException) -> str:

@@ -1,35 +1,38 @@
-"""Files sloppy writes: atomic replacement, and setting aside what cannot be read.
+"""Files sloppy writes and reads back: atomic replacement and bounded, regular-file-only reads.
 
 Instead of ``path.write_text(...)`` (which a crash can truncate), call ``write_atomic``;
-instead of deleting a corrupt file, call ``set_aside`` so the user's data is never lost.
+instead of ``path.read_bytes()`` (which a FIFO blocks and /dev/zero never ends), call
+``read_bounded``. What cannot be read is set aside (``store.aside``), never deleted.
 """
 
 from __future__ import annotations
 
-import collections
 import contextlib
-import itertools
 import json
 import logging
 import os
 import stat
 import tempfile
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
+from sloppy.store import aside
+
 log = logging.getLogger(__name__)
-_set_aside_lock = threading.Lock()
-#: The latest set-aside events (a bounded record: a damaged home must not grow memory).
-_set_aside: collections.deque[dict[str, Any]] = collections.deque(maxlen=100)
-_set_aside_seq = itertools.count()
+
+#: ``write_atomic``'s temp files are ``.<name>.<random>.tmp`` beside the target.
+TEMP_SUFFIX = ".tmp"
+
+
+def temp_prefix(name: str) -> str:
+    """The prefix of ``write_atomic``'s temp files for a target called ``name``."""
+    return f".{name}."
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
     """Write ``data`` to ``path`` through a temp file in the same directory and ``os.replace``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=temp_prefix(path.name), suffix=TEMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -49,45 +52,6 @@ def write_json_atomic(path: Path, obj: Any, *, indent: int | None = None) -> Non
     write_atomic(path, json.dumps(obj, indent=indent, sort_keys=False).encode("utf-8"))
 
 
-def set_aside(path: Path, reason: str) -> Path | None:
-    """Rename an unreadable file to ``<name>.bad-<epoch>`` and log one line; never delete it.
-
-    Every call is also recorded for ``set_aside_events`` (the GUI's toasts, the hook API's status).
-    """
-    target = path.with_name(f"{path.name}.bad-{int(time.time() * 1000)}")
-    if target.exists() or target.is_symlink():  # two in one millisecond: never replace one
-        fd, name = tempfile.mkstemp(prefix=f"{target.name}-", dir=path.parent)
-        os.close(fd)
-        target = Path(name)
-    try:
-        os.replace(path, target)
-    except OSError as exc:
-        log.warning("%s is unreadable (%s) and could not be set aside: %s", path, reason, exc)
-        _record(path, None, reason)
-        return None
-    log.warning("%s is unreadable (%s); set aside as %s", path, reason, target.name)
-    _record(path, target, reason)
-    return target
-
-
-def _record(path: Path, target: Path | None, reason: str) -> None:
-    event = {
-        "seq": next(_set_aside_seq),
-        "file": str(path),
-        "set_aside_as": str(target) if target is not None else None,
-        "reason": reason,
-        "epoch": round(time.time(), 3),
-    }
-    with _set_aside_lock:
-        _set_aside.append(event)
-
-
-def set_aside_events(after: int = -1) -> list[dict[str, Any]]:
-    """The latest files set aside (or that could not be), oldest first, with ``seq > after``."""
-    with _set_aside_lock:
-        return [dict(e) for e in _set_aside if e["seq"] > after]
-
-
 class Unreadable(Exception):
     """A file that is there but cannot be used: not a regular file, too large, or unreadable."""
 
@@ -95,28 +59,41 @@ class Unreadable(Exception):
 DEFAULT_LIMIT = 16 * 1024 * 1024
 
 
-def read_bounded(path: Path, *, limit: int = DEFAULT_LIMIT) -> bytes | None:
-    """Instead of ``path.read_bytes()``: regular files only, at most ``limit`` bytes.
+def open_regular(path: Path, *, limit: int) -> tuple[int, os.stat_result] | None:
+    """Instead of ``open(path)``: a descriptor only for a regular file of at most ``limit`` bytes.
 
-    A missing file gives None. A directory, device, FIFO, a file over ``limit`` or a read
-    error raise ``Unreadable`` with the reason; nothing is read past ``limit`` and a FIFO is
-    never opened for reading (it would block).
+    A missing file gives None. Opened without blocking (a FIFO would) and checked on the open
+    descriptor (no race between a check and the open); a directory, device, FIFO, a file over
+    ``limit`` or an open error raise ``Unreadable`` with the reason. The caller closes the fd.
     """
     try:
-        st = os.stat(path)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
-        raise Unreadable(f"cannot stat: {exc.strerror or exc}") from exc
-    if not stat.S_ISREG(st.st_mode):
-        raise Unreadable("not a regular file")
-    if st.st_size > limit:
-        raise Unreadable(f"{st.st_size} bytes, over the {limit}-byte limit")
+        raise Unreadable(f"cannot open: {exc.strerror or exc}") from exc
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(limit + 1)
-    except FileNotFoundError:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise Unreadable("not a regular file")
+        if st.st_size > limit:
+            raise Unreadable(f"{st.st_size} bytes, over the {limit}-byte limit")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, st
+
+
+def read_bounded(path: Path, *, limit: int = DEFAULT_LIMIT) -> bytes | None:
+    """Instead of ``path.read_bytes()``: regular files only (``open_regular``), at most ``limit``
+    bytes; None when missing, ``Unreadable`` with the reason otherwise."""
+    opened = open_regular(path, limit=limit)
+    if opened is None:
         return None
+    fd, _st = opened
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            data = fh.read(limit + 1)
     except OSError as exc:
         raise Unreadable(f"cannot read: {exc.strerror or exc}") from exc
     if len(data) > limit:
@@ -146,17 +123,17 @@ def read_json(path: Path, *, schema: int | None = None, limit: int = DEFAULT_LIM
     try:
         raw = read_bounded(path, limit=limit)
     except Unreadable as exc:
-        set_aside(path, str(exc))
+        aside.set_aside(path, str(exc))
         return None
     if raw is None:
         return None
     try:
         obj = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        set_aside(path, f"not valid JSON: {exc.__class__.__name__}")
+        aside.set_aside(path, f"not valid JSON: {exc.__class__.__name__}")
         return None
     if schema is not None and (not isinstance(obj, dict) or obj.get("schema") != schema):
         found = obj.get("schema") if isinstance(obj, dict) else type(obj).__name__
-        set_aside(path, f"schema {found!r}, expected {schema}")
+        aside.set_aside(path, f"schema {found!r}, expected {schema}")
         return None
     return obj

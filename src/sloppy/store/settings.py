@@ -6,7 +6,6 @@ import logging
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from sloppy.providers.table import DEFAULT_PROVIDER
 from sloppy.store import files, paths
 
 SCHEMA = 1
@@ -16,7 +15,7 @@ log = logging.getLogger(__name__)
 @dataclass(slots=True)
 class Settings:
     theme: str = "default"
-    provider: str = DEFAULT_PROVIDER
+    provider: str = ""  # the provider table's first row
     model: str = ""
     base_url: str = ""
     discussion: str = "default"

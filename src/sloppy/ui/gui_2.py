@@ -19,8 +19,8 @@ from typing import Any, NamedTuple
 import imgui_bundle
 from imgui_bundle import hello_imgui, imgui
 
-from sloppy.app.controller import Runtime, RuntimeOptions
 from sloppy.app.profiler import PROFILER
+from sloppy.app.runtime import Runtime, RuntimeOptions
 from sloppy.providers import keys
 from sloppy.providers.table import (
     DEFAULT_MODELS,
@@ -29,7 +29,7 @@ from sloppy.providers.table import (
     PROVIDER_LABELS,
     PROVIDERS,
 )
-from sloppy.store import files, paths, settings
+from sloppy.store import aside, files, paths, settings
 from sloppy.ui import events, panels, theme
 from sloppy.ui.frame_cap import FrameCap
 from sloppy.ui.theme_models import Theme
@@ -365,9 +365,9 @@ class SloppyGui:
     def _frame(self) -> None:
         for ev in self.events.drain():
             self._handle(ev)
-        for aside in files.set_aside_events(self.last_aside):
-            self.last_aside = aside["seq"]
-            self.toast(_aside_text(aside), "warn", ttl=ASIDE_TOAST_S)
+        for event in aside.events(self.last_aside):
+            self.last_aside = event["seq"]
+            self.toast(_aside_text(event), "warn", ttl=ASIDE_TOAST_S)
         io = imgui.get_io()
         if io.key_ctrl and io.key_shift and imgui.is_key_pressed(imgui.Key.p, False):
             self.toggle_palette()
@@ -679,10 +679,10 @@ def check_layout(path: Path) -> None:
     try:
         text = files.read_text(path, limit=LAYOUT_MAX_BYTES)
     except files.Unreadable as exc:
-        files.set_aside(path, str(exc))
+        aside.set_aside(path, str(exc))
         return
     if text is not None and not _looks_like_ini(text):
-        files.set_aside(path, "not an ini file")
+        aside.set_aside(path, "not an ini file")
 
 
 def _looks_like_ini(text: str) -> bool:

@@ -50,7 +50,7 @@ from types import ModuleType
 from typing import Any, BinaryIO, NamedTuple
 
 from sloppy import __version__
-from sloppy.store import files, paths
+from sloppy.store import aside, files, paths
 
 try:
     import fcntl
@@ -69,7 +69,7 @@ HEADER = struct.Struct("<8sIQQII")
 #: The one temp file a cache is built in: a fixed name, locked by the instance writing it.
 TEMP_NAME = ".warm_cache.build.tmp"
 #: Temp names of earlier versions (one random name per run): removed once this old.
-LEGACY_TEMP = (".warm_cache.", ".tmp")
+LEGACY_TEMP = (".warm_cache.", files.TEMP_SUFFIX)
 STALE_TEMP_S = 120.0
 #: A cache larger than this is not mapped (a real one is tens of MB).
 MAX_BYTES = 1 << 30
@@ -179,18 +179,16 @@ def _map_file(path: Path, key: bytes) -> _Mapped | str | None:
     Only a regular file is opened, never blocking (a FIFO or a device is "not a regular file").
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except (FileNotFoundError, NotADirectoryError):
+        opened = files.open_regular(path, limit=MAX_BYTES)
+    except files.Unreadable as exc:
+        return str(exc)
+    if opened is None:
         return None
-    except OSError as exc:
-        return f"cannot open: {exc.strerror or exc}"
+    fd, st = opened
     problem: str | None = None
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            problem = "not a regular file"
-        elif not HEADER.size <= st.st_size <= MAX_BYTES:
-            problem = f"{st.st_size} bytes: truncated, or over the {MAX_BYTES}-byte limit"
+        if st.st_size < HEADER.size:
+            problem = f"{st.st_size} bytes: truncated"
         else:
             data = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError) as exc:
@@ -300,14 +298,14 @@ def remove_stale_temps(directory: Path, atomic_names: tuple[str, ...] = ()) -> l
         names = os.listdir(directory)
     except OSError:
         return []
-    prefixes = (LEGACY_TEMP[0], *(f".{n}." for n in atomic_names))
+    prefixes = (LEGACY_TEMP[0], *(files.temp_prefix(n) for n in atomic_names))
     removed: list[str] = []
     for name in names:
         path = directory / name
         if name == TEMP_NAME:
             if _remove_unlocked(path):
                 removed.append(name)
-        elif name.startswith(prefixes) and name.endswith(LEGACY_TEMP[1]):
+        elif name.startswith(prefixes) and name.endswith(files.TEMP_SUFFIX):
             with contextlib.suppress(OSError):
                 st = os.lstat(path)
                 if stat.S_ISREG(st.st_mode) and time.time() - st.st_mtime > STALE_TEMP_S:
@@ -416,7 +414,7 @@ class WarmCache:
                 )
             else:
                 self.status = "corrupt"
-                files.set_aside(self.path, found)
+                aside.set_aside(self.path, found)
         else:
             self._mapped, self._index = found, found.entries
             self.status = f"loaded {len(self._index)} modules"
@@ -677,7 +675,7 @@ class WarmCache:
         with contextlib.suppress(OSError):
             st = os.stat(self.path)
             if (st.st_dev, st.st_ino) == mapped.ident:
-                files.set_aside(self.path, f"bad entry {self.bad}")
+                aside.set_aside(self.path, f"bad entry {self.bad}")
         self.bad = None
 
     def discard(self) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, NotRequired, TypedDict
 
 from sloppy import __version__
-from sloppy.store import files, paths
+from sloppy.store import aside, files, paths
 
 #: Bumped when recorded names stop matching the code (2: modules in sub-packages), so such
 #: runs are set aside rather than planned from.
@@ -71,7 +71,7 @@ class ProfileStore:
         runs = doc.get("runs") if isinstance(doc, dict) else None
         if not isinstance(runs, list):
             if doc is not None:
-                files.set_aside(self.path, "no list of runs")
+                aside.set_aside(self.path, "no list of runs")
             return []
         good = [r for r in runs if isinstance(r, dict) and isinstance(r.get("id"), str)]
         return [r for r in good if key is None or r.get("key") == key]
