@@ -12,7 +12,9 @@ import pytest
 from sloppy.app.runtime import RuntimeOptions
 from sloppy.providers.table import PROVIDERS
 from sloppy.ui import theme
-from sloppy.ui.gui_2 import SloppyGui, StatusBar, status_bar, warm_done_toast
+from sloppy.ui.gui_2 import SloppyGui
+from sloppy.ui.status_bar import StatusBar, status_bar
+from sloppy.ui.toasts import warm_done_toast
 from sloppy.warm import warmlist
 from sloppy.warm.engine import WarmStatus
 from tests.conftest import ROOT
@@ -76,13 +78,13 @@ def test_menus_and_palette_read_one_command_table(gui: SloppyGui) -> None:
         "Quit",
     ]
     assert [c.label for c in table if c.menu == "Theme"] == list(theme.LABELS.values())
-    palette = {c.id for c in gui.commands()}
+    palette = {c.id for c in gui.palette_commands()}
     # Every menu command is in the palette too, except the palette's own toggle.
     assert {c.id for c in table if c.menu} - palette == {"palette"}
     assert {f"provider.{p}" for p in PROVIDERS} <= palette
     theme_checks = {c.id: c.checked() for c in table if c.checked is not None}
     assert theme_checks == {f"theme.{n}": n == gui.theme.name for n in theme.LABELS}
-    next(c for c in gui.commands() if c.id == "quit").action()
+    next(c for c in gui.palette_commands() if c.id == "quit").action()
     assert gui.runtime.stop_requested.is_set()
 
 
