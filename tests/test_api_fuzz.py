@@ -7,7 +7,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from sloppy.app.controller import AppController
-from sloppy.hooks.server import build_app
+from sloppy.hooks.routes import build_app
 from sloppy.providers.chat import ChatSession
 from sloppy.warm import engine
 from testkit.provider_stub import SDK_MODULES

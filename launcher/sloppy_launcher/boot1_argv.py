@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sloppy.hooks import DEFAULT_HOST, DEFAULT_PORT
+
 TOOLING_COMMANDS = frozenset({"build", "bench", "verify", "install-desktop-entry"})
 
 
@@ -20,9 +22,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--headless", action="store_true", help="no window: controller, warmup, hooks")
     p.add_argument("--enable-test-hooks", action="store_true", help="start the hook API server")
-    p.add_argument("--hook-port", type=int, default=8999, metavar="N", help="0 picks a free port")
     p.add_argument(
-        "--web-host", default="127.0.0.1", metavar="ADDR", help="hook server address (loopback)"
+        "--hook-port", type=int, default=DEFAULT_PORT, metavar="N", help="0 picks a free port"
+    )
+    p.add_argument(
+        "--web-host", default=DEFAULT_HOST, metavar="ADDR", help="hook server address (loopback)"
     )
     p.add_argument("--startup-report", metavar="PATH", help="write the startup report JSON here")
     p.add_argument("--exit-when-warm", action="store_true", help="exit 0 once warmup is done")

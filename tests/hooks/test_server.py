@@ -12,8 +12,9 @@ import time
 import pytest
 
 from sloppy.app.controller import AppController
-from sloppy.hooks import hook_key, server
-from sloppy.hooks.server import HookServer, build_app
+from sloppy.hooks import guard, h11_deadline, hook_key
+from sloppy.hooks.routes import build_app
+from sloppy.hooks.server import HookServer
 from sloppy.providers.chat import ChatSession
 from sloppy.providers.client import AIClient
 from testkit.hook_client import ApiHookClient, url_from_line
@@ -197,15 +198,15 @@ def test_missing_provider_key_is_a_client_error(controller) -> None:
 
 
 def test_generated_key_is_stored_0600_and_reused(sloppy_home) -> None:
-    key, path = server.resolve_key()
+    key, path = hook_key.resolve_key()
     assert path is not None and path.is_relative_to(sloppy_home)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert server.resolve_key() == (key, path)
+    assert hook_key.resolve_key() == (key, path)
 
 
 def test_env_key_wins(monkeypatch) -> None:
     monkeypatch.setenv("SLOPPY_HOOK_KEY", "from-env-key-123456")
-    assert server.resolve_key() == ("from-env-key-123456", None)
+    assert hook_key.resolve_key() == ("from-env-key-123456", None)
 
 
 def test_hook_server_on_loopback_free_port(controller, chat, capsys, monkeypatch) -> None:
@@ -227,8 +228,8 @@ def test_hook_server_on_loopback_free_port(controller, chat, capsys, monkeypatch
 
 
 def test_non_loopback_host_warns(controller, chat, caplog, monkeypatch) -> None:
-    assert server.is_loopback("127.0.0.1") and server.is_loopback("::1")
-    assert not server.is_loopback("0.0.0.0")
+    assert guard.is_loopback("127.0.0.1") and guard.is_loopback("::1")
+    assert not guard.is_loopback("0.0.0.0")
     monkeypatch.setenv("SLOPPY_HOOK_KEY", KEY)
 
     def exposure_warnings() -> list[str]:
@@ -312,7 +313,7 @@ def test_unauthenticated_request_is_refused_before_its_body_is_read(controller, 
 
 
 def test_body_over_the_limit_is_413(client) -> None:
-    big = b'{"provider": "openai", "model": "m", "prompt": "' + b"x" * server.MAX_BODY_BYTES
+    big = b'{"provider": "openai", "model": "m", "prompt": "' + b"x" * guard.MAX_BODY_BYTES
     resp = client.post(
         "/api/send",
         content=big + b'"}',
@@ -393,7 +394,7 @@ def test_status_reports_files_set_aside(client, sloppy_home) -> None:
 def test_short_or_odd_env_keys_are_refused(monkeypatch, bad) -> None:
     monkeypatch.setenv("SLOPPY_HOOK_KEY", bad)
     with pytest.raises(ValueError, match=r"must be 16 to") as err:
-        server.resolve_key()
+        hook_key.resolve_key()
     assert bad not in str(err.value)
 
 
@@ -410,11 +411,11 @@ def test_launcher_exits_2_on_a_short_env_key(monkeypatch, capsys) -> None:
 
 @pytest.mark.parametrize("kind", DAMAGE_KINDS)
 def test_a_damaged_key_file_is_set_aside_and_replaced(sloppy_home, kind) -> None:
-    key, path = server.resolve_key()
+    key, path = hook_key.resolve_key()
     assert path is not None
     apply_damage(path, kind)
     damaged_inode = path.lstat().st_ino
-    new_key, new_path = server.resolve_key()
+    new_key, new_path = hook_key.resolve_key()
     assert new_path == path and hook_key.usable(new_key)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     asides = list(path.parent.glob("hook_key.bad-*"))
@@ -428,7 +429,7 @@ def test_a_damaged_key_file_is_set_aside_and_replaced(sloppy_home, kind) -> None
 
 def test_partial_request_heads_are_dropped(controller, chat, monkeypatch) -> None:
     monkeypatch.setenv("SLOPPY_HOOK_KEY", KEY)
-    monkeypatch.setattr(server, "HEADER_TIMEOUT_S", 0.5)
+    monkeypatch.setattr(h11_deadline, "HEADER_TIMEOUT_S", 0.5)
     hooks = HookServer(controller, chat, port=0, headless=True)
     hooks.start()
     socks = []
@@ -453,7 +454,7 @@ def test_partial_request_heads_are_dropped(controller, chat, monkeypatch) -> Non
 
 def test_a_slow_but_complete_request_is_served(controller, chat, monkeypatch) -> None:
     monkeypatch.setenv("SLOPPY_HOOK_KEY", KEY)
-    monkeypatch.setattr(server, "HEADER_TIMEOUT_S", 1.0)
+    monkeypatch.setattr(h11_deadline, "HEADER_TIMEOUT_S", 1.0)
     hooks = HookServer(controller, chat, port=0, headless=True)
     hooks.start()
     try:

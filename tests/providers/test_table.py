@@ -43,7 +43,7 @@ sys.modules["sloppy.providers.table"] = sloppy.providers.table = mod
 exec(compile(src[:end] + row + src[end:], str(path), "exec"), mod.__dict__)
 
 from sloppy.providers import client
-from sloppy.hooks import server
+from sloppy.hooks import routes
 from sloppy.providers import keys
 from sloppy.ui import panels
 from sloppy.warm import engine
@@ -55,7 +55,7 @@ assert controller.wait_for_warmup(120)
 engine.activate(controller.warmup)
 ai = client.AIClient(max_retries=0)
 chat = ChatSession(ai)
-schema = server.build_app(controller, chat, "k" * 24, headless=True).openapi()
+schema = routes.build_app(controller, chat, "k" * 24, headless=True).openapi()
 
 
 def enums(node):

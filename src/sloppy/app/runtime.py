@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sloppy.app.controller import AppController
 from sloppy.app.profiler import PROFILER, StartupProfiler
 from sloppy.app.report import ReportWriter
+from sloppy.hooks import DEFAULT_HOST, DEFAULT_PORT
 from sloppy.providers.chat import ChatSession
 from sloppy.store import logs, settings
 from sloppy.warm import warmlist
@@ -32,8 +33,8 @@ class RuntimeOptions:
 
     mode: Literal["gui", "headless"]
     hooks: bool = False
-    hook_host: str = "127.0.0.1"
-    hook_port: int = 8999
+    hook_host: str = DEFAULT_HOST
+    hook_port: int = DEFAULT_PORT
     startup_report: str | None = None
     exit_when_warm: bool = False
     #: Extra modules to warm (``SLOPPY_WARM_EXTRA``: tests force a warm failure with it).
