@@ -6,7 +6,7 @@ import ast
 import json
 from pathlib import Path
 
-from sloppy.providers import client, table
+from sloppy.providers import streams, table
 from sloppy.warm import warmlist
 from testkit.provider_stub import base_urls
 from tests.conftest import run_python
@@ -137,5 +137,5 @@ def test_table_views_and_sdks() -> None:
     sdks = {e.module for e in warmlist.SDKS}
     assert len(sdks) == len(warmlist.SDKS)
     assert {p.sdk for p in table.PROVIDER_TABLE} <= sdks
-    assert all(p.chat_api in client.STREAMERS for p in table.PROVIDER_TABLE)
+    assert all(p.chat_api in streams.STREAMERS for p in table.PROVIDER_TABLE)
     assert "sk-secret" not in repr(table.ClientOptions("sk-secret", None, 1.0, 0))

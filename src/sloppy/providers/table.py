@@ -38,7 +38,7 @@ class Provider(NamedTuple):
     #: The SDK's own environment variables, in the order the SDK prefers them.
     key_env: tuple[str, ...]
     base_url_env: str
-    #: How replies are streamed: a key of ``ai_client.STREAMERS`` (the SDK's chat API).
+    #: How replies are streamed: a key of ``streams.STREAMERS`` (the SDK's chat API).
     chat_api: str
     build: Callable[[Any, ClientOptions], Any]
     list_models: Callable[[Any], list[str]]
