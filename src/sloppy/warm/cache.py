@@ -122,8 +122,8 @@ class WarmCache:
         self._index: dict[str, Entry] = {}
         self._stale: set[str] = set()
         self._checked: dict[str, bool] | None = None  # name -> fresh, once validate() ran
-        self._capture: BinaryIO | None = None  # the build temp, locked while open
-        self._temp = path.parent / cache_temps.TEMP_NAME
+        self._build: cache_temps.Build | None = None  # the build temp, and the builder lock
+        self._capture: BinaryIO | None = None  # what code is written to: the build's file
         self._captured: dict[str, Entry] = {}
         self._no_capture = False  # another instance builds, or the disk refused
         self._key = b""
@@ -314,27 +314,19 @@ class WarmCache:
         if paths.ensure_dir(self.path.parent) is None:
             self._no_capture = True
             return False
-        fd = cache_temps.open_locked(self._temp)
-        if fd is None:
+        build = cache_temps.start_build(self.path.parent)
+        if build is None:
             self._no_capture = True
             log.info("another sloppy is building the warm cache; this one will not")
             return False
-        try:
-            os.ftruncate(fd, 0)
-            capture = os.fdopen(fd, "w+b")
-        except BaseException:
-            os.close(fd)
-            raise
-        self._capture = capture
-        cache_format.start_file(capture, self._key)
+        self._build, self._capture = build, build.file
+        cache_format.start_file(build.file, self._key)
         return True
 
     def _stop_capture(self, exc: BaseException) -> None:
         """Give up building for this run (the disk refused): drop the temp, say so once."""
         self._no_capture = True
-        capture, self._capture, self._captured = self._capture, None, {}
-        if capture is not None:
-            cache_temps.drop(capture, self._temp)
+        self._drop_build()
         paths.warn_unwritable(self.path.parent, f"cannot save the warm cache: {exc}")
 
     def save(self) -> bool:
@@ -360,7 +352,7 @@ class WarmCache:
             except (OSError, ValueError) as exc:
                 self._stop_capture(exc)
                 return False
-            self._capture, self._captured = None, {}
+            self._build, self._capture, self._captured = None, None, {}
             # The next save (at exit) adds to what was written now.
             self._no_capture = False
         log.info("warm cache written: %d modules", count)
@@ -390,8 +382,9 @@ class WarmCache:
         cache_format.write_index(capture, self._key, index)
         if self.bad is not None:
             self._set_aside_mapped()
-        os.replace(self._temp, self.path)
-        capture.close()  # releases the lock only once the name leads to the cache
+        assert self._build is not None
+        # The lock is released only once the name leads to the cache.
+        cache_temps.finish_build(self._build, self.path)
         return len(index)
 
     def _set_aside_mapped(self) -> None:
@@ -408,10 +401,12 @@ class WarmCache:
     def discard(self) -> None:
         """Drop an unfinished capture (its temp file) without writing a cache."""
         with self._lock:
-            capture, self._capture = self._capture, None
-            self._captured = {}
-        if capture is not None:
-            cache_temps.drop(capture, self._temp)
+            self._drop_build()
+
+    def _drop_build(self) -> None:
+        build, self._build, self._capture, self._captured = self._build, None, None, {}
+        if build is not None:
+            cache_temps.drop(build)
 
 
 _installed: WarmCache | None = None

@@ -119,10 +119,12 @@ def map_file(path: Path, key: bytes) -> Mapped | str | None:
     """The mapped cache at ``path``, None if there is none, or what is wrong with it.
 
     ``"stale"`` means a cache built for another key or format: replaced, not set aside.
-    Only a regular file is opened, never blocking (a FIFO or a device is "not a regular file").
+    Only a regular file is opened, never blocking (a FIFO or a device is "not a regular file"),
+    and only the user's own, which no other user can write (checked on the open descriptor):
+    its code is executed.
     """
     try:
-        opened = files.open_regular(path, limit=MAX_BYTES)
+        opened = files.open_regular(path, limit=MAX_BYTES, private=True)
     except files.Unreadable as exc:
         return str(exc)
     if opened is None:
