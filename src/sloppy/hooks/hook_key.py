@@ -62,13 +62,13 @@ def resolve_key() -> tuple[str, Path | None]:
     try:
         text = files.read_text(path, limit=4096, private=True)
     except files.Unreadable as exc:
-        aside.set_aside(path, str(exc))
+        aside.set_aside(path, str(exc), prune_copies=True)
         text = None
     if text is not None:
         if usable(text.strip()):
             _owner_only(path)
             return text.strip(), path
-        aside.set_aside(path, "not a usable key")
+        aside.set_aside(path, "not a usable key", prune_copies=True)
     key = secrets.token_urlsafe(32)
     files.write_atomic(path, key.encode("ascii"), mode=0o600)
     return key, path

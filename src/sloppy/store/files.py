@@ -167,26 +167,30 @@ def read_text(path: Path, *, limit: int = DEFAULT_LIMIT, private: bool = False) 
         raise Unreadable(f"not UTF-8 text (byte {exc.start})") from exc
 
 
-def read_json(path: Path, *, schema: int | None = None, limit: int = DEFAULT_LIMIT) -> Any | None:
+def read_json(
+    path: Path, *, schema: int | None = None, limit: int = DEFAULT_LIMIT, prune_copies: bool = False
+) -> Any | None:
     """Read a JSON document; a missing file gives None, a bad or foreign-schema one is set aside.
 
     With ``schema``, the document must be an object whose ``"schema"`` equals it. A file that is
     not a regular file, too large, too deeply nested or otherwise unparsable counts as bad.
+    ``prune_copies``: a file sloppy can rebuild (``aside.set_aside``).
     """
     try:
         raw = read_bounded(path, limit=limit)
     except Unreadable as exc:
-        aside.set_aside(path, str(exc))
+        aside.set_aside(path, str(exc), prune_copies=prune_copies)
         return None
     if raw is None:
         return None
     try:
         obj = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        aside.set_aside(path, f"not valid JSON: {exc.__class__.__name__}")
+        reason = f"not valid JSON: {exc.__class__.__name__}"
+        aside.set_aside(path, reason, prune_copies=prune_copies)
         return None
     if schema is not None and (not isinstance(obj, dict) or obj.get("schema") != schema):
         found = obj.get("schema") if isinstance(obj, dict) else type(obj).__name__
-        aside.set_aside(path, f"schema {found!r}, expected {schema}")
+        aside.set_aside(path, f"schema {found!r}, expected {schema}", prune_copies=prune_copies)
         return None
     return obj

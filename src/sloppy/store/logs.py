@@ -68,7 +68,7 @@ def _set_aside_once(path: Path, make: Callable[[], H]) -> H:
     try:
         return make()
     except files.Unreadable as exc:
-        if aside.set_aside(path, str(exc)) is None:
+        if aside.set_aside(path, str(exc), prune_copies=True) is None:
             raise
     return make()
 

@@ -150,7 +150,7 @@ class WarmCache:
                 )
             else:
                 self.status = "corrupt"
-                aside.set_aside(self.path, found)
+                aside.set_aside(self.path, found, prune_copies=True)
         else:
             self._mapped, self._index = found, found.entries
             self.status = f"loaded {len(self._index)} modules"
@@ -395,7 +395,7 @@ class WarmCache:
         with contextlib.suppress(OSError):
             st = os.stat(self.path)
             if (st.st_dev, st.st_ino) == mapped.ident:
-                aside.set_aside(self.path, f"bad entry {self.bad}")
+                aside.set_aside(self.path, f"bad entry {self.bad}", prune_copies=True)
         self.bad = None
 
     def discard(self) -> None:

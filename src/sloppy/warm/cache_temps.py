@@ -119,7 +119,7 @@ def _take_lock(directory: Path) -> int | None:
                 os.close(fd)
                 return None
             os.close(fd)
-        if attempt or aside.set_aside(path, problem) is None:
+        if attempt or aside.set_aside(path, problem, prune_copies=True) is None:
             raise OSError(f"{path}: {problem}")
     return None
 
