@@ -102,7 +102,7 @@ def _take_lock(directory: Path) -> int | None:
     folder was made private) is set aside and replaced, once.
     """
     path = directory / LOCK_NAME
-    flags = os.O_RDWR | os.O_CREAT | os.O_NONBLOCK
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NONBLOCK", 0)
     flags |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
     for attempt in range(2):
         problem: str | None
@@ -194,7 +194,7 @@ def _remove_regular(path: Path, older_than_s: float) -> bool:
 
 def _remove_unlocked(path: Path) -> bool:
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return False
     try:
