@@ -7,6 +7,7 @@ scripts/setup_env.sh --system-deps
 export PYTHONDONTWRITEBYTECODE=${PYTHONDONTWRITEBYTECODE:-1}
 echo "== ruff";  .venv/bin/ruff format --check . && .venv/bin/ruff check .
 echo "== mypy";  .venv/bin/mypy
+echo "== layers"; .venv/bin/lint-imports --no-cache
 if [[ -f scripts/audit_main_thread_imports.py ]]; then
   echo "== main-thread import gate"; .venv/bin/python scripts/audit_main_thread_imports.py
 fi

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from import_graph import Edge, Tree, first_frame, is_stdlib, top_level  # noqa: E402
 
-from sloppy.warm.list import WARM_LIST  # noqa: E402
+from sloppy.warm.warmlist import WARM_LIST  # noqa: E402
 
 GUI = "sloppy.ui.gui_2"
 

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from import_graph import Edge, Tree, first_frame, is_stdlib, top_level  # noqa: E402
 
-from sloppy.warm.list import FIRST_FRAME_PACKAGES, MAIN_THREAD_DENYLIST  # noqa: E402
+from sloppy.warm.warmlist import FIRST_FRAME_PACKAGES, MAIN_THREAD_DENYLIST  # noqa: E402
 
 ENTRY = "sloppy_launcher.sloppy_main"
 DISPATCH = ("sloppy_launcher.boot3_app",)

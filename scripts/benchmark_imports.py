@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from sloppy.warm.list import WARM_LIST  # noqa: E402
+from sloppy.warm.warmlist import WARM_LIST  # noqa: E402
 
 CHILD = (
     "import time, importlib, sys\n"

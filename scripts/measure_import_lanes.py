@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from sloppy.warm.list import warm_modules
+from sloppy.warm.warmlist import warm_modules
 
 CHILD = """
 import importlib, json, sys, threading, time

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from sloppy.providers.models import PROVIDER_BY_ID, PROVIDER_TABLE, SDKS
+from sloppy.providers.table import PROVIDER_BY_ID, PROVIDER_TABLE
+from sloppy.warm.warmlist import SDKS
 
 #: The providers the stub answers (each in its own wire format): the table's cloud rows.
 PROVIDERS: tuple[str, ...] = tuple(p.id for p in PROVIDER_TABLE if not p.key_optional)
 #: The SDK modules a test warms to talk to the stub.
-SDK_MODULES: tuple[str, ...] = tuple(module for module, _, _ in SDKS)
+SDK_MODULES: tuple[str, ...] = tuple(e.module for e in SDKS)
 
 ERROR_TYPES = {
     400: "invalid_request_error",

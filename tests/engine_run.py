@@ -38,11 +38,11 @@ CHILD = textwrap.dedent("""
     import importlib, json, logging, sys, threading
     logging.basicConfig(level=logging.INFO, format="LOG %(levelname)s %(name)s: %(message)s")
     sys.path.append({mods!r})  # last, so PYTHONPATH can shadow these modules
-    from sloppy.warm import recorder as import_recorder, cache as warm_cache
-    cache = warm_cache.install()
-    rec = import_recorder.install(execute=cache.execute if cache is not None else None)
+    from sloppy.warm import import_recorder, cache
+    wc = cache.install()
+    rec = import_recorder.install(execute=wc.execute if wc is not None else None)
     from sloppy.app.controller import AppController
-    c = AppController(warm_modules={warm!r}, finders=import_recorder.Finders(rec, cache))
+    c = AppController(warm_modules={warm!r}, finders=import_recorder.Finders(rec, wc))
     warm = c.wait_for_warmup(30)
     c._lane_future.result(30)  # the lane has also run the warm-done saves
     def late():
@@ -59,7 +59,7 @@ CHILD = textwrap.dedent("""
         "completed": status["completed"],
         "sources": {{n: rec.source_of(n) for n in names}},
         "values": values,
-        "status": cache.status if cache is not None else None,
+        "status": wc.status if wc is not None else None,
     }}))
 """)
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sloppy.warm.list import MAIN_THREAD_DENYLIST
+from sloppy.warm.warmlist import MAIN_THREAD_DENYLIST
 from tests.conftest import ROOT
 
 SHIM = ROOT / "tests" / "purity_shim"

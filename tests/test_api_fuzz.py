@@ -7,9 +7,9 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from sloppy.app.controller import AppController
-from sloppy.hooks.server import build_app
+from sloppy.hooks.routes import build_app
 from sloppy.providers.chat import ChatSession
-from sloppy.warm import engine as warmup
+from sloppy.warm import engine
 from testkit.provider_stub import SDK_MODULES
 
 pytestmark = pytest.mark.slow
@@ -34,7 +34,7 @@ def test_fuzz_every_operation(schema) -> None:
     assert len(operations) == 5
     counted = {"cases": 0}
     for operation in operations:
-        warmup.activate(None)  # nothing in the API may need an import at request time
+        engine.activate(None)  # nothing in the API may need an import at request time
 
         @settings(
             max_examples=EXAMPLES,

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from sloppy.hooks import key as hook_key
-from sloppy.providers.models import Discussion, Message
+from sloppy.hooks import hook_key
 from sloppy.store import discussions, settings
+from sloppy.store.messages import Discussion, Message
 from testkit.hook_client import ApiHookClient
 from tests.damage import DAMAGE_KINDS, apply_damage
 from tests.live import Proc

@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 
 from sloppy.store.paths import BUNDLE
-from sloppy.warm import planner as warm_planner
-from sloppy.warm import profile as import_profile
-from sloppy.warm.list import warm_modules
+from sloppy.warm import import_profile, planner
+from sloppy.warm.warmlist import warm_modules
 from tests.conftest import ROOT
 from tests.live import Proc
 from tests.purity import check, keyring_discovery_env, profile_loads
@@ -131,7 +130,7 @@ def test_first_launch_uses_the_baked_plan(built, tmp_path: Path) -> None:
     assert bundled.read_bytes() == committed.read_bytes()  # an input, not a measurement
     baked = json.loads(bundled.read_text())
     modules = warm_modules(hooks=True)
-    expected = warm_planner.plan(modules, baked["runs"])
+    expected = planner.plan(modules, baked["runs"])
     assert expected != modules  # the training run taught it something
     r = run_bundle(
         built.bundle,

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from sloppy.providers.models import Discussion, Message
 from sloppy.store import discussions
+from sloppy.store.messages import Discussion, Message
 from testkit.hook_client import ApiHookClient
 from testkit.provider_stub import env_for
 from tests.live import Proc

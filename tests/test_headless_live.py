@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sloppy.providers.models import SDKS
+from sloppy.warm.warmlist import SDKS
 from testkit.hook_client import ApiHookClient
 from testkit.provider_stub import PROVIDERS, SDK_MODULES, env_for
 from tests.live import Proc
@@ -92,5 +92,5 @@ def test_version_flag() -> None:
     time.sleep(0.1)
     out = "".join(proc.stdout)
     assert out.startswith("sloppy ")
-    for name in ("python", "imgui-bundle", *(dist for _, dist, _ in SDKS)):
+    for name in ("python", "imgui-bundle", *(e.dist for e in SDKS)):
         assert f"{name}: " in out

@@ -14,8 +14,8 @@ HEAVY = ("google.genai", "anthropic", "openai", "fastapi", "numpy", "uvicorn", "
         "import sloppy.app.profiler",
         "import sloppy.warm.engine",
         "import sloppy.warm.planner",
-        "import sloppy.warm.profile",
-        "import sloppy.warm.recorder",
+        "import sloppy.warm.import_profile",
+        "import sloppy.warm.import_recorder",
         "import sloppy_launcher.sloppy_main",
     ],
 )

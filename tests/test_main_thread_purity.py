@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sloppy.warm import profile as import_profile
-from sloppy.warm.list import warm_modules
+from sloppy.warm import import_profile
+from sloppy.warm.warmlist import warm_modules
 from testkit.hook_client import ApiHookClient
 from tests import purity
 from tests.live import Proc

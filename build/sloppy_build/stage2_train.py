@@ -16,9 +16,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from sloppy.store import atomic as storage
+from sloppy.store import files
 from sloppy.store.paths import BUNDLE
-from sloppy.warm import profile as import_profile
+from sloppy.warm import import_profile
 from sloppy_build import stage1_pyinstaller
 
 
@@ -65,7 +65,7 @@ def run(bundle: Path, *, profile: Path | None = None) -> str:
         | {"id": f"baked-{i}"}
         for i, r in enumerate(doc["runs"])
     ]
-    storage.write_atomic(
+    files.write_atomic(
         profile,
         (json.dumps({"schema": import_profile.SCHEMA, "runs": runs}, indent=1) + "\n").encode(),
     )

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from sloppy.store.paths import BUNDLE
-from sloppy.warm.list import warm_modules
+from sloppy.warm.warmlist import warm_modules
 from sloppy_build import archive, notices, sbom, sizes
 from sloppy_build.notices import LICENSES_FILE
 

@@ -11,6 +11,8 @@ import argparse
 import os
 import sys
 
+from sloppy.hooks import DEFAULT_HOST, DEFAULT_PORT
+
 #: Handed to the click CLI (``sloppy_build``): a checkout or the wheel, never the bundle.
 TOOLING_COMMANDS = frozenset({"build", "bench", "verify"})
 #: Handled here with the standard library, so the bundle can do it too.
@@ -31,9 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sloppy", description=f"A desktop LLM chat client. {tooling}")
     p.add_argument("--headless", action="store_true", help="no window: controller, warmup, hooks")
     p.add_argument("--enable-test-hooks", action="store_true", help="start the hook API server")
-    p.add_argument("--hook-port", type=int, default=8999, metavar="N", help="0 picks a free port")
     p.add_argument(
-        "--web-host", default="127.0.0.1", metavar="ADDR", help="hook server address (loopback)"
+        "--hook-port", type=int, default=DEFAULT_PORT, metavar="N", help="0 picks a free port"
+    )
+    p.add_argument(
+        "--web-host", default=DEFAULT_HOST, metavar="ADDR", help="hook server address (loopback)"
     )
     p.add_argument("--startup-report", metavar="PATH", help="write the startup report JSON here")
     p.add_argument("--exit-when-warm", action="store_true", help="exit 0 once warmup is done")
@@ -102,7 +106,7 @@ def parse(argv: list[str]) -> argparse.Namespace | int:
     if not 0 <= args.hook_port <= 65535:
         _parser().error(f"--hook-port must be 0..65535, not {args.hook_port}")
     if args.enable_test_hooks:
-        from sloppy.hooks.key import env_key_problem
+        from sloppy.hooks.hook_key import env_key_problem
 
         problem = env_key_problem()
         if problem:

@@ -7,8 +7,7 @@ the warm-cache finder, when a valid cache exists, serves warm modules from one m
 from __future__ import annotations
 
 from sloppy.app.profiler import PROFILER
-from sloppy.warm import cache as warm_cache
-from sloppy.warm import recorder as import_recorder
+from sloppy.warm import cache, import_recorder
 
 
 def install(process_start_epoch: float) -> import_recorder.Finders:
@@ -16,7 +15,8 @@ def install(process_start_epoch: float) -> import_recorder.Finders:
     of it (handed the cache's executor); returns both for the runtime."""
     PROFILER.process_start_epoch = process_start_epoch
     with PROFILER.phase("boot.warm_cache"):
-        cache = warm_cache.install(deferred=None)
+        warm_cache = cache.install(deferred=None)
     with PROFILER.phase("boot.recorder"):
-        recorder = import_recorder.install(execute=cache.execute if cache is not None else None)
-    return import_recorder.Finders(recorder, cache)
+        execute = warm_cache.execute if warm_cache is not None else None
+        recorder = import_recorder.install(execute=execute)
+    return import_recorder.Finders(recorder, warm_cache)

@@ -10,8 +10,8 @@ import threading
 import time
 
 from sloppy.app.profiler import PROFILER
-from sloppy.store import logs as log_setup
-from sloppy.warm import recorder as import_recorder
+from sloppy.store import logs
+from sloppy.warm import import_recorder
 
 EXIT_GRACE_S = 1.5
 
@@ -19,14 +19,14 @@ EXIT_GRACE_S = 1.5
 def run(args: argparse.Namespace, finders: import_recorder.Finders, stop: threading.Event) -> int:
     """Run the GUI or headless app until it exits (or ``stop`` is set); returns the exit code."""
     with PROFILER.phase("boot.logging"):
-        log_setup.configure()
+        logs.configure()
     with PROFILER.phase("boot.import_app"):
         if args.headless:
             from sloppy.app.headless import run as run_app
         else:
             from sloppy.ui.gui_2 import run as run_app
         # Loaded with the app above (after boot2's finders, so the warm cache serves it).
-        from sloppy.app.controller import RuntimeOptions
+        from sloppy.app.runtime import RuntimeOptions
 
     code = run_app(RuntimeOptions.from_args(args, os.environ), finders, stop)
     return exit_promptly(code)

@@ -13,8 +13,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from sloppy.store import atomic as storage
-from sloppy.store import paths
+from sloppy.store import files, paths
 
 TEMPLATE = "sloppy.desktop.in"
 ICON = Path(__file__).resolve().parent / "assets" / "app_settings" / "icon.png"
@@ -78,9 +77,9 @@ def render(exec_path: str, icon: Path) -> str:
 def install(base: Path | None = None, *, exec_path: str | None = None) -> tuple[Path, Path]:
     """Write the entry and its icon (atomically); returns their paths."""
     entry, icon = targets(base)
-    storage.write_atomic(icon, ICON.read_bytes(), mode=0o644)
+    files.write_atomic(icon, ICON.read_bytes(), mode=0o644)
     body = render(exec_path or executable(), icon).encode("utf-8")
-    storage.write_atomic(entry, body, mode=0o644)
+    files.write_atomic(entry, body, mode=0o644)
     return entry, icon
 
 

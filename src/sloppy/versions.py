@@ -6,11 +6,11 @@ import platform
 import sys
 
 from sloppy import __version__
-from sloppy.providers.models import SDKS
+from sloppy.warm.warmlist import SDKS
 
 DISTRIBUTIONS = (
     "imgui-bundle",
-    *(dist for _, dist, _ in SDKS),
+    *(e.dist for e in SDKS),
     "fastapi",
     "uvicorn",
     "numpy",

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from sloppy.app.controller import AppController, Runtime, RuntimeOptions
-from sloppy.warm.recorder import Finders
+from sloppy.app.controller import AppController
+from sloppy.app.runtime import Runtime, RuntimeOptions
+from sloppy.warm.import_recorder import Finders
 from tests.conftest import ROOT, ModuleFactory
 
 
@@ -277,4 +278,4 @@ def test_the_app_builds_its_controller_in_one_place() -> None:
                     and node.func.id == "AppController"
                 ):
                     calls.append((path.name, getattr(top, "name", "<module>")))
-    assert calls == [("controller.py", "Runtime")]
+    assert calls == [("runtime.py", "Runtime")]

@@ -12,14 +12,15 @@ import time
 import pytest
 
 from sloppy.app.controller import AppController
-from sloppy.hooks import key as hook_key
-from sloppy.hooks import server as api_hooks
-from sloppy.hooks.server import HookServer, build_app
+from sloppy.hooks import guard, h11_deadline, hook_key
+from sloppy.hooks.routes import build_app
+from sloppy.hooks.server import HookServer
 from sloppy.providers.chat import ChatSession
 from sloppy.providers.client import AIClient
 from testkit.hook_client import ApiHookClient, url_from_line
 from testkit.provider_stub import PROVIDERS, SDK_MODULES, Fault, base_urls
 from tests.damage import DAMAGE_KINDS, apply_damage
+from tests.hooks.conftest import warm_controller
 
 KEY = "test-hook-key-0123456789"
 LOOPBACK = "http://127.0.0.1"
@@ -34,18 +35,8 @@ ENDPOINTS = [
 
 @pytest.fixture(scope="module")
 def controller():
-    c = AppController(
-        warm_modules=[
-            "fastapi",
-            "fastapi.security.api_key",
-            "uvicorn",
-            "uvicorn.protocols.http.h11_impl",
-            *SDK_MODULES,
-        ]
-    )
-    assert c.wait_for_warmup(120)
-    yield c
-    c.shutdown()
+    with warm_controller(*SDK_MODULES) as c:
+        yield c
 
 
 @pytest.fixture
@@ -58,9 +49,9 @@ def chat(stub):
 def client(controller, chat):
     from fastapi.testclient import TestClient
 
-    from sloppy.warm import engine as warmup
+    from sloppy.warm import engine
 
-    warmup.activate(controller.warmup)
+    engine.activate(controller.warmup)
     with TestClient(build_app(controller, chat, KEY, headless=True), base_url=LOOPBACK) as tc:
         yield tc
 
@@ -106,11 +97,11 @@ def test_warmup_wait_rejects_bad_timeouts(client, timeout) -> None:
 def test_warmup_wait_times_out(controller, chat, modules) -> None:
     from fastapi.testclient import TestClient
 
-    from sloppy.warm import engine as warmup
+    from sloppy.warm import engine
 
     slow = modules.make(gate=True)
     c = AppController(warm_modules=[slow], start_warmup=False)
-    warmup.activate(controller.warmup)  # fastapi is warm there; c only answers the waits
+    engine.activate(controller.warmup)  # fastapi is warm there; c only answers the waits
     app = build_app(c, chat, KEY, headless=True)
     c.start_warmup()
     try:
@@ -198,15 +189,15 @@ def test_missing_provider_key_is_a_client_error(controller) -> None:
 
 
 def test_generated_key_is_stored_0600_and_reused(sloppy_home) -> None:
-    key, path = api_hooks.resolve_key()
+    key, path = hook_key.resolve_key()
     assert path is not None and path.is_relative_to(sloppy_home)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert api_hooks.resolve_key() == (key, path)
+    assert hook_key.resolve_key() == (key, path)
 
 
 def test_env_key_wins(monkeypatch) -> None:
     monkeypatch.setenv("SLOPPY_HOOK_KEY", "from-env-key-123456")
-    assert api_hooks.resolve_key() == ("from-env-key-123456", None)
+    assert hook_key.resolve_key() == ("from-env-key-123456", None)
 
 
 def test_hook_server_on_loopback_free_port(controller, chat, capsys, monkeypatch) -> None:
@@ -228,8 +219,8 @@ def test_hook_server_on_loopback_free_port(controller, chat, capsys, monkeypatch
 
 
 def test_non_loopback_host_warns(controller, chat, caplog, monkeypatch) -> None:
-    assert api_hooks.is_loopback("127.0.0.1") and api_hooks.is_loopback("::1")
-    assert not api_hooks.is_loopback("0.0.0.0")
+    assert guard.is_loopback("127.0.0.1") and guard.is_loopback("::1")
+    assert not guard.is_loopback("0.0.0.0")
     monkeypatch.setenv("SLOPPY_HOOK_KEY", KEY)
 
     def exposure_warnings() -> list[str]:
@@ -256,9 +247,9 @@ def test_non_loopback_host_warns(controller, chat, caplog, monkeypatch) -> None:
 def test_status_says_which_providers_have_a_key(controller, stub, monkeypatch) -> None:
     from fastapi.testclient import TestClient
 
-    from sloppy.warm import engine as warmup
+    from sloppy.warm import engine
 
-    warmup.activate(controller.warmup)
+    engine.activate(controller.warmup)
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-env-secret-abcdef")
     chat = ChatSession(AIClient(keys={"openai": "sk-app-secret-123456"}))
     with TestClient(build_app(controller, chat, KEY, headless=True), base_url=LOOPBACK) as tc:
@@ -286,9 +277,9 @@ def test_unauthenticated_bodies_get_401_whatever_they_hold(client, content) -> N
 
 
 def test_unauthenticated_request_is_refused_before_its_body_is_read(controller, chat) -> None:
-    from sloppy.warm import engine as warmup
+    from sloppy.warm import engine
 
-    warmup.activate(controller.warmup)
+    engine.activate(controller.warmup)
     app = build_app(controller, chat, KEY, headless=True)
     received = []
 
@@ -313,7 +304,7 @@ def test_unauthenticated_request_is_refused_before_its_body_is_read(controller, 
 
 
 def test_body_over_the_limit_is_413(client) -> None:
-    big = b'{"provider": "openai", "model": "m", "prompt": "' + b"x" * api_hooks.MAX_BODY_BYTES
+    big = b'{"provider": "openai", "model": "m", "prompt": "' + b"x" * guard.MAX_BODY_BYTES
     resp = client.post(
         "/api/send",
         content=big + b'"}',
@@ -368,9 +359,9 @@ def test_host_header_must_name_loopback_or_the_web_host(
 ) -> None:
     from fastapi.testclient import TestClient
 
-    from sloppy.warm import engine as warmup
+    from sloppy.warm import engine
 
-    warmup.activate(controller.warmup)
+    engine.activate(controller.warmup)
     app = build_app(controller, chat, KEY, headless=True, web_host=web_host)
     with TestClient(app, base_url=LOOPBACK) as tc:
         resp = tc.get("/api/status", headers={"X-API-Key": KEY, "Host": host})
@@ -394,7 +385,7 @@ def test_status_reports_files_set_aside(client, sloppy_home) -> None:
 def test_short_or_odd_env_keys_are_refused(monkeypatch, bad) -> None:
     monkeypatch.setenv("SLOPPY_HOOK_KEY", bad)
     with pytest.raises(ValueError, match=r"must be 16 to") as err:
-        api_hooks.resolve_key()
+        hook_key.resolve_key()
     assert bad not in str(err.value)
 
 
@@ -411,11 +402,11 @@ def test_launcher_exits_2_on_a_short_env_key(monkeypatch, capsys) -> None:
 
 @pytest.mark.parametrize("kind", DAMAGE_KINDS)
 def test_a_damaged_key_file_is_set_aside_and_replaced(sloppy_home, kind) -> None:
-    key, path = api_hooks.resolve_key()
+    key, path = hook_key.resolve_key()
     assert path is not None
     apply_damage(path, kind)
     damaged_inode = path.lstat().st_ino
-    new_key, new_path = api_hooks.resolve_key()
+    new_key, new_path = hook_key.resolve_key()
     assert new_path == path and hook_key.usable(new_key)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     asides = list(path.parent.glob("hook_key.bad-*"))
@@ -429,36 +420,36 @@ def test_a_damaged_key_file_is_set_aside_and_replaced(sloppy_home, kind) -> None
 
 def test_partial_request_heads_are_dropped(controller, chat, monkeypatch) -> None:
     monkeypatch.setenv("SLOPPY_HOOK_KEY", KEY)
-    monkeypatch.setattr(api_hooks, "HEADER_TIMEOUT_S", 0.5)
-    server = HookServer(controller, chat, port=0, headless=True)
-    server.start()
+    monkeypatch.setattr(h11_deadline, "HEADER_TIMEOUT_S", 0.5)
+    hooks = HookServer(controller, chat, port=0, headless=True)
+    hooks.start()
     socks = []
     try:
         for _ in range(50):
-            s = socket.create_connection(("127.0.0.1", server.port))
+            s = socket.create_connection(("127.0.0.1", hooks.port))
             s.sendall(b"GET /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Api-")
             socks.append(s)
-        idle = socket.create_connection(("127.0.0.1", server.port))  # not a byte sent
+        idle = socket.create_connection(("127.0.0.1", hooks.port))  # not a byte sent
         socks.append(idle)
         time.sleep(1.5)
         for s in socks:
             s.settimeout(2)
             assert s.recv(100) == b""  # closed by the server
-        api = ApiHookClient(server.url or "", KEY)
+        api = ApiHookClient(hooks.url or "", KEY)
         assert api.request("GET", "/api/status")[0] == 200  # still serving
     finally:
         for s in socks:
             s.close()
-        server.stop()
+        hooks.stop()
 
 
 def test_a_slow_but_complete_request_is_served(controller, chat, monkeypatch) -> None:
     monkeypatch.setenv("SLOPPY_HOOK_KEY", KEY)
-    monkeypatch.setattr(api_hooks, "HEADER_TIMEOUT_S", 1.0)
-    server = HookServer(controller, chat, port=0, headless=True)
-    server.start()
+    monkeypatch.setattr(h11_deadline, "HEADER_TIMEOUT_S", 1.0)
+    hooks = HookServer(controller, chat, port=0, headless=True)
+    hooks.start()
     try:
-        with socket.create_connection(("127.0.0.1", server.port)) as s:
+        with socket.create_connection(("127.0.0.1", hooks.port)) as s:
             for _ in range(2):  # two requests on one keep-alive connection
                 s.sendall(b"GET /api/status HTTP/1.1\r\nHost: 127.0.0.1\r\n")
                 time.sleep(0.4)
@@ -469,7 +460,7 @@ def test_a_slow_but_complete_request_is_served(controller, chat, monkeypatch) ->
                 # 1.2 s after the connection opened, is still on time.
                 time.sleep(0.4)
     finally:
-        server.stop()
+        hooks.stop()
 
 
 def test_port_in_use_names_the_port(controller, chat, monkeypatch, caplog) -> None:
@@ -484,7 +475,7 @@ def test_port_in_use_names_the_port(controller, chat, monkeypatch, caplog) -> No
 
 
 def test_stopping_during_warmup_logs_no_error(controller, modules, caplog) -> None:
-    from sloppy.warm import engine as warmup
+    from sloppy.warm import engine
 
     slow = modules.make(gate=True)
     c = AppController(warm_modules=[slow, "fastapi", "fastapi.security.api_key", "uvicorn"])
@@ -500,7 +491,7 @@ def test_stopping_during_warmup_logs_no_error(controller, modules, caplog) -> No
         assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
         assert any("not started: sloppy is stopping" in r.getMessage() for r in caplog.records)
     finally:
-        warmup.activate(controller.warmup)
+        engine.activate(controller.warmup)
 
 
 def _read_response(s: socket.socket) -> bytes:

@@ -10,7 +10,7 @@ import pytest
 
 from sloppy.app.controller import AppController
 from sloppy.providers.client import AIClient, CancelToken, ProviderError
-from sloppy.providers.models import Message
+from sloppy.store.messages import Message
 from testkit.provider_stub import PROVIDERS, SDK_MODULES, Fault, Stub, base_urls
 
 MODEL = {p: f"{p}-stub" for p in PROVIDERS}
@@ -34,9 +34,9 @@ def client_for(stub: Stub, *, timeout_s: float = 5.0, max_retries: int = 1) -> A
 
 @pytest.fixture(autouse=True)
 def _activate(warm_sdks):
-    from sloppy.warm import engine as warmup
+    from sloppy.warm import engine
 
-    warmup.activate(warm_sdks.warmup)
+    engine.activate(warm_sdks.warmup)
     yield
 
 

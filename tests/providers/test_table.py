@@ -6,14 +6,14 @@ import ast
 import json
 from pathlib import Path
 
-from sloppy.providers import client as ai_client
-from sloppy.providers import models
+from sloppy.providers import streams, table
+from sloppy.warm import warmlist
 from testkit.provider_stub import base_urls
 from tests.conftest import run_python
 
-SRC = Path(models.__file__).resolve().parents[1]
+SRC = Path(table.__file__).resolve().parents[1]
 
-# In a fresh interpreter: models.py with one more row appended to PROVIDER_TABLE (the only
+# In a fresh interpreter: table.py with one more row appended to PROVIDER_TABLE (the only
 # edit), then every consumer as it is imported normally.
 ADD_A_ROW = r'''
 import json, os, sys, types
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import sloppy.providers
 
-path = Path(sloppy.providers.__file__).with_name("models.py")
+path = Path(sloppy.providers.__file__).with_name("table.py")
 src = path.read_text()
 start = src.index("PROVIDER_TABLE: tuple[Provider, ...] = (\n")
 end = src.index("\n)\n", start)
@@ -30,7 +30,6 @@ row = """
         id="acme",
         label="Acme Cloud",
         sdk="openai",
-        sdk_dist="openai",
         default_model="acme-1",
         key_env=("ACME_API_KEY",),
         base_url_env="ACME_BASE_URL",
@@ -38,25 +37,25 @@ row = """
         build=_openai_client,
         list_models=_model_ids,
     ),"""
-mod = types.ModuleType("sloppy.providers.models")
+mod = types.ModuleType("sloppy.providers.table")
 mod.__file__ = str(path)
-sys.modules["sloppy.providers.models"] = sloppy.providers.models = mod
+sys.modules["sloppy.providers.table"] = sloppy.providers.table = mod
 exec(compile(src[:end] + row + src[end:], str(path), "exec"), mod.__dict__)
 
-from sloppy.providers import client as ai_client
-from sloppy.hooks import server as api_hooks
-from sloppy.store import api_keys
-from sloppy.ui import panels as gui_panels
-from sloppy.warm import engine as warmup
+from sloppy.providers import client
+from sloppy.hooks import routes
+from sloppy.providers import keys
+from sloppy.ui import panels
+from sloppy.warm import engine
 from sloppy.app.controller import AppController
 from sloppy.providers.chat import ChatSession
 
 controller = AppController(warm_modules=["fastapi", "fastapi.security.api_key", "openai"])
 assert controller.wait_for_warmup(120)
-warmup.activate(controller.warmup)
-client = ai_client.AIClient(max_retries=0)
-chat = ChatSession(client)
-schema = api_hooks.build_app(controller, chat, "k" * 24, headless=True).openapi()
+engine.activate(controller.warmup)
+ai = client.AIClient(max_retries=0)
+chat = ChatSession(ai)
+schema = routes.build_app(controller, chat, "k" * 24, headless=True).openapi()
 
 
 def enums(node):
@@ -74,10 +73,10 @@ chat.select("acme")
 print(json.dumps({
     "schema_enum": list(enums(schema)),
     "table_hook_ids": list(mod.HOOK_PROVIDERS),
-    "panel": gui_panels.provider_choices(),
-    "keys": api_keys.KeyStore(client).status().get("acme"),
+    "panel": panels.provider_choices(),
+    "keys": keys.KeyStore(ai).status().get("acme"),
     "model": chat.settings.model,
-    "reply": client.send("acme", "acme-1", [], "hi").text,
+    "reply": ai.send("acme", "acme-1", [], "hi").text,
 }))
 controller.shutdown()
 '''
@@ -86,10 +85,10 @@ controller.shutdown()
 def test_a_new_row_reaches_the_schema_the_panel_the_keys_and_the_client(stub) -> None:
     env = {"ACME_API_KEY": "sk-acme-0123456789", "ACME_BASE_URL": base_urls(stub)["openai"]}
     out = json.loads(run_python(ADD_A_ROW, env=env, timeout=180).splitlines()[-1])
-    hook_ids = [p.id for p in models.PROVIDER_TABLE if p.hook_api]
+    hook_ids = [p.id for p in table.PROVIDER_TABLE if p.hook_api]
     assert out["table_hook_ids"] == [*hook_ids, "acme"]
     assert out["schema_enum"] == [out["table_hook_ids"]]
-    assert out["panel"] == [*(p.label for p in models.PROVIDER_TABLE), "Acme Cloud"]
+    assert out["panel"] == [*(p.label for p in table.PROVIDER_TABLE), "Acme Cloud"]
     assert out["keys"] == {"available": True, "source": "ACME_API_KEY"}
     assert out["model"] == "acme-1"
     assert out["reply"] == stub.reply("openai")
@@ -107,7 +106,7 @@ def _listed_ids(node: ast.AST, ids: set[str]) -> set[str]:
 
 
 def test_nothing_else_in_src_lists_the_provider_ids() -> None:
-    ids = set(models.PROVIDERS)
+    ids = set(table.PROVIDERS)
     offenders = []
     for path in sorted(SRC.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -126,15 +125,17 @@ def test_nothing_else_in_src_lists_the_provider_ids() -> None:
 
 
 def test_the_scan_sees_a_list_of_ids() -> None:
-    ids = set(models.PROVIDERS)
+    ids = set(table.PROVIDERS)
     tree = ast.parse('X = ("openai", "gemini")\nY = {"anthropic": 1, "gemini": 2}')
     found = [_listed_ids(n, ids) for n in ast.walk(tree)]
     assert {"openai", "gemini"} in found and {"anthropic", "gemini"} in found
 
 
 def test_table_views_and_sdks() -> None:
-    assert tuple(p.id for p in models.PROVIDER_TABLE) == models.PROVIDERS
-    # Each SDK once, however many providers share it.
-    assert [s[0] for s in models.SDKS] == list(dict.fromkeys(p.sdk for p in models.PROVIDER_TABLE))
-    assert all(p.chat_api in ai_client.STREAMERS for p in models.PROVIDER_TABLE)
-    assert "sk-secret" not in repr(models.ClientOptions("sk-secret", None, 1.0, 0))
+    assert tuple(p.id for p in table.PROVIDER_TABLE) == table.PROVIDERS
+    # Every provider's SDK is warm-listed with its distribution, each SDK once.
+    sdks = {e.module for e in warmlist.SDKS}
+    assert len(sdks) == len(warmlist.SDKS)
+    assert {p.sdk for p in table.PROVIDER_TABLE} <= sdks
+    assert all(p.chat_api in streams.STREAMERS for p in table.PROVIDER_TABLE)
+    assert "sk-secret" not in repr(table.ClientOptions("sk-secret", None, 1.0, 0))

@@ -14,9 +14,8 @@ from typing import Any
 import pytest
 
 from sloppy.providers.chat import ChatSession
-from sloppy.providers.models import Discussion, Message
-from sloppy.store import atomic as storage
-from sloppy.store import discussions, settings
+from sloppy.store import aside, discussions, files, settings
+from sloppy.store.messages import Discussion, Message
 from tests.conftest import ROOT
 
 
@@ -57,7 +56,7 @@ def test_names_are_sanitised(sloppy_home: Path) -> None:
 SAVER = """
 import sys
 from sloppy.store import discussions
-from sloppy.providers.models import Discussion, Message
+from sloppy.store.messages import Discussion, Message
 i = 0
 big = "x" * 200_000
 while True:
@@ -124,13 +123,13 @@ def test_unreadable_discussion_is_set_aside_then_saved_afresh(
         problem = chat.restore("default")
     assert problem is not None and "set aside" in problem
     assert len([r for r in caplog.records if "default.json" in r.getMessage()]) == 1
-    [aside] = path.parent.glob("default.json.bad-*")
-    assert aside.read_bytes() == data  # the user's bytes, untouched
-    assert [e["set_aside_as"] for e in storage.set_aside_events()][-1] == str(aside)
+    [moved] = path.parent.glob("default.json.bad-*")
+    assert moved.read_bytes() == data  # the user's bytes, untouched
+    assert [e["set_aside_as"] for e in aside.events()][-1] == str(moved)
     with chat.lock:
         chat.discussion.messages.append(Message("user", "after"))
         chat._save()
-    assert aside.read_bytes() == data
+    assert moved.read_bytes() == data
     loaded, problem = discussions.load("default")
     assert problem is None and loaded is not None
     assert [m.text for m in loaded.messages] == ["after"]
@@ -156,7 +155,7 @@ def test_a_file_that_cannot_be_set_aside_is_never_overwritten(
     path = discussions.file_of("default")
     path.parent.mkdir(parents=True)
     path.write_text("{garbage")
-    monkeypatch.setattr(storage.os, "replace", _refuse_rename_of(path, storage.os.replace))
+    monkeypatch.setattr(files.os, "replace", _refuse_rename_of(path, files.os.replace))
     chat = ChatSession()
     problem = chat.restore("default")
     assert problem is not None and "could not be set aside" in problem
@@ -208,7 +207,7 @@ WRITER = """
 import sys, time
 from pathlib import Path
 from sloppy.providers.chat import ChatSession
-from sloppy.providers.models import Message
+from sloppy.store.messages import Message
 tag, go = sys.argv[1], Path(sys.argv[2])
 chat = ChatSession()
 chat.restore("shared")

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sloppy.store import logs as log_setup
-from sloppy.store import paths
+from sloppy.store import logs, paths
 from tests.live import Proc
 from tests.purity import shim_env, shim_loads
 
@@ -18,10 +17,10 @@ def test_configure_once_then_attach_and_prune(sloppy_home: Path) -> None:
     logger = logging.getLogger("sloppy")
     before = list(logger.handlers)
     try:
-        log_setup.configure()
-        log_setup.configure()
+        logs.configure()
+        logs.configure()
         assert sum(getattr(h, "_sloppy", False) for h in logger.handlers) == 1
-        path = log_setup.attach_file()
+        path = logs.attach_file()
         assert path is not None and path.is_relative_to(sloppy_home)
         logging.getLogger("sloppy.test").info("hello file")
         for h in logger.handlers:
@@ -32,7 +31,7 @@ def test_configure_once_then_attach_and_prune(sloppy_home: Path) -> None:
         os.utime(old, (time.time() - 90 * 86400,) * 2)
         fresh = path.with_name(path.name + ".1")
         fresh.write_text("new")
-        assert log_setup.prune_logs() == [old]
+        assert logs.prune_logs() == [old]
         assert fresh.exists() and path.exists()
     finally:
         for h in list(logger.handlers):
@@ -46,9 +45,9 @@ def test_a_real_run_attaches_the_file_and_prunes_from_the_pool(
     sloppy_home: Path, tmp_path: Path
 ) -> None:
     """In a real (headless) run, the log file is opened and old logs pruned on the pool."""
-    logs = paths.ensure_dir(paths.log_dir())
-    assert logs is not None
-    old = logs / f"{log_setup.LOG_NAME}.4"
+    log_dir = paths.ensure_dir(paths.log_dir())
+    assert log_dir is not None
+    old = log_dir / f"{logs.LOG_NAME}.4"
     old.write_text("old")
     os.utime(old, (time.time() - 90 * 86400,) * 2)
     mods = tmp_path / "mods"
@@ -66,7 +65,7 @@ def test_a_real_run_attaches_the_file_and_prunes_from_the_pool(
     (thread,) = {t for t, m in shim_loads(shim_log) if m == "logging.handlers"}
     assert thread.startswith("controller-io"), thread
     assert not old.exists()
-    text = (logs / log_setup.LOG_NAME).read_text()
+    text = (log_dir / logs.LOG_NAME).read_text()
     assert "warmup of sloppy_log_failure failed" in text and "for the log" in text
 
 
@@ -94,9 +93,9 @@ def test_an_unopenable_log_file_warns_once(
 ) -> None:
     before = fresh_logging
     try:
-        log_setup.configure()
-        (sloppy_home / "logs" / log_setup.LOG_NAME).mkdir(parents=True)  # cannot be opened
-        assert log_setup.attach_file() is None
+        logs.configure()
+        (sloppy_home / "logs" / logs.LOG_NAME).mkdir(parents=True)  # cannot be opened
+        assert logs.attach_file() is None
         for i in range(5):
             logging.getLogger("sloppy.test").warning("record %d", i)
         err = capsys.readouterr().err
@@ -111,8 +110,8 @@ def test_a_log_file_that_fails_later_warns_once_and_retires(
 ) -> None:
     before = fresh_logging
     try:
-        log_setup.configure()
-        path = log_setup.attach_file()
+        logs.configure()
+        path = logs.attach_file()
         assert path is not None
         [handler] = [h for h in _sloppy_handlers() if h not in before and not _is_stderr(h)]
         assert isinstance(handler, logging.FileHandler) and handler.stream is not None

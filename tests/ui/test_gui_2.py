@@ -9,11 +9,13 @@ from typing import Any, cast
 
 import pytest
 
-from sloppy.app.controller import RuntimeOptions
-from sloppy.providers.models import PROVIDERS
-from sloppy.ui import theme as theme_2
-from sloppy.ui.gui_2 import SloppyGui, StatusBar, status_bar, warm_done_toast
-from sloppy.warm import list as warm_list
+from sloppy.app.runtime import RuntimeOptions
+from sloppy.providers.table import PROVIDERS
+from sloppy.ui import theme
+from sloppy.ui.gui_2 import SloppyGui
+from sloppy.ui.status_bar import StatusBar, status_bar
+from sloppy.ui.toasts import warm_done_toast
+from sloppy.warm import warmlist
 from sloppy.warm.engine import WarmStatus
 from tests.conftest import ROOT
 
@@ -58,10 +60,10 @@ def test_warm_done_toast() -> None:
 
 
 def test_extra_warm_modules_from_the_environment() -> None:
-    env = {warm_list.EXTRA_ENV: " boom , other,,"}
-    assert warm_list.extra_from_env(env) == ("boom", "other")
-    assert warm_list.extra_from_env({}) == ()
-    modules = warm_list.warm_modules(hooks=False, extra=("boom", "numpy"))
+    env = {warmlist.EXTRA_ENV: " boom , other,,"}
+    assert warmlist.extra_from_env(env) == ("boom", "other")
+    assert warmlist.extra_from_env({}) == ()
+    modules = warmlist.warm_modules(hooks=False, extra=("boom", "numpy"))
     assert modules[-1] == "boom" and modules.count("numpy") == 1
 
 
@@ -75,14 +77,14 @@ def test_menus_and_palette_read_one_command_table(gui: SloppyGui) -> None:
         "Save discussion",
         "Quit",
     ]
-    assert [c.label for c in table if c.menu == "Theme"] == list(theme_2.LABELS.values())
-    palette = {c.id for c in gui.commands()}
+    assert [c.label for c in table if c.menu == "Theme"] == list(theme.LABELS.values())
+    palette = {c.id for c in gui.palette_commands()}
     # Every menu command is in the palette too, except the palette's own toggle.
     assert {c.id for c in table if c.menu} - palette == {"palette"}
     assert {f"provider.{p}" for p in PROVIDERS} <= palette
     theme_checks = {c.id: c.checked() for c in table if c.checked is not None}
-    assert theme_checks == {f"theme.{n}": n == gui.theme.name for n in theme_2.LABELS}
-    next(c for c in gui.commands() if c.id == "quit").action()
+    assert theme_checks == {f"theme.{n}": n == gui.theme.name for n in theme.LABELS}
+    next(c for c in gui.palette_commands() if c.id == "quit").action()
     assert gui.runtime.stop_requested.is_set()
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from sloppy.store.api_keys import NO_KEYCHAIN
+from sloppy.providers.keys import NO_KEYCHAIN
 from testkit.hook_client import ApiHookClient
 from testkit.provider_stub import Stub, base_urls
 from tests.conftest import ROOT

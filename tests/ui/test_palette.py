@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sloppy.ui.gui_2 import Command
+from sloppy.ui.commands import Command
 from sloppy.ui.palette import Palette, filter_commands, fuzzy_score
 
 CMDS = [

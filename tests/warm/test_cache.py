@@ -31,12 +31,12 @@ PKG = {
 CHILD = textwrap.dedent("""
     import importlib, importlib.machinery, importlib.resources, json, sys, threading, traceback
     sys.path.insert(0, {mods!r})
-    from sloppy.warm import recorder as import_recorder, cache as warm_cache
-    cache = warm_cache.install()
-    rec = import_recorder.install(execute=cache.execute if cache else None)
+    from sloppy.warm import import_recorder, cache
+    wc = cache.install()
+    rec = import_recorder.install(execute=wc.execute if wc else None)
     out = {{}}
-    if {validate!r} and cache is not None:
-        out["stale"] = cache.validate()
+    if {validate!r} and wc is not None:
+        out["stale"] = wc.validate()
     def work():
         pkg = importlib.import_module("wcpkg")
         out["file"] = pkg.__file__
@@ -51,8 +51,8 @@ CHILD = textwrap.dedent("""
             out["tb"] = [tb[-1].filename, tb[-1].line]
         out["sources"] = {{n: rec.source_of(n) for n in ("wcpkg", "wcpkg.leaf")}}
     t = threading.Thread(target=work); t.start(); t.join()
-    out["saved"] = cache.save() if cache else None
-    out["status"] = cache.status if cache else None
+    out["saved"] = wc.save() if wc else None
+    out["status"] = wc.status if wc else None
     print(json.dumps(out))
 """)
 
@@ -145,10 +145,10 @@ def test_off_switch(pkg_dir: Path, sloppy_home: Path) -> None:
 def test_main_thread_is_served_too(pkg_dir: Path, sloppy_home: Path) -> None:
     code = (
         f"import sys; sys.path.insert(0, {str(pkg_dir)!r})\n"
-        "from sloppy.warm import recorder as import_recorder, cache as warm_cache\n"
-        "cache = warm_cache.install(); rec = import_recorder.install(execute=cache.execute)\n"
+        "from sloppy.warm import import_recorder, cache\n"
+        "wc = cache.install(); rec = import_recorder.install(execute=wc.execute)\n"
         "import wcpkg\n"
-        "print(rec.source_of('wcpkg'), cache.save())\n"
+        "print(rec.source_of('wcpkg'), wc.save())\n"
     )
     assert run_python(code).split() == ["filesystem", "True"]
     assert run_python(code).split() == ["warm-cache", "False"]
@@ -286,9 +286,9 @@ def test_cache_never_shrinks(mods: Path, sloppy_home: Path) -> None:
 HOLD_BUILD = textwrap.dedent("""
     import importlib, sys, threading, time
     sys.path.append({mods!r})
-    from sloppy.warm import recorder as import_recorder, cache as warm_cache
-    cache = warm_cache.install()
-    import_recorder.install(execute=cache.execute)
+    from sloppy.warm import import_recorder, cache
+    wc = cache.install()
+    import_recorder.install(execute=wc.execute)
     t = threading.Thread(target=importlib.import_module, args=("wcmod_b",)); t.start(); t.join()
     print("building", flush=True)
     time.sleep(120)
@@ -341,20 +341,20 @@ def test_older_temp_files_removed_only_when_stale(mods: Path, sloppy_home: Path)
 def test_unknown_switch_value_warns_once_and_means_off(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from sloppy.warm import cache as warm_cache
+    from sloppy.warm import cache
 
-    monkeypatch.setattr(warm_cache, "_warned_value", False)
+    monkeypatch.setattr(cache, "_warned_value", False)
     monkeypatch.setenv("SLOPPY_WARM_CACHE", "maybe")
     with caplog.at_level(logging.WARNING):
-        assert warm_cache.enabled() is False
-        assert warm_cache.enabled() is False
+        assert cache.enabled() is False
+        assert cache.enabled() is False
     assert len(caplog.records) == 1 and "maybe" in caplog.records[0].getMessage()
     for value in ("on", "", "1", "TRUE"):
         monkeypatch.setenv("SLOPPY_WARM_CACHE", value)
-        assert warm_cache.enabled() is True
+        assert cache.enabled() is True
     for value in ("off", "0", "No"):
         monkeypatch.setenv("SLOPPY_WARM_CACHE", value)
-        assert warm_cache.enabled() is False
+        assert cache.enabled() is False
 
 
 def test_unknown_switch_value_starts_without_a_cache(mods: Path, sloppy_home: Path) -> None:
@@ -400,11 +400,11 @@ def test_write_errors_never_reach_the_import(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     from sloppy.store import paths
-    from sloppy.warm import cache as warm_cache
+    from sloppy.warm import cache
 
     monkeypatch.setattr(paths, "_warned", set())
-    cache = warm_cache.WarmCache(tmp_path / "c" / "warm_cache.bin")
-    start_capture = warm_cache.WarmCache._start_capture
+    wc = cache.WarmCache(tmp_path / "c" / "warm_cache.bin")
+    start_capture = cache.WarmCache._start_capture
 
     def filling(self: Any) -> bool:
         ok = start_capture(self)
@@ -412,14 +412,14 @@ def test_write_errors_never_reach_the_import(
             self._capture = _FullDisk(self._capture, room)
         return ok
 
-    monkeypatch.setattr(warm_cache.WarmCache, "_start_capture", filling)
+    monkeypatch.setattr(cache.WarmCache, "_start_capture", filling)
     if room == 10_000:  # the capture fits; the disk fills at the final flush
-        monkeypatch.setattr(warm_cache.os, "fsync", _raise_enospc)
+        monkeypatch.setattr(cache.os, "fsync", _raise_enospc)
     with caplog.at_level(logging.WARNING):
-        a = _load(mods / "wcmod_a.py", "wc_full_a", cache)
-        b = _load(mods / "wcmod_b.py", "wc_full_b", cache)
-        assert cache.save() is False
-        assert cache.save() is False
+        a = _load(mods / "wcmod_a.py", "wc_full_a", wc)
+        b = _load(mods / "wcmod_b.py", "wc_full_b", wc)
+        assert wc.save() is False
+        assert wc.save() is False
     assert a.VALUE == "model-aaaa-default" and b.VALUE == "b"
     assert len(caplog.records) == 1, caplog.records
     assert "No space left" in caplog.records[0].getMessage()
@@ -498,23 +498,23 @@ def test_full_disk_app_start_warms_every_sdk(tmp_path: Path) -> None:
 def test_key_follows_the_search_path_but_not_the_working_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sloppy.warm import cache as warm_cache
+    from sloppy.warm import cache_format
 
     extra, work = tmp_path / "extra", tmp_path / "work"
     extra.mkdir()
     work.mkdir()
     monkeypatch.chdir(work)
     monkeypatch.setattr(sys, "path", ["", str(extra), *sys.path])
-    before = warm_cache.cache_key()
+    before = cache_format.cache_key()
     (work / "scratch.txt").write_text("the working directory changes all the time")
     os.utime(work, ns=(10**9, 10**9))
-    assert warm_cache.cache_key() == before
+    assert cache_format.cache_key() == before
     (extra / "openai.py").write_text("VALUE = 'shadow'\n")  # a new module on the path
     os.utime(extra, ns=(2 * 10**9, 2 * 10**9))
-    assert warm_cache.cache_key() != before
-    shorter = warm_cache.cache_key()
+    assert cache_format.cache_key() != before
+    shorter = cache_format.cache_key()
     monkeypatch.setattr(sys, "path", sys.path[1:])
-    assert warm_cache.cache_key() != shorter
+    assert cache_format.cache_key() != shorter
 
 
 def _flip_positions() -> list[tuple[str, float]]:
@@ -529,14 +529,14 @@ def _flip_positions() -> list[tuple[str, float]]:
 def test_any_flipped_byte_is_detected_never_served(
     where: str, at: float, mods: Path, sloppy_home: Path
 ) -> None:
-    from sloppy.warm import cache as warm_cache
+    from sloppy.warm import cache_format
 
     engine_run.start(mods)
     path = _cache(sloppy_home)
     data = bytearray(path.read_bytes())
-    _, _, index_offset, _, key_len, _ = warm_cache.HEADER.unpack_from(data, 0)
+    _, _, index_offset, _, key_len, _ = cache_format.HEADER.unpack_from(data, 0)
     if where == "code":
-        start = warm_cache.HEADER.size + key_len
+        start = cache_format.HEADER.size + key_len
         pos = start + int((index_offset - start) * at)
     elif where == "index":
         pos = len(data) + int(at)
@@ -555,17 +555,17 @@ def test_any_flipped_byte_is_detected_never_served(
 DEFERRED_CHILD = textwrap.dedent("""
     import importlib, json, sys
     sys.path.insert(0, {mods!r})
-    from sloppy.warm import recorder as import_recorder, cache as warm_cache
-    cache = warm_cache.install(deferred=True)
-    rec = import_recorder.install(execute=cache.execute)
+    from sloppy.warm import import_recorder, cache
+    wc = cache.install(deferred=True)
+    rec = import_recorder.install(execute=wc.execute)
     importlib.import_module("wcpkg")
-    out = {{"before": cache.status, "source": rec.source_of("wcpkg")}}
-    cache.validate()
-    out["after"] = cache.status
+    out = {{"before": wc.status, "source": rec.source_of("wcpkg")}}
+    wc.validate()
+    out["after"] = wc.status
     del sys.modules["wcpkg.leaf"]
     importlib.import_module("wcpkg.leaf")
     out["leaf"] = rec.source_of("wcpkg.leaf")
-    out["saved"] = cache.save()
+    out["saved"] = wc.save()
     print(json.dumps(out))
 """)
 
@@ -585,9 +585,9 @@ def test_a_deferred_cache_opens_on_validate_and_never_shrinks(
 RELEASE_CHILD = textwrap.dedent("""
     import importlib, json, sys
     sys.path.insert(0, {mods!r})
-    from sloppy.warm import recorder as import_recorder, cache as warm_cache
-    cache = warm_cache.install()
-    rec = import_recorder.install(execute=cache.execute)
+    from sloppy.warm import import_recorder, cache
+    wc = cache.install()
+    rec = import_recorder.install(execute=wc.execute)
 
     def resident_kb():
         lines, inside = [], False
@@ -600,7 +600,7 @@ RELEASE_CHILD = textwrap.dedent("""
 
     importlib.import_module("wcpkg")
     out = {{"before": resident_kb()}}
-    cache.release()
+    wc.release()
     out["after"] = resident_kb()
     del sys.modules["wcpkg.leaf"]
     importlib.import_module("wcpkg.leaf")
@@ -623,12 +623,12 @@ def test_released_pages_leave_the_rss_and_entries_are_still_served(
 def test_first_frame_needs_the_cache_only_without_current_pyc(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from sloppy.warm import cache as warm_cache
+    from sloppy.warm import cache
 
-    monkeypatch.setattr(warm_cache, "_compiled_here", lambda: True)
-    assert warm_cache.first_frame_needs_it() is False
+    monkeypatch.setattr(cache, "_compiled_here", lambda: True)
+    assert cache.first_frame_needs_it() is False
     monkeypatch.setattr(sys, "frozen", True, raising=False)
-    assert warm_cache.first_frame_needs_it() is True
+    assert cache.first_frame_needs_it() is True
     monkeypatch.delattr(sys, "frozen")
-    monkeypatch.setattr(warm_cache, "_compiled_here", lambda: False)
-    assert warm_cache.first_frame_needs_it() is True
+    monkeypatch.setattr(cache, "_compiled_here", lambda: False)
+    assert cache.first_frame_needs_it() is True

@@ -10,9 +10,8 @@ import time
 import pytest
 
 from sloppy.app.controller import AppController
-from sloppy.warm import engine as warmup
-from sloppy.warm.engine import Warmup, WarmupError, _require_warmed
-from sloppy.warm.recorder import ImportRecorder
+from sloppy.warm.engine import Warmup, WarmupError, _require_warmed, activate
+from sloppy.warm.import_recorder import ImportRecorder
 from tests.conftest import ModuleFactory
 
 
@@ -93,7 +92,7 @@ def test_require_wait_is_bounded(controller, modules) -> None:
 
 
 def test_require_without_a_running_warmup() -> None:
-    warmup.activate(None)
+    activate(None)
     with pytest.raises(WarmupError, match="no warmup is running"):
         _require_warmed("openai")
 
@@ -223,12 +222,12 @@ def test_a_lane_crash_fails_the_rest_with_the_cause(modules, monkeypatch, caplog
     assert set(failed) == set(names[1:])
     assert all("MemoryError: simulated" in e for e in failed.values())
     assert any("crashed" in r.getMessage() for r in caplog.records)
-    warmup.activate(engine)
+    activate(engine)
     try:
         with pytest.raises(WarmupError, match="MemoryError: simulated"):
             _require_warmed(names[3], timeout=1)
     finally:
-        warmup.activate(None)
+        activate(None)
 
 
 def test_a_crash_before_the_lane_runs_fails_every_module(controller, monkeypatch) -> None:

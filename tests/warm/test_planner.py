@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sloppy.app.controller import AppController
-from sloppy.warm import profile as import_profile
+from sloppy.warm import import_profile
 from sloppy.warm.planner import plan, recorded_costs
 
 MODS = ["google.genai", "anthropic", "openai", "numpy"]

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import threading
 
-from sloppy.app.controller import Runtime, RuntimeOptions
-from sloppy.warm.recorder import Finders
+from sloppy.app.runtime import Runtime, RuntimeOptions
+from sloppy.warm.import_recorder import Finders
 
 
 def run(options: RuntimeOptions, finders: Finders, stop: threading.Event | None = None) -> int:

@@ -10,16 +10,27 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, TypedDict
+from typing import Protocol, TypedDict
 
-from sloppy.store import atomic as storage
-
-if TYPE_CHECKING:
-    from sloppy.app.controller import AppController
-    from sloppy.warm.engine import WarmStatus
+from sloppy.app.profiler import StartupProfiler
+from sloppy.store import files
+from sloppy.warm.engine import WarmStatus, Warmup
+from sloppy.warm.import_recorder import Finders
 
 SCHEMA = 1
 log = logging.getLogger(__name__)
+
+
+class WarmSource(Protocol):
+    """What the report reads of the run (``AppController`` is one): its phases and warmup."""
+
+    @property
+    def profiler(self) -> StartupProfiler: ...
+    @property
+    def warmup(self) -> Warmup: ...
+    def warmup_status(self) -> WarmStatus: ...
+    @property
+    def finders(self) -> Finders: ...
 
 
 class ReportPhase(TypedDict):
@@ -66,7 +77,7 @@ class StartupReport(TypedDict):
 
 
 def build(
-    controller: AppController,
+    controller: WarmSource,
     *,
     mode: str,
     first_frame_epoch: float | None = None,
@@ -107,7 +118,7 @@ def build(
 
 
 def startup_path(
-    controller: AppController, mode: str, first_frame_modules: list[str] | None
+    controller: WarmSource, mode: str, first_frame_modules: list[str] | None
 ) -> StartupPath | None:
     """The start-up path's modules with their importers (None: not known yet, or no recorder)."""
     recorder = controller.finders.recorder
@@ -126,13 +137,13 @@ def startup_path(
 
 def write(path: str | Path, report: StartupReport) -> None:
     """Write the report atomically (pretty-printed: people read it too)."""
-    storage.write_json_atomic(Path(path), report, indent=1)
+    files.write_json_atomic(Path(path), report, indent=1)
 
 
 class ReportWriter:
     """The report of one run, written on warm completion and again at exit (either mode)."""
 
-    def __init__(self, controller: AppController, *, mode: str, path: str | None) -> None:
+    def __init__(self, controller: WarmSource, *, mode: str, path: str | None) -> None:
         self.controller, self.mode, self.path = controller, mode, path
         self.warm_done_epoch: float | None = None
         self.first_frame_epoch: float | None = None

@@ -1,1 +1,4 @@
-"""The hook server: the automation API (FastAPI, warmed) and its key."""
+"""The hook API for automation and tests: where it listens by default (read by the launcher)."""
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8999

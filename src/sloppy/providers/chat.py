@@ -10,15 +10,25 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from sloppy.providers.catalog import ModelCatalog
 from sloppy.providers.client import AIClient, CancelToken, ProviderError, Reply
-from sloppy.providers.models import DEFAULT_MODELS, Discussion, Message, ProviderSettings
+from sloppy.providers.keys import KeyStore
+from sloppy.providers.model_catalog import ModelCatalog
+from sloppy.providers.table import DEFAULT_MODELS, DEFAULT_PROVIDER
 from sloppy.store import discussions
-from sloppy.store.api_keys import KeyStore
+from sloppy.store.messages import Discussion, Message
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class ProviderSettings:
+    """Which provider to talk to. Keys are never stored here: see ``api_keys.KeyStore``."""
+
+    provider: str = DEFAULT_PROVIDER
+    model: str = DEFAULT_MODELS[DEFAULT_PROVIDER]
+    base_url: str = ""
 
 
 class ChatSession:

@@ -17,9 +17,8 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from sloppy.providers.models import Discussion
-from sloppy.store import atomic as storage
-from sloppy.store import paths
+from sloppy.store import aside, files, paths
+from sloppy.store.messages import Discussion
 
 try:
     import fcntl
@@ -59,7 +58,7 @@ def save(discussion: Discussion) -> Discussion:
         if problem is not None and (path.exists() or path.is_symlink()):
             raise NotSaved(f"{path.name} is unreadable and could not be set aside: not saved")
         merged = merge(discussion, on_disk) if on_disk is not None else discussion
-        storage.write_atomic(path, json.dumps(merged.to_json(), indent=1).encode("utf-8"))
+        files.write_atomic(path, json.dumps(merged.to_json(), indent=1).encode("utf-8"))
     return merged
 
 
@@ -86,16 +85,16 @@ def merge(mine: Discussion, theirs: Discussion) -> Discussion:
 def _read(path: Path) -> tuple[Discussion | None, str | None]:
     """Parse ``path``; anything that fails (even unexpectedly) sets the file aside."""
     try:
-        raw = storage.read_bounded(path, limit=MAX_BYTES)
+        raw = files.read_bounded(path, limit=MAX_BYTES)
         if raw is None:
             return None, None
         return Discussion.from_json(json.loads(raw)), None
     except Exception as exc:
-        reason = str(exc) if isinstance(exc, storage.Unreadable) else _describe(exc)
-        aside = storage.set_aside(path, reason)
-        if aside is None:
+        reason = str(exc) if isinstance(exc, files.Unreadable) else _describe(exc)
+        moved = aside.set_aside(path, reason)
+        if moved is None:
             return None, f"is unreadable ({reason}) and could not be set aside"
-        return None, f"was unreadable ({reason}) and was set aside as {aside.name}"
+        return None, f"was unreadable ({reason}) and was set aside as {moved.name}"
 
 
 def _describe(exc: BaseException) -> str:

@@ -15,9 +15,10 @@ import keyring
 import keyring.backend
 import keyring.errors
 
-from sloppy.providers.models import KEYCHAIN_SERVICE
-
 log = logging.getLogger(__name__)
+
+#: The keychain's service name: one entry per provider id under it.
+SERVICE = "sloppy"
 
 #: Backends that store nothing: ``fail`` (keyring found none) and ``null`` (chosen to disable).
 NO_STORE = ("keyring.backends.fail.Keyring", "keyring.backends.null.Keyring")
@@ -63,7 +64,7 @@ def get(provider: str) -> str | None:
     if backend is None or not usable():
         return None
     try:
-        return backend.get_password(KEYCHAIN_SERVICE, provider) or None
+        return backend.get_password(SERVICE, provider) or None
     except Exception as exc:
         raise KeychainError(f"cannot read the keychain: {_reason(exc)}") from None
 
@@ -73,7 +74,7 @@ def put(provider: str, key: str) -> None:
     if backend is None or not usable():
         raise KeychainError("no keychain on this system")
     try:
-        backend.set_password(KEYCHAIN_SERVICE, provider, key)
+        backend.set_password(SERVICE, provider, key)
     except Exception as exc:
         raise KeychainError(f"the keychain refused the key: {_reason(exc)}") from None
 
@@ -84,7 +85,7 @@ def delete(provider: str) -> None:
     if backend is None or not usable():
         return
     try:
-        backend.delete_password(KEYCHAIN_SERVICE, provider)
+        backend.delete_password(SERVICE, provider)
     except keyring.errors.PasswordDeleteError:
         return
     except Exception as exc:

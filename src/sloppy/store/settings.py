@@ -6,9 +6,7 @@ import logging
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
-from sloppy.providers.models import DEFAULT_PROVIDER
-from sloppy.store import atomic as storage
-from sloppy.store import paths
+from sloppy.store import files, paths
 
 SCHEMA = 1
 log = logging.getLogger(__name__)
@@ -17,7 +15,7 @@ log = logging.getLogger(__name__)
 @dataclass(slots=True)
 class Settings:
     theme: str = "default"
-    provider: str = DEFAULT_PROVIDER
+    provider: str = ""  # the provider table's first row
     model: str = ""
     base_url: str = ""
     discussion: str = "default"
@@ -29,7 +27,7 @@ def path() -> Path:
 
 def load() -> Settings:
     """Saved settings; defaults if missing; a bad file is set aside (one log line)."""
-    doc = storage.read_json(path(), schema=SCHEMA)
+    doc = files.read_json(path(), schema=SCHEMA)
     if not isinstance(doc, dict):
         return Settings()
     known = {f.name for f in fields(Settings)}
@@ -42,6 +40,6 @@ def save(settings: Settings) -> None:
     if paths.ensure_dir(path().parent) is None:
         return
     try:
-        storage.write_json_atomic(path(), {"schema": SCHEMA, **asdict(settings)}, indent=1)
+        files.write_json_atomic(path(), {"schema": SCHEMA, **asdict(settings)}, indent=1)
     except OSError as exc:
         log.warning("cannot save settings: %s", exc)

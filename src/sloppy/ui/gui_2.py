@@ -7,51 +7,40 @@ markdown tables, the SDKs) arrive through ``_require_warmed`` once warm.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import imgui_bundle
 from imgui_bundle import hello_imgui, imgui
 
-from sloppy.app.controller import Runtime, RuntimeOptions
 from sloppy.app.profiler import PROFILER
-from sloppy.providers.models import (
+from sloppy.app.runtime import Runtime, RuntimeOptions
+from sloppy.providers import keys
+from sloppy.providers.table import (
     DEFAULT_MODELS,
     DEFAULT_PROVIDER,
     PROVIDER_BY_ID,
-    PROVIDER_LABELS,
     PROVIDERS,
 )
-from sloppy.store import api_keys, paths, settings
-from sloppy.store import atomic as storage
-from sloppy.ui import events
-from sloppy.ui import panels as gui_panels
-from sloppy.ui import theme as theme_2
+from sloppy.store import aside, paths, settings
+from sloppy.ui import commands, events, panels, theme
 from sloppy.ui.frame_cap import FrameCap
+from sloppy.ui.layout_ini import LAYOUT_FILE, check_layout
+from sloppy.ui.status_bar import StatusBar, draw_status_bar, status_bar
 from sloppy.ui.theme_models import Theme
-from sloppy.warm import list as warm_list
-from sloppy.warm import recorder as import_recorder
-from sloppy.warm.engine import WarmStatus, WarmupError, _require_warmed, is_warm
+from sloppy.ui.toasts import ASIDE_TOAST_S, TOAST_S, Toasts, aside_text, warm_done_toast
+from sloppy.warm import import_recorder, warmlist
+from sloppy.warm.engine import WarmupError, _require_warmed, is_warm
 from sloppy.warm.pacer import FramePacer
 
 log = logging.getLogger(__name__)
 
 PALETTE = "sloppy.ui.palette"
 NERV_FX = "sloppy.ui.theme_nerv_fx"
-TOAST_S = 4.0
-#: A file set aside is the user's data: its toast stays long enough to be read.
-ASIDE_TOAST_S = 15.0
-FADE_S = 1.0
-LAYOUT_FILE = "imgui_layout.ini"
-#: A layout ini over this is not imgui's (a few KiB per window): set aside, default layout.
-LAYOUT_MAX_BYTES = 1024 * 1024
-LAYOUT_MAX_LINE = 4096
 #: Nice level of the warm lane under a window. 0: a niced lane yields to every process on the
 #: machine, not just to the GUI, and on a shared machine it warmed slower with no better frames
 #: (docs/design.md); the frame pacer already keeps it out of the GUI thread's Python span.
@@ -71,145 +60,6 @@ IDLE_FPS_EFFECTS = 30.0
 #: sloppy's own hello_imgui assets: ``app_settings/icon.png`` is the window icon (drawn by
 #: packaging/icons/draw_icon.py); fonts still come from imgui_bundle's assets.
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
-
-
-@dataclasses.dataclass(slots=True)
-class Toast:
-    text: str
-    kind: str  # info | ok | warn | error
-    born: float
-    ttl: float = TOAST_S
-
-
-class Toasts:
-    """Short messages stacked at the bottom right; each fades out after ``TOAST_S``."""
-
-    def __init__(self) -> None:
-        self._items: list[Toast] = []
-
-    def add(self, text: str, kind: str = "info", *, ttl: float = TOAST_S) -> None:
-        self._items.append(Toast(text, kind, time.monotonic(), ttl))
-        log.info("toast: %s", text)
-
-    def texts(self) -> list[str]:
-        return [t.text for t in self._items]
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def draw(self, theme: Theme) -> None:
-        now = time.monotonic()
-        self._items = [t for t in self._items if now - t.born < t.ttl]
-        vp = imgui.get_main_viewport()
-        y = vp.pos.y + vp.size.y - 40
-        colors = {"ok": theme.ok, "warn": theme.warn, "error": theme.error}
-        flags = (
-            imgui.WindowFlags_.no_decoration.value
-            | imgui.WindowFlags_.no_inputs.value
-            | imgui.WindowFlags_.no_saved_settings.value
-            | imgui.WindowFlags_.always_auto_resize.value
-            | imgui.WindowFlags_.no_focus_on_appearing.value
-            | imgui.WindowFlags_.no_nav.value
-        )
-        for i, t in enumerate(reversed(self._items)):
-            alpha = min(1.0, (t.ttl - (now - t.born)) / FADE_S)
-            imgui.set_next_window_bg_alpha(0.9 * alpha)
-            imgui.set_next_window_pos(
-                imgui.ImVec2(vp.pos.x + vp.size.x - 16, y), 0, imgui.ImVec2(1.0, 1.0)
-            )
-            imgui.push_style_var(imgui.StyleVar_.alpha, max(alpha, 0.05))
-            imgui.begin(f"##toast{i}", None, flags)
-            rgba = colors.get(t.kind, theme.accent)
-            imgui.text_colored(imgui.ImVec4(*rgba), t.text)
-            y -= imgui.get_window_height() + 6
-            imgui.end()
-            imgui.pop_style_var()
-
-
-class StatusBar(NamedTuple):
-    """What the status bar shows; drawn every frame and reported by ``/api/gui/state``."""
-
-    text: str
-    dot: str = ""  # "ok" (green), "warn" (yellow), "" while warming
-    progress: float | None = None
-    detail: str = ""
-    provider: str = ""
-
-
-def status_bar(status: WarmStatus, eta_s: float | None, provider: str, model: str) -> StatusBar:
-    """The status bar for a warmup ``status``: progress while warming, then ready or failed."""
-    where = f"{PROVIDER_LABELS[provider]}: {model}"
-    if not status["done"]:
-        total = len(status["order"])
-        done = len(status["completed"]) + len(status["failed"])
-        details = []
-        if eta_s is not None:
-            details.append(f"~{eta_s:.1f} s left")
-        if status["in_flight"]:
-            details.append(f"loading {warm_list.label(status['in_flight'][0])}")
-        return StatusBar(
-            f"Warming up... ({done}/{total})",
-            progress=done / max(total, 1),
-            detail="  ".join(details),
-            provider=where,
-        )
-    if status["failed"]:
-        return StatusBar(f"Imports: {len(status['failed'])} failed", "warn", provider=where)
-    return StatusBar("All imports ready", "ok", provider=where)
-
-
-def draw_status_bar(bar: StatusBar, theme: Theme) -> None:
-    """Draw ``bar`` in hello_imgui's status bar: the dot, the text, progress, details."""
-    if bar.dot:
-        _dot(theme.ok if bar.dot == "ok" else theme.warn)
-    imgui.text(bar.text)
-    if bar.progress is not None:
-        imgui.same_line()
-        imgui.progress_bar(bar.progress, imgui.ImVec2(140, 0), "")
-    if bar.detail:
-        imgui.same_line()
-        imgui.text_disabled(bar.detail)
-    imgui.same_line()
-    imgui.text_disabled(f"  |  {bar.provider}")
-
-
-def _dot(rgba: tuple[float, float, float, float]) -> None:
-    pos = imgui.get_cursor_screen_pos()
-    h = imgui.get_text_line_height()
-    imgui.get_window_draw_list().add_circle_filled(
-        imgui.ImVec2(pos.x + h / 2, pos.y + h / 2),
-        h / 3,
-        imgui.get_color_u32(imgui.ImVec4(*rgba)),
-    )
-    imgui.dummy(imgui.ImVec2(h, h))
-    imgui.same_line()
-
-
-def warm_done_toast(failed: int, completed: int) -> tuple[str, str]:
-    """The toast (text, kind) when warmup finishes."""
-    if failed:
-        noun = "failure" if failed == 1 else "failures"
-        return f"Warmup finished with {failed} {noun} - see Diagnostics", "warn"
-    return f"All providers ready ({completed} modules)", "ok"
-
-
-class Command(NamedTuple):
-    """One user command, declared once: the palette lists it, ``menu`` also puts it in a menu."""
-
-    id: str
-    title: str  # as the palette shows it
-    action: Callable[[], None]
-    hint: str = ""  # the palette's group label
-    menu: str = ""  # "File", "Theme", "Tools", or "" (palette only)
-    label: str = ""  # the menu item's text, when it differs from the title
-    shortcut: str = ""
-    checked: Callable[[], bool] | None = None
-    separator: bool = False  # a menu separator above this item
-    palette: bool = True
-
-
-#: The menu bar, in order; each menu lists the table's commands that name it.
-MENUS = ("File", "Theme", "Tools")
 
 
 class SloppyGui:
@@ -239,7 +89,7 @@ class SloppyGui:
             pace=self.pacer.wait_turn,
             # What a send needs, first from the very first run: the saved keys (the panel
             # reads them right after the first frame), then the configured provider's SDK.
-            first_warm=(api_keys.KEYCHAIN, gui_panels.sdk_of(provider)),
+            first_warm=(keys.KEYCHAIN, panels.sdk_of(provider)),
         )
         self.controller, self.chat, self.report = (
             self.runtime.controller,
@@ -253,7 +103,7 @@ class SloppyGui:
             self._key_loads: list[Any] = []
             self.chat.keys.start_loading(self._key_loads.append)
         self.events = events.EventBus()
-        self.theme: Theme = theme_2.DEFAULT
+        self.theme: Theme = theme.DEFAULT
         self.toasts = Toasts()
         self.palette: Any = None
         self.palette_wanted = False
@@ -262,8 +112,8 @@ class SloppyGui:
         self.last_swap: float | None = None
         self.prompt = ""
         self._told_no_keychain = False
-        self.panels = gui_panels.Panels(self)
-        self.command_table = self._command_table()
+        self.panels = panels.Panels(self)
+        self.command_table = commands.command_table(self)
         with PROFILER.phase("gui.runner_params"):
             self.params = self._runner_params()
 
@@ -301,7 +151,7 @@ class SloppyGui:
         p.callbacks.post_init = self._post_init
         p.callbacks.show_gui = self._frame
         p.callbacks.show_status = self._status_bar
-        p.callbacks.show_menus = self._menus
+        p.callbacks.show_menus = functools.partial(commands.draw_menus, self.command_table)
         p.callbacks.after_swap = self._after_swap
         p.callbacks.pre_new_frame = self.pacer.ui_begin
         p.callbacks.before_imgui_render = self.pacer.ui_end
@@ -313,7 +163,7 @@ class SloppyGui:
         # Window, GL context and font atlas: hello_imgui's part of the first frame.
         PROFILER.record("gui.window", self._run_epoch, time.time())
         with PROFILER.phase("gui.post_init"):
-            theme_2.apply(self.theme)
+            theme.apply(self.theme)
         self._post_init_epoch = time.time()
 
     def _after_swap(self) -> None:
@@ -368,9 +218,9 @@ class SloppyGui:
     def _frame(self) -> None:
         for ev in self.events.drain():
             self._handle(ev)
-        for aside in storage.set_aside_events(self.last_aside):
-            self.last_aside = aside["seq"]
-            self.toast(_aside_text(aside), "warn", ttl=ASIDE_TOAST_S)
+        for event in aside.events(self.last_aside):
+            self.last_aside = event["seq"]
+            self.toast(aside_text(event), "warn", ttl=ASIDE_TOAST_S)
         io = imgui.get_io()
         if io.key_ctrl and io.key_shift and imgui.is_key_pressed(imgui.Key.p, False):
             self.toggle_palette()
@@ -378,7 +228,7 @@ class SloppyGui:
             self.palette_wanted = False
             self._palette().open()
         if self.palette is not None:
-            chosen = self.palette.draw(self.commands())
+            chosen = self.palette.draw(self.palette_commands())
             if chosen is not None:
                 chosen.action()
         self.toasts.draw(self.theme)
@@ -422,20 +272,6 @@ class SloppyGui:
     def _status_bar(self) -> None:
         draw_status_bar(self._status_bar_now(), self.theme)
 
-    def _menus(self) -> None:
-        for menu in MENUS:
-            if not imgui.begin_menu(menu):
-                continue
-            for cmd in self.command_table:
-                if cmd.menu != menu:
-                    continue
-                if cmd.separator:
-                    imgui.separator()
-                checked = cmd.checked() if cmd.checked is not None else False
-                if imgui.menu_item(cmd.label or cmd.title, cmd.shortcut, checked)[0]:
-                    cmd.action()
-            imgui.end_menu()
-
     # -- commands ----------------------------------------------------------------------
 
     def _palette(self) -> Any:
@@ -457,79 +293,23 @@ class SloppyGui:
         except WarmupError as exc:
             self.events.post("toast", text=str(exc), kind="error")
 
-    def _command_table(self) -> tuple[Command, ...]:
-        """Every command of the menus and the palette (one table)."""
-        theme_cmds = [
-            Command(
-                f"theme.{n}",
-                f"Switch theme: {label}",
-                functools.partial(self.set_theme, n),
-                "theme",
-                menu="Theme",
-                label=label,
-                checked=functools.partial(self.is_theme, n),
-            )
-            for n, label in theme_2.LABELS.items()
-        ]
-        provider_cmds = [
-            Command(
-                f"provider.{p}",
-                f"Switch provider: {PROVIDER_LABELS[p]}",
-                functools.partial(self.set_provider, p),
-                "provider",
-            )
-            for p in PROVIDERS
-        ]
-        return (
-            Command(
-                "discussion.new", "New discussion", self.new_discussion, "discussion", menu="File"
-            ),
-            Command(
-                "discussion.clear",
-                "Clear discussion",
-                self.clear_discussion,
-                "discussion",
-                menu="File",
-            ),
-            Command(
-                "discussion.save",
-                "Save discussion",
-                self.save_discussion,
-                "discussion",
-                menu="File",
-            ),
-            Command("quit", "Quit sloppy", self.quit, menu="File", label="Quit", separator=True),
-            *provider_cmds,
-            *theme_cmds,
-            Command(
-                "palette",
-                "Command palette",
-                self.toggle_palette,
-                menu="Tools",
-                shortcut="Ctrl+Shift+P",
-                palette=False,
-            ),
-            Command(
-                "diagnostics",
-                "Open diagnostics",
-                lambda: self.panels.focus("Diagnostics"),
-                menu="Tools",
-                label="Diagnostics",
-            ),
-            Command("reply.stop", "Stop the reply", self.chat.stop),
-        )
-
-    def commands(self) -> list[Command]:
+    def palette_commands(self) -> list[commands.Command]:
         """What the palette offers."""
         return [c for c in self.command_table if c.palette]
+
+    def focus(self, panel: str) -> None:
+        self.panels.focus(panel)
+
+    def stop_reply(self) -> None:
+        self.chat.stop()
 
     def set_provider(self, provider: str) -> None:
         self.chat.select(provider, DEFAULT_MODELS[provider])
         self.settings.provider, self.settings.model = provider, self.chat.settings.model
         self.settings.base_url = ""
         self.controller.spawn_io(settings.save, self.settings)
-        sdk = warm_list.label(gui_panels.sdk_of(provider))
-        if not is_warm(gui_panels.sdk_of(provider)):
+        sdk = warmlist.label(panels.sdk_of(provider))
+        if not is_warm(panels.sdk_of(provider)):
             self.toast(f"Loading {sdk}...")
         if self.chat.keys.loaded:
             self.controller.spawn_io(self._refresh_models, provider)
@@ -555,13 +335,13 @@ class SloppyGui:
             except (OSError, ValueError) as exc:
                 self.events.post("key_note", provider=provider, text=f"Not saved: {exc}")
                 return
-            if where == api_keys.SESSION and not self._told_no_keychain:
+            if where == keys.SESSION and not self._told_no_keychain:
                 self._told_no_keychain = True
-                self.events.post("toast", text=api_keys.NO_KEYCHAIN, kind="warn")
+                self.events.post("toast", text=keys.NO_KEYCHAIN, kind="warn")
             notes = {
-                api_keys.KEYCHAIN_SOURCE: "Saved in the keychain.",
-                api_keys.FILE: f"Saved in {api_keys.key_file()} (plain text, only you can read).",
-                api_keys.SESSION: "Kept for this session only.",
+                keys.KEYCHAIN_SOURCE: "Saved in the keychain.",
+                keys.FILE: f"Saved in {keys.key_file()} (plain text, only you can read).",
+                keys.SESSION: "Kept for this session only.",
             }
             self.events.post("key_note", provider=provider, text=notes[where])
             self.chat.catalog.refresh(provider)
@@ -584,19 +364,19 @@ class SloppyGui:
         self.controller.spawn_io(self.chat.keys.choose_file, enabled)
 
     def set_theme(self, name: str, *, save: bool = True) -> None:
-        if name not in theme_2.THEMES:
+        if name not in theme.THEMES:
             return
         if save:
             self.settings.theme = name
             self.controller.spawn_io(settings.save, self.settings)
-        if theme_2.available(name):
+        if theme.available(name):
             self._apply_theme(name)
             return
-        self.toast(f"Loading {theme_2.LABELS[name]} theme...")
+        self.toast(f"Loading {theme.LABELS[name]} theme...")
 
         def load() -> None:
             try:
-                theme_2.get(name)
+                theme.get(name)
             except WarmupError as exc:
                 self.events.post("toast", text=str(exc), kind="error")
                 return
@@ -608,8 +388,8 @@ class SloppyGui:
         return self.theme.name == name
 
     def _apply_theme(self, name: str) -> None:
-        self.theme = theme_2.get(name)
-        theme_2.apply(self.theme)
+        self.theme = theme.get(name)
+        theme.apply(self.theme)
 
     def send(self) -> None:
         prompt = self.prompt.strip()
@@ -671,44 +451,6 @@ class SloppyGui:
             self.panels.shutdown()
             self.runtime.shutdown()
         return 0
-
-
-def check_layout(path: Path) -> None:
-    """Set aside an imgui layout ini that imgui cannot be trusted with (before it reads it).
-
-    imgui reads the whole file into memory: a directory ends the app, /dev/zero exhausts
-    memory, a 2 GB file hangs. A readable one must also look like hello_imgui's ini file.
-    """
-    try:
-        text = storage.read_text(path, limit=LAYOUT_MAX_BYTES)
-    except storage.Unreadable as exc:
-        storage.set_aside(path, str(exc))
-        return
-    if text is not None and not _looks_like_ini(text):
-        storage.set_aside(path, "not an ini file")
-
-
-def _looks_like_ini(text: str) -> bool:
-    """Sections, ``key=value`` lines, comments; JSON only in hello_imgui's SplitIds part."""
-    json_allowed = False
-    for raw in text.splitlines():
-        line = raw.strip()
-        if len(line) > LAYOUT_MAX_LINE:
-            return False
-        if line.startswith(";;;<<<"):  # hello_imgui's marker between its ini parts
-            json_allowed = line.startswith(";;;<<<SplitIds>>>")
-        elif line and not (
-            line.startswith(("[", ";", "#")) or "=" in line or (json_allowed and line[0] == "{")
-        ):
-            return False
-    return True
-
-
-def _aside_text(event: dict[str, Any]) -> str:
-    name = Path(event["file"]).name
-    if event["set_aside_as"] is None:
-        return f"{name} is unreadable and could not be set aside ({event['reason']})"
-    return f"{name} was unreadable and set aside as {Path(event['set_aside_as']).name}"
 
 
 def run(

@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 from imgui_bundle import hello_imgui, imgui, implot
 
 from sloppy import versions
-from sloppy.providers.models import PROVIDER_LABELS, PROVIDER_SDK, PROVIDERS
-from sloppy.store import api_keys, paths
+from sloppy.providers import keys
+from sloppy.providers.table import PROVIDER_LABELS, PROVIDER_SDK, PROVIDERS
+from sloppy.store import paths
 from sloppy.ui import markdown_view
-from sloppy.warm import list as warm_list
+from sloppy.warm import warmlist
 from sloppy.warm.engine import _require_warmed, is_warm
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ class Panels:
             sdk = sdk_of(chat.settings.provider)
             imgui.text_colored(imgui.ImVec4(*theme.ok), "Assistant")
             if not is_warm(sdk):
-                imgui.text_disabled(f"Loading {warm_list.label(sdk)}...")
+                imgui.text_disabled(f"Loading {warmlist.label(sdk)}...")
             elif streaming:
                 imgui.text_wrapped(streaming)
             else:
@@ -172,7 +173,7 @@ class Panels:
         imgui.separator()
         self._key_section(s.provider)
         sdk = sdk_of(s.provider)
-        imgui.text_disabled(f"{warm_list.label(sdk)}: {'ready' if is_warm(sdk) else 'loading'}")
+        imgui.text_disabled(f"{warmlist.label(sdk)}: {'ready' if is_warm(sdk) else 'loading'}")
 
     def _model_field(self) -> None:
         gui, chat = self.gui, self.gui.chat
@@ -211,9 +212,9 @@ class Panels:
         self.rects["model_list"] = self._item_rect()
 
     def _key_section(self, provider: str) -> None:
-        gui, keys = self.gui, self.gui.chat.keys
-        described = keys.describe(provider)
-        color = gui.theme.ok if keys.source(provider) else gui.theme.warn
+        gui, store = self.gui, self.gui.chat.keys
+        described = store.describe(provider)
+        color = gui.theme.ok if store.source(provider) else gui.theme.warn
         imgui.text_colored(imgui.ImVec4(*color), described)
         buf = self.key_inputs.get(provider, "")
         imgui.set_next_item_width(-1)
@@ -242,15 +243,15 @@ class Panels:
         if line:
             bad = listing.phase == "failed"
             imgui.text_colored(imgui.ImVec4(*(gui.theme.warn if bad else gui.theme.ok)), line)
-        if keys.problem:
-            imgui.text_colored(imgui.ImVec4(*gui.theme.warn), keys.problem)
-        if keys.keychain_ok is False:
-            imgui.text_wrapped(api_keys.NO_KEYCHAIN)
-            changed, on = imgui.checkbox("Keep keys in a plain file instead", keys.use_file)
+        if store.problem:
+            imgui.text_colored(imgui.ImVec4(*gui.theme.warn), store.problem)
+        if store.keychain_ok is False:
+            imgui.text_wrapped(keys.NO_KEYCHAIN)
+            changed, on = imgui.checkbox("Keep keys in a plain file instead", store.use_file)
             if changed:
                 gui.choose_key_file(on)
-            if keys.use_file:
-                imgui.text_disabled(f"{api_keys.key_file()} (readable only by you)")
+            if store.use_file:
+                imgui.text_disabled(f"{keys.key_file()} (readable only by you)")
 
     @staticmethod
     def _item_rect() -> list[float]:

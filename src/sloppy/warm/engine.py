@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import NamedTuple, TypedDict, cast
 
-from sloppy.warm import recorder as import_recorder
+from sloppy.warm import import_recorder
 
 log = logging.getLogger(__name__)
 

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from sloppy.store import atomic as storage
+from sloppy.store import files
 from tests.damage import DAMAGE_KINDS, apply_damage
 
 
 def test_read_bounded_reads_a_regular_file(tmp_path: Path) -> None:
     path = tmp_path / "f"
     path.write_bytes(b"abc")
-    assert storage.read_bounded(path, limit=3) == b"abc"
-    assert storage.read_bounded(tmp_path / "missing") is None
+    assert files.read_bounded(path, limit=3) == b"abc"
+    assert files.read_bounded(tmp_path / "missing") is None
 
 
 @pytest.mark.parametrize(
@@ -32,8 +32,8 @@ def test_read_bounded_refuses_what_is_not_a_small_regular_file(
 ) -> None:
     path = tmp_path / "f"
     apply_damage(path, kind)
-    with pytest.raises(storage.Unreadable, match=reason):
-        storage.read_bounded(path, limit=1024)
+    with pytest.raises(files.Unreadable, match=reason):
+        files.read_bounded(path, limit=1024)
 
 
 @pytest.mark.parametrize("kind", DAMAGE_KINDS)
@@ -43,8 +43,8 @@ def test_read_json_sets_damage_aside_with_one_line(
     path = tmp_path / "doc.json"
     path.write_text('{"schema": 1, "value": "kept"}')
     apply_damage(path, kind)
-    with caplog.at_level(logging.WARNING, logger="sloppy.store.atomic"):
-        assert storage.read_json(path, schema=1, limit=1024 * 1024) is None
+    with caplog.at_level(logging.WARNING, logger="sloppy.store.files"):
+        assert files.read_json(path, schema=1, limit=1024 * 1024) is None
     assert not path.exists() and not path.is_symlink()
     assert len(list(tmp_path.glob("doc.json.bad-*"))) == 1
     assert len(caplog.records) == 1

@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any, TypedDict
 
 from sloppy.providers.client import AIClient
-from sloppy.providers.models import PROVIDER_TABLE, PROVIDERS
-from sloppy.store import atomic as storage
-from sloppy.store import paths
+from sloppy.providers.table import PROVIDER_TABLE, PROVIDERS
+from sloppy.store import files, paths
 from sloppy.warm.engine import WarmupError, _require_warmed
 
 log = logging.getLogger(__name__)
@@ -236,7 +235,7 @@ class KeyStore:
         self.problem = text
 
     def _read_file(self) -> dict[str, str]:
-        doc = storage.read_json(key_file(), schema=FILE_SCHEMA, limit=64 * 1024)
+        doc = files.read_json(key_file(), schema=FILE_SCHEMA, limit=64 * 1024)
         keys = doc.get("keys") if isinstance(doc, dict) else None
         if not isinstance(keys, dict):
             return {}
@@ -244,7 +243,7 @@ class KeyStore:
 
     def _write_file(self, keys: dict[str, str]) -> None:
         body = json.dumps({"schema": FILE_SCHEMA, "keys": keys}, indent=1).encode("utf-8")
-        storage.write_atomic(key_file(), body, mode=0o600)
+        files.write_atomic(key_file(), body, mode=0o600)
 
     def _drop_from_file(self, provider: str) -> None:
         keys = self._read_file()

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from sloppy.providers.client import AIClient, ProviderError
-from sloppy.providers.models import MODEL_LIST_TIMEOUT_S, MODEL_LIST_TTL_S
-from sloppy.store import atomic as storage
-from sloppy.store import paths
+from sloppy.providers.table import MODEL_LIST_TIMEOUT_S, MODEL_LIST_TTL_S
+from sloppy.store import files, paths
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +83,7 @@ class ModelCatalog:
 
     def load_cache(self) -> None:
         """Read ``models.json`` (bounded; a bad file is set aside) into memory."""
-        doc = storage.read_json(cache_path(), schema=SCHEMA, limit=4 * 1024 * 1024)
+        doc = files.read_json(cache_path(), schema=SCHEMA, limit=4 * 1024 * 1024)
         lists = doc.get("lists") if isinstance(doc, dict) else None
         with self._lock:
             self._cache_read = True
@@ -130,12 +129,12 @@ class ModelCatalog:
         # Re-read first: another instance may have listed another provider meanwhile.
         if paths.ensure_dir(cache_path().parent) is None:
             return
-        doc = storage.read_json(cache_path(), schema=SCHEMA, limit=4 * 1024 * 1024)
+        doc = files.read_json(cache_path(), schema=SCHEMA, limit=4 * 1024 * 1024)
         lists = doc.get("lists") if isinstance(doc, dict) else None
         lists = dict(lists) if isinstance(lists, dict) else {}
         lists[slot] = {"models": list(listing.models), "fetched_epoch": listing.fetched_epoch}
         try:
-            storage.write_json_atomic(cache_path(), {"schema": SCHEMA, "lists": lists})
+            files.write_json_atomic(cache_path(), {"schema": SCHEMA, "lists": lists})
         except OSError as exc:
             log.warning("cannot save the model list: %s", exc)
 

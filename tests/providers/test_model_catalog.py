@@ -10,10 +10,10 @@ import time
 import pytest
 
 from sloppy.app.controller import AppController
-from sloppy.providers import catalog as model_catalog
-from sloppy.providers.catalog import ModelCatalog
+from sloppy.providers import model_catalog
 from sloppy.providers.client import AIClient
-from sloppy.warm import engine as warmup
+from sloppy.providers.model_catalog import ModelCatalog
+from sloppy.warm import engine
 from testkit.provider_stub import PROVIDERS, SDK_MODULES, Fault, Stub, base_urls
 
 KEYS = {p: f"k-{p}" for p in PROVIDERS}
@@ -29,7 +29,7 @@ def warm():
 
 @pytest.fixture(autouse=True)
 def _activate(warm):
-    warmup.activate(warm.warmup)
+    engine.activate(warm.warmup)
     yield
 
 

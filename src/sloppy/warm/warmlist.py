@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from sloppy.providers.models import SDKS
-
 #: Test escape hatch: comma-separated modules warmed after the list below (tests force a
 #: failure with a module that raises). Read once by the launcher, then passed in.
 EXTRA_ENV = "SLOPPY_WARM_EXTRA"
@@ -23,11 +21,15 @@ class WarmEntry(NamedTuple):
     module: str
     label: str
     hooks_only: bool = False
+    #: The distribution that ships it, for a provider SDK (``--version`` names it).
+    dist: str = ""
 
 
 WARM_LIST: tuple[WarmEntry, ...] = (
-    # The providers' SDKs, from the provider table.
-    *(WarmEntry(module, label) for module, _, label in SDKS),
+    # The providers' SDKs (each provider table row names one of these by its module).
+    WarmEntry("openai", "OpenAI SDK", dist="openai"),
+    WarmEntry("anthropic", "Anthropic SDK", dist="anthropic"),
+    WarmEntry("google.genai", "Gemini SDK", dist="google-genai"),
     WarmEntry("numpy", "numpy (charts)"),
     WarmEntry("sloppy.ui.palette", "command palette"),
     WarmEntry("sloppy.ui.theme_nerv", "NERV theme"),
@@ -56,6 +58,10 @@ MAIN_THREAD_DENYLIST: tuple[str, ...] = (
     "jeepney",
     "cryptography",
 )
+
+
+#: The provider SDKs: the warm list's entries that name a distribution.
+SDKS: tuple[WarmEntry, ...] = tuple(e for e in WARM_LIST if e.dist)
 
 
 def warm_modules(*, hooks: bool, extra: Sequence[str] = ()) -> list[str]:

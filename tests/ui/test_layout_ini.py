@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sloppy.ui import gui_2
+from sloppy.ui import layout_ini
 from tests.damage import DAMAGE_KINDS, apply_damage
 from tests.test_damage_matrix import LAYOUT_INI
 
@@ -15,20 +15,20 @@ HARMLESS = {"empty", "truncated"}
 
 
 def test_a_real_hello_imgui_layout_is_kept(tmp_path: Path) -> None:
-    path = tmp_path / gui_2.LAYOUT_FILE
+    path = tmp_path / layout_ini.LAYOUT_FILE
     path.write_text(LAYOUT_INI)
-    gui_2.check_layout(path)
+    layout_ini.check_layout(path)
     assert path.read_text() == LAYOUT_INI
 
 
 @pytest.mark.parametrize("kind", DAMAGE_KINDS)
 def test_damaged_layout_is_set_aside_before_imgui_reads_it(tmp_path: Path, kind: str) -> None:
-    path = tmp_path / gui_2.LAYOUT_FILE
+    path = tmp_path / layout_ini.LAYOUT_FILE
     path.write_text(LAYOUT_INI)
     apply_damage(path, kind)
     inode = path.lstat().st_ino
-    gui_2.check_layout(path)
-    asides = list(tmp_path.glob(f"{gui_2.LAYOUT_FILE}.bad-*"))
+    layout_ini.check_layout(path)
+    asides = list(tmp_path.glob(f"{layout_ini.LAYOUT_FILE}.bad-*"))
     if kind in HARMLESS:
         assert asides == [] and path.lstat().st_ino == inode
     else:

@@ -13,12 +13,11 @@ import pytest
 from keyring.backends import fail
 
 from sloppy.app.controller import AppController
-from sloppy.providers import models
-from sloppy.providers.catalog import ModelCatalog
+from sloppy.providers import keys, table
 from sloppy.providers.client import AIClient, ProviderError
-from sloppy.store import api_keys
-from sloppy.store.api_keys import KeyStore
-from sloppy.warm import engine as warmup
+from sloppy.providers.keys import KeyStore
+from sloppy.providers.model_catalog import ModelCatalog
+from sloppy.warm import engine
 from testkit.provider_stub import PROVIDERS, SDK_MODULES, Stub, base_urls
 from tests.keyring_backend import FileKeyring
 
@@ -37,7 +36,7 @@ def warm():
 
 @pytest.fixture(autouse=True)
 def _activate(warm):
-    warmup.activate(warm.warmup)
+    engine.activate(warm.warmup)
     yield
 
 
@@ -111,7 +110,7 @@ def test_no_keychain_keeps_the_key_for_this_session_only(
     for f in sloppy_home.rglob("*"):
         assert not f.is_file() or SECRET not in f.read_text(errors="replace")
     store.save("gemini", "another-key-123")
-    assert caplog.text.count(api_keys.NO_KEYCHAIN) == 1  # said once per session
+    assert caplog.text.count(keys.NO_KEYCHAIN) == 1  # said once per session
     assert SECRET not in caplog.text
     assert store_for(stub).describe("anthropic") == "API key: missing"
 
@@ -120,9 +119,9 @@ def test_the_plain_file_only_when_chosen(stub: Stub) -> None:
     keyring.set_keyring(fail.Keyring())
     store = store_for(stub)
     store.save("openai", SECRET)
-    assert not api_keys.key_file().exists()
+    assert not keys.key_file().exists()
     store.choose_file(True)  # the session's key moves into the file
-    path = api_keys.key_file()
+    path = keys.key_file()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert json.loads(path.read_text())["keys"] == {"openai": SECRET}
     assert store.describe("openai") == f"API key: saved in {path} (plain text)"
@@ -143,7 +142,7 @@ def test_a_refusing_keychain_falls_back_and_says_why(stub: Stub, tmp_path: Path)
 
 
 def test_without_the_keychain_module_keys_still_work(stub: Stub) -> None:
-    warmup.activate(None)  # keychain module unavailable (failed to warm)
+    engine.activate(None)  # keychain module unavailable (failed to warm)
     store = store_for(stub)
     assert store.keychain_ok is False
     assert store.save("openai", SECRET) == "session"
@@ -165,7 +164,7 @@ def test_a_rejected_key_is_a_401_without_the_key(stub: Stub, chain: FileKeyring)
 
 def test_status_and_description_never_hold_the_key(stub: Stub, chain: FileKeyring) -> None:
     store = store_for(stub)
-    for provider in models.PROVIDERS:
+    for provider in table.PROVIDERS:
         store.save(provider, SECRET)
         assert SECRET not in store.describe(provider)
     assert SECRET not in json.dumps(store.status())
@@ -179,7 +178,7 @@ def test_empty_key_is_refused() -> None:
 
 def test_a_damaged_key_file_is_set_aside(stub: Stub) -> None:
     keyring.set_keyring(fail.Keyring())
-    path = api_keys.key_file()
+    path = keys.key_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text('{"schema": 1, "keys": ')
     store = store_for(stub)

@@ -1,13 +1,8 @@
-"""Plain data: the provider table, messages, discussions, provider settings. Stdlib only (lean)."""
+"""The provider table: every fact about each provider, one row each. Stdlib only (lean)."""
 
 from __future__ import annotations
 
-import math
-import os
-import time
-import zlib
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
 
@@ -32,19 +27,18 @@ class Provider(NamedTuple):
 
     ``sdk`` names a warm-listed module: the callers reach it through ``_require_warmed`` and hand
     it to ``build``, so nothing here imports an SDK. The keychain entry is the provider ``id``
-    (service ``KEYCHAIN_SERVICE``).
+    (service ``store.keychain.SERVICE``).
     """
 
     id: str
     label: str
-    #: The SDK's import name (warm-listed) and its distribution name (``--version``).
+    #: The SDK's import name: a row of ``warm.warmlist.WARM_LIST`` (label, distribution).
     sdk: str
-    sdk_dist: str
     default_model: str
     #: The SDK's own environment variables, in the order the SDK prefers them.
     key_env: tuple[str, ...]
     base_url_env: str
-    #: How replies are streamed: a key of ``ai_client.STREAMERS`` (the SDK's chat API).
+    #: How replies are streamed: a key of ``streams.STREAMERS`` (the SDK's chat API).
     chat_api: str
     build: Callable[[Any, ClientOptions], Any]
     list_models: Callable[[Any], list[str]]
@@ -101,7 +95,6 @@ PROVIDER_TABLE: tuple[Provider, ...] = (
         id="openai",
         label="OpenAI",
         sdk="openai",
-        sdk_dist="openai",
         default_model="gpt-4o-mini",
         key_env=("OPENAI_API_KEY",),
         base_url_env="OPENAI_BASE_URL",
@@ -113,7 +106,6 @@ PROVIDER_TABLE: tuple[Provider, ...] = (
         id="anthropic",
         label="Anthropic",
         sdk="anthropic",
-        sdk_dist="anthropic",
         default_model="claude-sonnet-4-5",
         key_env=("ANTHROPIC_API_KEY",),
         base_url_env="ANTHROPIC_BASE_URL",
@@ -125,7 +117,6 @@ PROVIDER_TABLE: tuple[Provider, ...] = (
         id="gemini",
         label="Gemini",
         sdk="google.genai",
-        sdk_dist="google-genai",
         default_model="gemini-2.5-flash",
         # google-genai prefers GOOGLE_API_KEY when both are set; so do we.
         key_env=("GOOGLE_API_KEY", "GEMINI_API_KEY"),
@@ -138,7 +129,6 @@ PROVIDER_TABLE: tuple[Provider, ...] = (
         id="openai_compatible",
         label="OpenAI-compatible (local server)",
         sdk="openai",
-        sdk_dist="openai",
         default_model="local-model",
         key_env=("OPENAI_API_KEY",),
         base_url_env="OPENAI_BASE_URL",
@@ -162,110 +152,7 @@ DEFAULT_MODELS: dict[str, str] = {p.id: p.default_model for p in PROVIDER_TABLE}
 HOOK_PROVIDERS: tuple[str, ...] = tuple(p.id for p in PROVIDER_TABLE if p.hook_api)
 
 
-def _sdks() -> tuple[tuple[str, str, str], ...]:
-    first: dict[str, tuple[str, str, str]] = {}
-    for p in PROVIDER_TABLE:
-        first.setdefault(p.sdk, (p.sdk, p.sdk_dist, f"{p.label} SDK"))
-    return tuple(first.values())
-
-
-#: Each SDK once, in table order: (import name, distribution, label as the first user names it).
-SDKS = _sdks()
-
-#: Where saved API keys live in the OS keychain: this service name, one entry per provider id.
-KEYCHAIN_SERVICE = "sloppy"
 #: A listing older than this is fetched again in the background once a key works.
 MODEL_LIST_TTL_S = 24 * 3600.0
 #: "Test connection" and model listing: one quick attempt, no retries.
 MODEL_LIST_TIMEOUT_S = 15.0
-
-
-def _new_id() -> str:
-    return os.urandom(12).hex()
-
-
-@dataclass(slots=True)
-class Message:
-    """One turn: ``role`` is ``user`` or ``assistant``; ``id`` identifies it across instances."""
-
-    role: str
-    text: str
-    at: float = field(default_factory=time.time)
-    error: bool = False
-    id: str = field(default_factory=_new_id)
-
-    @classmethod
-    def from_json(cls, m: Any) -> Message:
-        """Parse one saved message; raises ValueError on anything malformed."""
-        if not isinstance(m, dict) or not isinstance(m.get("text"), str):
-            raise ValueError("malformed message")
-        role, text = _utf8(str(m.get("role", "user"))), _utf8(m["text"])
-        at = _epoch(m.get("at", 0.0))
-        given = m.get("id")
-        # Files from before ids: the same message gets the same id in every instance.
-        ident = given if isinstance(given, str) and given else _legacy_id(role, text, at)
-        return cls(role=role, text=text, at=at, error=bool(m.get("error", False)), id=ident)
-
-
-def _utf8(text: str) -> str:
-    """``text`` if it can be drawn and sent; a lone surrogate (``"\\ud800"`` is valid JSON)
-    raises UnicodeEncodeError, a ValueError."""
-    text.encode("utf-8")
-    return text
-
-
-def _epoch(value: Any) -> float:
-    """A finite timestamp, or ValueError (huge integers overflow, NaN never compares)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"timestamp is a {type(value).__name__}")
-    try:
-        at = float(value)
-    except OverflowError as exc:
-        raise ValueError("timestamp out of range") from exc
-    if not math.isfinite(at):
-        raise ValueError("timestamp is not finite")
-    return at
-
-
-def _legacy_id(role: str, text: str, at: float) -> str:
-    # Two checksums of the same bytes: a cheap, stable id for what was saved before ids.
-    data = f"{role}\0{at!r}\0{text}".encode(errors="surrogatepass")
-    return f"legacy-{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
-
-
-@dataclass(slots=True)
-class Discussion:
-    """A named conversation with its system prompt."""
-
-    name: str = "default"
-    system: str = "You are a helpful assistant."
-    messages: list[Message] = field(default_factory=list)
-    #: Messages at or before this epoch were cleared (so a merge does not bring them back).
-    cleared_at: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        return {"schema": 1, **asdict(self)}
-
-    @classmethod
-    def from_json(cls, obj: Any) -> Discussion:
-        """Parse a saved discussion; raises ValueError on anything malformed."""
-        if not isinstance(obj, dict) or obj.get("schema") != 1:
-            raise ValueError("not a schema-1 discussion")
-        raw = obj.get("messages")
-        if not isinstance(raw, list):
-            raise ValueError("messages is not a list")
-        return cls(
-            name=_utf8(str(obj.get("name", "default"))),
-            system=_utf8(str(obj.get("system", ""))),
-            messages=[Message.from_json(m) for m in raw],
-            cleared_at=_epoch(obj.get("cleared_at", 0.0)),
-        )
-
-
-@dataclass(slots=True)
-class ProviderSettings:
-    """Which provider to talk to. Keys are never stored here: see ``api_keys.KeyStore``."""
-
-    provider: str = DEFAULT_PROVIDER
-    model: str = DEFAULT_MODELS[DEFAULT_PROVIDER]
-    base_url: str = ""

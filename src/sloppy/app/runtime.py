@@ -1,0 +1,149 @@
+"""The runtime: one assembly of a run, GUI or headless.
+
+Instead of each shell wiring its own pieces, ``Runtime`` builds the controller (here and nowhere
+else), the chat session and the report from ``RuntimeOptions``, starts the hook server and the
+log jobs, and shuts it all down. ``ui.gui_2`` and ``app.headless`` are shells around it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from sloppy.app.controller import AppController
+from sloppy.app.profiler import PROFILER, StartupProfiler
+from sloppy.app.report import ReportWriter
+from sloppy.hooks import DEFAULT_HOST, DEFAULT_PORT
+from sloppy.providers.chat import ChatSession
+from sloppy.store import logs, settings
+from sloppy.warm import warmlist
+from sloppy.warm.import_recorder import Finders
+
+if TYPE_CHECKING:
+    import argparse
+
+    from sloppy.hooks.server import HookServer
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class RuntimeOptions:
+    """How one run is configured; the launcher builds it from argv and the environment."""
+
+    mode: Literal["gui", "headless"]
+    hooks: bool = False
+    hook_host: str = DEFAULT_HOST
+    hook_port: int = DEFAULT_PORT
+    startup_report: str | None = None
+    exit_when_warm: bool = False
+    #: Extra modules to warm (``SLOPPY_WARM_EXTRA``: tests force a warm failure with it).
+    extra_warm: tuple[str, ...] = ()
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, environ: Mapping[str, str]) -> RuntimeOptions:
+        """From the launcher's parsed flags (``boot1_argv``) and ``environ``."""
+        return cls(
+            mode="headless" if args.headless else "gui",
+            hooks=args.enable_test_hooks,
+            hook_host=args.web_host,
+            hook_port=args.hook_port,
+            startup_report=args.startup_report,
+            exit_when_warm=args.exit_when_warm,
+            extra_warm=warmlist.extra_from_env(environ),
+        )
+
+
+class Runtime:
+    """Controller, chat, report, hook server, log jobs, signals and shutdown of one run.
+
+    ``__init__`` builds and never waits; ``start`` launches the background work (headless:
+    at once; GUI: after the first frame); ``stop_requested`` is set by SIGINT/SIGTERM, by
+    ``request_stop`` and, with ``exit_when_warm``, once warm; ``shutdown`` ends the run.
+    """
+
+    def __init__(
+        self,
+        options: RuntimeOptions,
+        *,
+        profiler: StartupProfiler | None = None,
+        finders: Finders | None = None,
+        stop_requested: threading.Event | None = None,
+        lane_nice: int = 0,
+        lane_switch_interval: float | None = None,
+        pace: Callable[[], None] | None = None,
+        first_warm: Sequence[str] = (),
+    ) -> None:
+        self.options = options
+        self.profiler = profiler or PROFILER
+        # The launcher's event when it caught the signals from its first line (boot0).
+        self.stop_requested = stop_requested or threading.Event()
+        self.hooks: HookServer | None = None
+        with self.profiler.phase(f"{options.mode}.controller"):
+            self.controller = AppController(
+                enable_hooks=options.hooks,
+                extra_warm=options.extra_warm,
+                profiler=self.profiler,
+                # Headless has no frame to draw first: warm from the start.
+                start_warmup=options.mode == "headless",
+                lane_nice=lane_nice,
+                lane_switch_interval=lane_switch_interval,
+                pace=pace,
+                finders=finders,
+                first_warm=first_warm,
+            )
+        with self.profiler.phase(f"{options.mode}.session"):
+            self.chat = ChatSession()
+            self.report = ReportWriter(
+                self.controller, mode=options.mode, path=options.startup_report
+            )
+
+    def request_stop(self) -> None:
+        self.stop_requested.set()
+
+    def start(self, *, gui_state: Callable[[], dict[str, Any]] | None = None) -> None:
+        """Start warmup, the hook server (``--enable-test-hooks``) and the log jobs; no waits.
+
+        Headless first continues the GUI's discussion (``settings.json`` names it), so
+        ``/api/send`` adds to it instead of replacing it; the GUI restores after its first frame.
+        """
+        if self.options.mode == "headless":
+            with self.profiler.phase("headless.restore"):
+                self.chat.restore(settings.load().discussion or "default")
+        self.controller.on_warmup_complete(self._on_warm)
+        self.controller.start_warmup()
+        # Saved API keys from the keychain (the GUI asks earlier; asking again is a no-op).
+        self.chat.keys.start_loading(self.controller.submit_io)
+        if self.options.hooks:
+            # Imported here: the hook server is not part of the window's first frame.
+            from sloppy.hooks.server import HookServer
+
+            self.hooks = HookServer(
+                self.controller,
+                self.chat,
+                host=self.options.hook_host,
+                port=self.options.hook_port,
+                headless=self.options.mode == "headless",
+                report=self.report.build,
+                gui_state=gui_state,
+            )
+            self.hooks.start_in_background()
+        self.controller.spawn_io(logs.attach_file)
+        self.controller.spawn_io(logs.prune_logs)
+
+    def _on_warm(self) -> None:
+        self.report.mark_warm()
+        if self.options.exit_when_warm:
+            self.stop_requested.set()
+
+    def wait(self, poll_s: float = 0.25) -> None:
+        """Block until a stop is requested (polling, so signal handlers run promptly)."""
+        while not self.stop_requested.wait(poll_s):
+            pass
+
+    def shutdown(self) -> None:
+        """Stop the hook server and the controller, then write the final report."""
+        if self.hooks is not None:
+            self.hooks.stop()
+        self.controller.shutdown()
+        self.report.write()
