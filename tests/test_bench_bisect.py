@@ -304,8 +304,13 @@ def test_bisect_names_the_commit_that_planted_a_sleep(tmp_path: Path) -> None:
         check=False,
     )
     result = json.loads(out.read_text())
-    if proc.returncode == bisect.EXIT_UNISOLATED and "budget" in result["summary"]:
-        pytest.skip(f"machine too loaded to finish in the budget: {result['summary']}")
+    # On a machine too loaded for timings the honest answers are these two, never a guess.
+    too_noisy = proc.returncode == bisect.EXIT_INCONCLUSIVE or (
+        proc.returncode == bisect.EXIT_UNISOLATED and "budget" in result["summary"]
+    )
+    if too_noisy:
+        assert result["culprit"] is None
+        pytest.skip(f"machine too loaded for a timed bisection: {result['summary']}")
     assert proc.returncode == bisect.EXIT_FOUND, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert result["culprit"]["index"] == 5 and result["culprit"]["after"]["verdict"] == "bad"
     assert result["culprit"]["before"]["verdict"] == "good"
