@@ -312,29 +312,29 @@ def test_verify_checks_every_byte_of_a_real_build(built) -> None:
     ok = verify()
     assert ok.returncode == 0, ok.stderr
     assert "check integrity: ok" in ok.stdout and "check coverage: ok" in ok.stdout
-    target = next((built.bundle / "_internal" / "numpy.libs").glob("libquadmath*"))
+    target = next((built.bundle / BUNDLE.contents / "numpy.libs").glob("libquadmath*"))
     original = target.read_bytes()
     try:
         target.write_bytes(original[:100] + bytes([original[100] ^ 1]) + original[101:])
         changed = verify()
         assert (
             changed.returncode == 1
-            and f"changed file (sha256): sloppy/_internal/numpy.libs/{target.name}"
+            and f"changed file (sha256): sloppy/{BUNDLE.contents}/numpy.libs/{target.name}"
             in changed.stderr
         )
         target.unlink()
         missing = verify()
         assert (
             missing.returncode == 1
-            and f"missing file: sloppy/_internal/numpy.libs/{target.name}" in missing.stderr
+            and f"missing file: sloppy/{BUNDLE.contents}/numpy.libs/{target.name}" in missing.stderr
         )
     finally:
         target.write_bytes(original)
-    extra = built.bundle / "_internal" / "extra.so"
+    extra = built.bundle / BUNDLE.contents / "extra.so"
     extra.write_bytes(b"\x7fELF")
     try:
         result = verify()
-        assert result.returncode == 1 and "extra file: sloppy/_internal/extra.so" in result.stderr
+        assert result.returncode == 1 and f"extra file: sloppy/{BUNDLE.contents}/extra.so" in result.stderr
     finally:
         extra.unlink()
 
