@@ -36,7 +36,7 @@ def sloppy_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     ):
         monkeypatch.delenv(var, raising=False)
     # Never the developer's keychain: no backend by default (tests that need one pick
-    # tests.keyring_backend.FileKeyring); an in-process choice is forgotten between tests.
+    # sloppy_testkit.keyring_backend.FileKeyring); an in-process choice is forgotten between tests.
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.delenv("SLOPPY_TEST_KEYRING", raising=False)
     core = sys.modules.get("keyring.core")
@@ -149,7 +149,7 @@ def controller_factory() -> Iterator[Callable[..., Any]]:
 @pytest.fixture
 def stub():
     """A provider stub (OpenAI, Anthropic, Gemini wire formats) on a free loopback port."""
-    from testkit.provider_stub import start_stub
+    from sloppy_testkit.provider_stub import start_stub
 
     s = start_stub()
     yield s

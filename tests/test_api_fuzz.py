@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from sloppy_testkit.provider_stub import SDK_MODULES
 
 from sloppy.app.controller import AppController
 from sloppy.hooks.routes import build_app
 from sloppy.providers.chat import ChatSession
 from sloppy.warm import engine
-from testkit.provider_stub import SDK_MODULES
 
 pytestmark = pytest.mark.slow
 KEY = "fuzz-key-0123456789abcdef"

@@ -15,7 +15,7 @@ PACKAGE_ROOTS = {
     "sloppy": ROOT / "src",
     "sloppy_launcher": ROOT / "launcher",
     "sloppy_build": ROOT / "build",
-    "testkit": ROOT,
+    "sloppy_testkit": ROOT / "testkit",
     "tests": ROOT,
 }
 CODE_DIRS = ("src", "launcher", "build", "scripts", "tests", "testkit", "packaging")

@@ -14,9 +14,9 @@ import signal
 from pathlib import Path
 
 import pytest
+from sloppy_testkit.hook_client import ApiHookClient
+from sloppy_testkit.provider_stub import env_for, start_stub
 
-from testkit.hook_client import ApiHookClient
-from testkit.provider_stub import env_for, start_stub
 from tests.conftest import ROOT
 from tests.live import Proc
 from tests.purity import SHIM

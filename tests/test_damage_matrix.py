@@ -14,11 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sloppy_testkit.hook_client import ApiHookClient
 
 from sloppy.hooks import hook_key
 from sloppy.store import discussions, settings
 from sloppy.store.messages import Discussion, Message
-from testkit.hook_client import ApiHookClient
 from tests.damage import DAMAGE_KINDS, apply_damage
 from tests.live import Proc
 from tests.xvfb import Display

@@ -7,10 +7,10 @@ import time
 from pathlib import Path
 
 import pytest
+from sloppy_testkit.hook_client import ApiHookClient
+from sloppy_testkit.provider_stub import env_for
 
 from sloppy.store import discussions
-from testkit.hook_client import ApiHookClient
-from testkit.provider_stub import env_for
 from tests.live import Proc
 from tests.test_headless_hardening import sigint_deliverable  # noqa: F401 - a fixture
 from tests.ui.test_gui import KEY, poll

@@ -10,11 +10,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sloppy_testkit.hook_client import ApiHookClient
+from sloppy_testkit.provider_stub import env_for
 
 from sloppy.store import discussions
 from sloppy.store.messages import Discussion, Message
-from testkit.hook_client import ApiHookClient
-from testkit.provider_stub import env_for
 from tests.live import Proc
 
 pytestmark = pytest.mark.slow

@@ -8,10 +8,10 @@ import signal
 from pathlib import Path
 
 import pytest
+from sloppy_testkit.hook_client import ApiHookClient
 
 from sloppy.warm import import_profile
 from sloppy.warm.warmlist import warm_modules
-from testkit.hook_client import ApiHookClient
 from tests import purity
 from tests.live import Proc
 from tests.purity import check, shim_loads

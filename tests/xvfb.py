@@ -8,8 +8,7 @@ import subprocess
 import time
 
 import pytest
-
-from testkit.xvfb_display import start_xvfb
+from sloppy_build.bench.xvfb import start_xvfb
 
 
 class Display:

@@ -7,11 +7,11 @@ import threading
 import time
 
 import pytest
+from sloppy_testkit.provider_stub import PROVIDERS, SDK_MODULES, Fault, Stub, base_urls
 
 from sloppy.app.controller import AppController
 from sloppy.providers.client import AIClient, CancelToken, ProviderError
 from sloppy.store.messages import Message
-from testkit.provider_stub import PROVIDERS, SDK_MODULES, Fault, Stub, base_urls
 
 MODEL = {p: f"{p}-stub" for p in PROVIDERS}
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import keyring
 import pytest
 from keyring.backends import fail
+from sloppy_testkit.keyring_backend import FileKeyring
+from sloppy_testkit.provider_stub import PROVIDERS, SDK_MODULES, Stub, base_urls
 
 from sloppy.app.controller import AppController
 from sloppy.providers import keys, table
@@ -18,8 +20,6 @@ from sloppy.providers.client import AIClient, ProviderError
 from sloppy.providers.keys import KeyStore
 from sloppy.providers.model_catalog import ModelCatalog
 from sloppy.warm import engine
-from testkit.provider_stub import PROVIDERS, SDK_MODULES, Stub, base_urls
-from tests.keyring_backend import FileKeyring
 
 SECRET = "sk-app-saved-key-7c1e0b"
 ENV_SECRET = "sk-from-the-environment-93ad"

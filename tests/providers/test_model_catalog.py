@@ -8,13 +8,13 @@ import socket
 import time
 
 import pytest
+from sloppy_testkit.provider_stub import PROVIDERS, SDK_MODULES, Fault, Stub, base_urls
 
 from sloppy.app.controller import AppController
 from sloppy.providers import model_catalog
 from sloppy.providers.client import AIClient
 from sloppy.providers.model_catalog import ModelCatalog
 from sloppy.warm import engine
-from testkit.provider_stub import PROVIDERS, SDK_MODULES, Fault, Stub, base_urls
 
 KEYS = {p: f"k-{p}" for p in PROVIDERS}
 

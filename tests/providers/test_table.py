@@ -6,9 +6,10 @@ import ast
 import json
 from pathlib import Path
 
+from sloppy_testkit.provider_stub import base_urls
+
 from sloppy.providers import streams, table
 from sloppy.warm import warmlist
-from testkit.provider_stub import base_urls
 from tests.conftest import run_python
 
 SRC = Path(table.__file__).resolve().parents[1]

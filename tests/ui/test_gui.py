@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sloppy_testkit.hook_client import ApiHookClient
+from sloppy_testkit.provider_stub import env_for
 
 from sloppy.ui.frame_cap import FREE_FPS
 from sloppy.ui.theme import DEFAULT as DEFAULT_THEME
-from testkit.hook_client import ApiHookClient
-from testkit.provider_stub import env_for
 from tests.conftest import ROOT
 from tests.live import Proc
 from tests.screenshot import Image, grab

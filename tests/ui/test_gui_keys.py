@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sloppy_testkit import keyring_backend
+from sloppy_testkit.hook_client import ApiHookClient
+from sloppy_testkit.provider_stub import Stub, base_urls
 
 from sloppy.providers.keys import NO_KEYCHAIN
-from testkit.hook_client import ApiHookClient
-from testkit.provider_stub import Stub, base_urls
 from tests.conftest import ROOT
 from tests.live import Proc
 from tests.ui.test_gui import poll, shot
@@ -70,9 +71,8 @@ def panel(api: ApiHookClient) -> dict[str, Any]:
 def test_paste_test_pick_send_restart(stub: Stub, sloppy_home: Path, tmp_path: Path) -> None:
     store = tmp_path / "keychain.json"
     backend = {
-        "PYTHON_KEYRING_BACKEND": "tests.keyring_backend.FileKeyring",
+        "PYTHON_KEYRING_BACKEND": "sloppy_testkit.keyring_backend.FileKeyring",
         "SLOPPY_TEST_KEYRING": str(store),
-        "PYTHONPATH": str(ROOT),
     }
     key_flow(stub, sloppy_home, tmp_path, backend, in_file(store))
 
@@ -105,7 +105,7 @@ def frozen_backend(tmp_path: Path) -> tuple[dict[str, str], Callable[[], str | N
     (config / "python_keyring").mkdir(parents=True)
     (config / "python_keyring" / "keyringrc.cfg").write_text(
         "[backend]\ndefault-keyring = keyring_backend.FileKeyring\n"
-        f"keyring-path = {ROOT / 'tests'}\n"
+        f"keyring-path = {Path(keyring_backend.__file__).parent}\n"
     )
     store = tmp_path / "keychain.json"
     return {"XDG_CONFIG_HOME": str(config), "SLOPPY_TEST_KEYRING": str(store)}, in_file(store)
