@@ -1,22 +1,20 @@
-"""Shared fixtures: an isolated SLOPPY_HOME, throwaway modules, a fresh-subprocess runner."""
+"""Shared fixtures: an isolated SLOPPY_HOME, throwaway modules, a provider stub, a keychain."""
 
 from __future__ import annotations
 
-import itertools
-import json
 import os
+import signal
 import subprocess
 import sys
-import textwrap
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-_counter = itertools.count()
+from tests.support.interpreter import loaded_after
+from tests.support.modules import ModuleFactory, new_factory
+from tests.support.xvfb import Display
 
 
 @pytest.fixture(autouse=True)
@@ -62,71 +60,39 @@ def meta_path_guard() -> Iterator[None]:
     assert ours == [], f"the test left finders on sys.meta_path: {ours}"
 
 
-class ModuleFactory:
-    """Writes uniquely named modules to a temp dir on sys.path; gates let tests hold imports."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.gates: dict[str, threading.Event] = {}
-        self.import_threads: dict[str, str] = {}
-
-    def make(self, code: str = "", *, gate: bool = False, prefix: str = "fake") -> str:
-        name = f"sloppy_test_{prefix}_{os.getpid()}_{next(_counter)}"
-        body = "import threading\nimport tests.conftest as _c\n"
-        body += f"_c.FACTORY.import_threads[{name!r}] = threading.current_thread().name\n"
-        if gate:
-            self.gates[name] = threading.Event()
-            body += f"assert _c.FACTORY.gates[{name!r}].wait(30)\n"
-        body += textwrap.dedent(code)
-        (self.root / f"{name}.py").write_text(body)
-        return name
+@pytest.fixture
+def modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleFactory]:
+    """Throwaway importable modules (``tests.support.modules``); gates are opened after."""
+    root = tmp_path / "mods"
+    root.mkdir()
+    factory = new_factory(root)
+    monkeypatch.syspath_prepend(str(root))
+    try:
+        yield factory
+    finally:
+        for gate in factory.gates.values():
+            gate.set()
 
 
-FACTORY: ModuleFactory
+@pytest.fixture(scope="module")
+def display() -> Iterator[Display]:
+    """A private Xvfb display for the module's GUI tests (skipped without Xvfb, except in CI)."""
+    d = Display()
+    yield d
+    d.close()
 
 
 @pytest.fixture
-def modules(tmp_path: Path) -> Iterator[ModuleFactory]:
-    global FACTORY
-    root = tmp_path / "mods"
-    root.mkdir()
-    FACTORY = ModuleFactory(root)
-    sys.path.insert(0, str(root))
+def sigint_deliverable() -> Iterator[None]:
+    """Children inherit an ignored SIGINT (pytest started as a shell's background job), and
+    sloppy keeps a signal its parent ignores: make it deliverable for the test."""
+    before = signal.getsignal(signal.SIGINT)
+    if before is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        yield FACTORY
+        yield
     finally:
-        for gate in FACTORY.gates.values():
-            gate.set()
-        sys.path.remove(str(root))
-
-
-def run_script(*args: str, timeout: float) -> str:
-    """Run ``scripts/<args>`` with the venv's interpreter; assert exit 0; return its stdout."""
-    proc = subprocess.run(
-        [sys.executable, *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc.stdout
-
-
-def run_python(code: str, *, env: dict[str, str] | None = None, timeout: float = 60) -> str:
-    """Run ``code`` in a fresh interpreter (the project venv's) and return its stdout."""
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
+        signal.signal(signal.SIGINT, before)
 
 
 @pytest.fixture
@@ -159,12 +125,7 @@ def stub():
 @pytest.fixture
 def fresh_modules() -> Callable[[str], set[str]]:
     """Modules loaded in a fresh interpreter after running the given import statement."""
-
-    def loaded(statement: str) -> set[str]:
-        out = run_python(f"import sys, json\n{statement}\nprint(json.dumps(sorted(sys.modules)))")
-        return set(json.loads(out.strip().splitlines()[-1]))
-
-    return loaded
+    return loaded_after
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 #: Where our own modules live, by top-level package.
 PACKAGE_ROOTS = {

@@ -6,7 +6,6 @@ from __future__ import annotations
 import signal
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from sloppy_testkit.provider_stub import env_for
 
 from sloppy.store import discussions
 from sloppy.store.messages import Discussion, Message
-from tests.live import Proc
+from tests.support.live import Proc
 
 pytestmark = pytest.mark.slow
 KEY = "hardening-test-key-0a1b2c3d4e"
@@ -63,19 +62,6 @@ def test_two_instances_on_one_home_keep_each_others_messages(stub, sloppy_home: 
     prompts = [t for t in _texts() if t != stub.reply("anthropic")]
     assert prompts == ["A0", "B0", "A1", "B1", "A2", "B2"]
     assert len(_texts()) == 12
-
-
-@pytest.fixture
-def sigint_deliverable() -> Iterator[None]:
-    """Children inherit an ignored SIGINT (pytest started as a shell's background job), and
-    sloppy keeps a signal its parent ignores: make it deliverable for the test."""
-    before = signal.getsignal(signal.SIGINT)
-    if before is signal.SIG_IGN:
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, before)
 
 
 @pytest.mark.usefixtures("sigint_deliverable")

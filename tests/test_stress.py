@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import run_script
+from tests.support.interpreter import run_script
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,7 @@ from sloppy.hooks.routes import build_app
 from sloppy.hooks.server import HookServer
 from sloppy.providers.chat import ChatSession
 from sloppy.providers.client import AIClient
-from tests.damage import DAMAGE_KINDS, apply_damage
+from tests.support.damage import DAMAGE_KINDS, apply_damage
 
 KEY = "test-hook-key-0123456789"
 LOOPBACK = "http://127.0.0.1"

@@ -13,8 +13,7 @@ from sloppy import desktop
 from sloppy.store import paths
 from sloppy.store.paths import BUNDLE
 from sloppy.warm import cache, import_profile
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
 
 
 @pytest.fixture
@@ -79,7 +78,7 @@ def test_the_internal_paths_are_spelled_only_in_the_table() -> None:
     names = {BUNDLE.contents, Path(BUNDLE.build_id).name, Path(BUNDLE.baked_profile).name}
     table = Path(paths.__file__).resolve()
     # The code folders, and the frozen tests; other tests' fixtures draw fake bundles on purpose.
-    files = [ROOT / "sloppy.spec", ROOT / "tests" / "test_frozen.py"] + [
+    files = [ROOT / "sloppy.spec", ROOT / "tests" / "tooling" / "test_frozen.py"] + [
         path
         for folder in ("src", "testkit", "launcher", "build", "scripts")
         for path in sorted((ROOT / folder).rglob("*.py"))

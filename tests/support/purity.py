@@ -1,8 +1,9 @@
 """The main-thread purity check, shared by the source-tree and the frozen-bundle tests.
 
-Rows are ``(thread, module)`` loads: from the purity shim's log (``tests/purity_shim``, a
-``sitecustomize`` honoured through ``PYTHONPATH``) or, in a frozen bundle that ignores
-``PYTHONPATH``, from the import profile sloppy's own recorder saved.
+Rows are ``(thread, module)`` loads: from the import log of the benchmark's shim (a
+``sitecustomize`` in ``sloppy_build/bench/shim``, honoured through ``PYTHONPATH``; it stays
+first on ``sys.meta_path``, so it also sees the loads sloppy's own finders serve) or, in a
+frozen bundle that ignores ``PYTHONPATH``, from the import profile sloppy's own recorder saved.
 """
 
 from __future__ import annotations
@@ -12,15 +13,25 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sloppy.warm.warmlist import MAIN_THREAD_DENYLIST
-from tests.conftest import ROOT
+from sloppy_build.bench.targets import SHIM_DIR
 
-SHIM = ROOT / "tests" / "purity_shim"
+from sloppy.warm.warmlist import MAIN_THREAD_DENYLIST
+
+#: The hook key of the purity runs.
+KEY = "purity-key-0123456789abc"
+#: The shim logs only when this names its log file.
+LOG_ENV = "SLOPPY_BENCH_IMPORT_LOG"
 
 
 def shim_env(log: Path) -> dict[str, str]:
-    path = os.pathsep.join(p for p in (str(SHIM), os.environ.get("PYTHONPATH", "")) if p)
-    return {"PYTHONPATH": path, "SLOPPY_PURITY_LOG": str(log)}
+    """The shim on the path, logging to ``log``: one line per module load."""
+    path = os.pathsep.join(p for p in (str(SHIM_DIR), os.environ.get("PYTHONPATH", "")) if p)
+    return {"PYTHONPATH": path, LOG_ENV: str(log)}
+
+
+def run_env(log: Path) -> dict[str, str]:
+    """A purity run: the shim, the hook key, and keyring's full backend discovery."""
+    return {**shim_env(log), "SLOPPY_HOOK_KEY": KEY, **keyring_discovery_env(log.parent)}
 
 
 def keyring_discovery_env(scratch: Path) -> dict[str, str]:
@@ -34,8 +45,9 @@ def keyring_discovery_env(scratch: Path) -> dict[str, str]:
 
 
 def shim_loads(log: Path) -> list[tuple[str, str]]:
-    rows = [line.split("\t") for line in log.read_text().splitlines() if "\t" in line]
-    return [(thread, module) for thread, module in rows]
+    """``(thread, module)`` of each line ``epoch, thread, module, importer, code bytes``."""
+    rows = [line.split("\t") for line in log.read_text().splitlines()]
+    return [(row[1], row[2]) for row in rows if len(row) == 5]
 
 
 def profile_loads(run: dict[str, Any]) -> list[tuple[str, str]]:
