@@ -1,6 +1,12 @@
-"""Shared fixtures: an isolated SLOPPY_HOME, throwaway modules, a provider stub, a keychain."""
+"""Shared fixtures: a sealed session home, per-test SLOPPY_HOME, throwaway modules, a provider
+stub, warmed SDKs, a keychain, a display."""
 
+# ruff: noqa: E402 - the session is sealed before anything below imports sloppy
 from __future__ import annotations
+
+from tests.support import sealed_home
+
+SEAL = sealed_home.seal()
 
 import os
 import signal
@@ -12,9 +18,33 @@ from typing import Any
 
 import pytest
 
+from sloppy.app.controller import AppController
+from sloppy.hooks.hook_key import KEY_ENV
+from sloppy.providers.table import PROVIDER_TABLE
+from sloppy.warm import engine
 from tests.support.interpreter import loaded_after
 from tests.support.modules import ModuleFactory, new_factory
+from tests.support.warmed import PROVIDER_MODULES, warmed
 from tests.support.xvfb import Display
+
+#: What the developer's shell may hold that a test must not see: keys, base URLs, hook key.
+PROVIDER_ENV = sorted({v for p in PROVIDER_TABLE for v in (*p.key_env, p.base_url_env)})
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if the real home's sloppy folders changed; then drop the sealed home."""
+    changes = SEAL.changes()
+    if changes:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        lines = ["the tests changed the real home's sloppy folders:", *changes]
+        if reporter is not None:
+            reporter.write_sep("=", "sealed home", red=True)
+            for line in lines:
+                reporter.write_line(line)
+        else:
+            print("\n".join(lines), file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    SEAL.remove()
 
 
 @pytest.fixture(autouse=True)
@@ -22,16 +52,7 @@ def sloppy_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own SLOPPY_HOME, and no provider keys from the developer's shell."""
     home = tmp_path / "sloppy-home"
     monkeypatch.setenv("SLOPPY_HOME", str(home))
-    for var in (
-        "OPENAI_API_KEY",
-        "OPENAI_BASE_URL",
-        "ANTHROPIC_API_KEY",
-        "ANTHROPIC_BASE_URL",
-        "GEMINI_API_KEY",
-        "GOOGLE_API_KEY",
-        "GOOGLE_GEMINI_BASE_URL",
-        "SLOPPY_HOOK_KEY",
-    ):
+    for var in [*PROVIDER_ENV, KEY_ENV]:
         monkeypatch.delenv(var, raising=False)
     # Never the developer's keychain: no backend by default (tests that need one pick
     # sloppy_testkit.keyring_backend.FileKeyring); an in-process choice is forgotten between tests.
@@ -41,6 +62,19 @@ def sloppy_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     if core is not None:
         monkeypatch.setattr(core, "_keyring_backend", None)
     return home
+
+
+@pytest.fixture(scope="module")
+def module_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A SLOPPY_HOME of the module's own, for its module-scoped fixtures and between its tests.
+
+    A module-scoped fixture requests it first: sloppy pins some paths when an object is made
+    (a controller's import profile), before any test's own home is set.
+    """
+    home = tmp_path_factory.mktemp("module-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SLOPPY_HOME", str(home))
+        yield home
 
 
 @pytest.fixture(autouse=True)
@@ -95,11 +129,24 @@ def sigint_deliverable() -> Iterator[None]:
         signal.signal(signal.SIGINT, before)
 
 
+@pytest.fixture(scope="module")
+def warm_sdks(module_home: Path) -> Iterator[AppController]:
+    """One controller per module that has warmed the provider SDKs and the keychain module."""
+    c = warmed(PROVIDER_MODULES)
+    yield c
+    c.shutdown()
+
+
+@pytest.fixture
+def sdks(warm_sdks: AppController) -> AppController:
+    """``warm_sdks``, its engine the active one for this test (``_require_warmed`` reads it)."""
+    engine.activate(warm_sdks.warmup)
+    return warm_sdks
+
+
 @pytest.fixture
 def controller_factory() -> Iterator[Callable[..., Any]]:
     """``make(**kwargs)`` builds an ``AppController``; every one made is shut down after."""
-    from sloppy.app.controller import AppController
-
     made: list[AppController] = []
 
     def make(**kwargs: Any) -> AppController:

@@ -56,7 +56,7 @@ def sys_path_edits(tree: ast.AST) -> list[int]:
     """Lines that change ``sys.path`` in place or rebind it (``monkeypatch``'s are undone)."""
     lines = []
     for node in ast.walk(tree):
-        targets: list[ast.AST] = []
+        targets: list[ast.expr] = []
         if isinstance(node, ast.Assign | ast.Delete):
             targets = list(node.targets)
         elif isinstance(node, ast.AugAssign | ast.AnnAssign):
@@ -74,7 +74,7 @@ def sys_path_edits(tree: ast.AST) -> list[int]:
             if _is_sys_path(target) or (
                 isinstance(target, ast.Subscript) and _is_sys_path(target.value)
             ):
-                lines.append(node.lineno)
+                lines.append(target.lineno)
     return sorted(set(lines))
 
 
@@ -90,7 +90,6 @@ def imported_test_modules(tree: ast.AST, package: str) -> list[tuple[int, str]]:
 
     found = []
     for node in ast.walk(tree):
-        names: list[str] = []
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -99,6 +98,8 @@ def imported_test_modules(tree: ast.AST, package: str) -> list[tuple[int, str]]:
                 parent = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*parent, *([base] if base else [])])
             names = [base, *(f"{base}.{a.name}" for a in node.names)]
+        else:
+            continue
         found += [(node.lineno, n) for n in names if is_test_module(n)]
     return found
 

@@ -20,6 +20,7 @@ from sloppy.hooks.server import HookServer
 from sloppy.providers.chat import ChatSession
 from sloppy.providers.client import AIClient
 from tests.support.damage import DAMAGE_KINDS, apply_damage
+from tests.support.warmed import HOOK_MODULES, warmed
 
 KEY = "test-hook-key-0123456789"
 LOOPBACK = "http://127.0.0.1"
@@ -33,17 +34,8 @@ ENDPOINTS = [
 
 
 @pytest.fixture(scope="module")
-def controller():
-    c = AppController(
-        warm_modules=[
-            "fastapi",
-            "fastapi.security.api_key",
-            "uvicorn",
-            "uvicorn.protocols.http.h11_impl",
-            *SDK_MODULES,
-        ]
-    )
-    assert c.wait_for_warmup(120)
+def controller(module_home):
+    c = warmed([*HOOK_MODULES, *SDK_MODULES])
     yield c
     c.shutdown()
 

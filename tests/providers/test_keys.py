@@ -12,32 +12,18 @@ import keyring
 import pytest
 from keyring.backends import fail
 from sloppy_testkit.keyring_backend import FileKeyring
-from sloppy_testkit.provider_stub import PROVIDERS, SDK_MODULES, Stub, base_urls
+from sloppy_testkit.provider_stub import PROVIDERS, Stub, base_urls
 
-from sloppy.app.controller import AppController
 from sloppy.providers import keys, table
 from sloppy.providers.client import AIClient, ProviderError
 from sloppy.providers.keys import KeyStore
 from sloppy.providers.model_catalog import ModelCatalog
 from sloppy.warm import engine
 
+pytestmark = pytest.mark.usefixtures("sdks")
+
 SECRET = "sk-app-saved-key-7c1e0b"
 ENV_SECRET = "sk-from-the-environment-93ad"
-
-
-@pytest.fixture(scope="module")
-def warm():
-    c = AppController(warm_modules=[*SDK_MODULES, "sloppy.store.keychain"])
-    assert c.wait_for_warmup(120)
-    assert not c.warmup_status()["failed"]
-    yield c
-    c.shutdown()
-
-
-@pytest.fixture(autouse=True)
-def _activate(warm):
-    engine.activate(warm.warmup)
-    yield
 
 
 @pytest.fixture
@@ -186,7 +172,7 @@ def test_a_damaged_key_file_is_set_aside(stub: Stub) -> None:
     assert not path.exists() and list(path.parent.glob("api_keys.json.bad-*"))
 
 
-def test_sends_wait_for_the_saved_keys(stub: Stub, chain: FileKeyring, warm) -> None:
+def test_sends_wait_for_the_saved_keys(stub: Stub, chain: FileKeyring, sdks) -> None:
     chain.set_password("sloppy", "openai", SECRET)
     store = KeyStore(AIClient(base_urls=base_urls(stub)))
     assert store.describe("openai") == "API key: missing"  # not asked yet: nothing to wait for
@@ -194,7 +180,7 @@ def test_sends_wait_for_the_saved_keys(stub: Stub, chain: FileKeyring, warm) -> 
     store.start_loading(gate.append)  # loading started, not run yet
     assert store.describe("openai") == "API key: checking the keychain..."
     assert not store.wait_loaded(0.05)
-    warm.submit_io(gate[0]).result(10)
+    sdks.submit_io(gate[0]).result(10)
     assert store.wait_loaded(0) and store.describe("openai") == "API key: saved in the keychain"
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 from types import ModuleType
 
 ROOT = Path(__file__).resolve().parents[2]
+#: Reports and screenshots a person may want to look at after a run (CI keeps the folder).
+ARTIFACTS = ROOT / "artifacts"
 
 
 @functools.cache

@@ -1,6 +1,6 @@
 """Driving the real window: wait for a state, take screenshots a person can look at.
 
-Screenshots go to ``artifacts/`` in the checkout (CI keeps them); a blank one fails.
+Screenshots go to ``ARTIFACTS`` (``artifacts/`` in the checkout); a blank one fails.
 """
 
 from __future__ import annotations
@@ -9,11 +9,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from tests.support import ROOT
+from tests.support import ARTIFACTS
 from tests.support.screenshot import Image, grab
 from tests.support.xvfb import Display
-
-ARTIFACTS = ROOT / "artifacts"
 
 
 def poll(fn: Callable[[], Any], ok: Callable[[Any], bool], timeout: float = 30) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -55,11 +56,14 @@ def profile_loads(run: dict[str, Any]) -> list[tuple[str, str]]:
     return [(load[1], load[0]) for load in run["loads"]]
 
 
-def check(rows: list[tuple[str, str]], expected: list[str]) -> None:
-    def denied(module: str) -> bool:
-        return any(module == d or module.startswith(d + ".") for d in MAIN_THREAD_DENYLIST)
+def denied(modules: Iterable[str]) -> list[str]:
+    """Those of ``modules`` that ``MAIN_THREAD_DENYLIST`` names, or that are inside one."""
+    deny = MAIN_THREAD_DENYLIST
+    return sorted({m for m in modules if any(m == d or m.startswith(d + ".") for d in deny)})
 
-    on_main = sorted({m for t, m in rows if t == "MainThread" and denied(m)})
+
+def check(rows: list[tuple[str, str]], expected: list[str]) -> None:
+    on_main = denied(m for t, m in rows if t == "MainThread")
     assert on_main == [], f"heavy modules loaded on MainThread: {on_main[:20]}"
     loaded = {m for _, m in rows}
     # keyring's backends (SecretStorage and jeepney on Linux) load on the lane too.

@@ -18,7 +18,7 @@ import pytest
 from sloppy.store.paths import BUNDLE
 from sloppy.warm import import_profile, planner
 from sloppy.warm.warmlist import warm_modules
-from tests.support import ROOT
+from tests.support import ARTIFACTS, ROOT
 from tests.support.damage import apply_damage
 from tests.support.key_flow import frozen_backend, key_flow
 from tests.support.live import Proc
@@ -39,7 +39,8 @@ def built(tmp_path_factory: pytest.TempPathFactory):
         return BuildResult(bundle, 0.0, 0, archive.content_hash(bundle), {})
     dist = tmp_path_factory.mktemp("dist")
     result = build(dist, work=tmp_path_factory.mktemp("pyi-work"))
-    print("\n" + result.summary())
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "frozen-build-summary.txt").write_text(result.summary() + "\n")
     return result
 
 
