@@ -64,6 +64,13 @@ def sloppy_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+@pytest.fixture
+def real_keyring_discovery(monkeypatch: pytest.MonkeyPatch) -> None:
+    """keyring picks its backend itself, as for a user (no ``PYTHON_KEYRING_BACKEND``); pair it
+    with ``purity.keyring_discovery_env`` so that it finds no real keychain."""
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+
+
 @pytest.fixture(scope="module")
 def module_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A SLOPPY_HOME of the module's own, for its module-scoped fixtures and between its tests.

@@ -17,12 +17,7 @@ from tests.support.live import Proc
 from tests.support.purity import KEY, check, run_env, shim_loads
 from tests.support.xvfb import Display
 
-pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(autouse=True)
-def _real_keyring_discovery(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("real_keyring_discovery")]
 
 
 def test_headless_with_hooks(tmp_path: Path) -> None:

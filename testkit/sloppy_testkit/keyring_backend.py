@@ -21,7 +21,9 @@ ENV = "SLOPPY_TEST_KEYRING"
 class FileKeyring(KeyringBackend):
     """Stores ``{service: {user: password}}`` in one JSON file; ``refuse`` fails every write."""
 
-    priority = 1
+    #: Loadable by name, but never what keyring's own discovery picks (nor chains): tests of
+    #: discovery must find the real keychain even in a process that imported this class.
+    priority = 0
 
     def __init__(self, path: Path | None = None, *, refuse: bool = False) -> None:
         super().__init__()

@@ -9,6 +9,8 @@ import stat
 from pathlib import Path
 
 import keyring
+import keyring.backend
+import keyring.core
 import pytest
 from keyring.backends import fail
 from sloppy_testkit.keyring_backend import FileKeyring
@@ -184,11 +186,16 @@ def test_sends_wait_for_the_saved_keys(stub: Stub, chain: FileKeyring, sdks) -> 
     assert store.wait_loaded(0) and store.describe("openai") == "API key: saved in the keychain"
 
 
-def test_the_real_secret_service(stub: Stub, secret_service: str) -> None:
+def test_the_real_secret_service(
+    stub: Stub, secret_service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """keyring's own discovery finds gnome-keyring over D-Bus; the key survives a restart."""
     from keyring.backends import SecretService
 
-    keyring.set_keyring(SecretService.Keyring())  # what discovery picks, without a rescan
+    # keyring scans for viable backends once per process; an earlier scan (no bus) would hide
+    # this one: forget it for this test. No backend is chosen yet (the conftest resets it).
+    monkeypatch.delattr(keyring.backend.get_all_keyring, "saved_result", raising=False)
+    assert keyring.core._keyring_backend is None
     store = store_for(stub)
     assert store.keychain_ok is True and "SecretService" in store.keychain_name
     assert store.save("gemini", SECRET) == "keychain"

@@ -59,8 +59,13 @@ Name=Default
 
 
 def apply_damage(path: Path, kind: str) -> None:
-    """Replace ``path`` (which may or may not exist) with the damage named ``kind``."""
-    original = path.read_bytes() if path.is_file() else b'{"schema": 1, "x": "y"}'
+    """Replace ``path`` (which may or may not exist) with the damage named ``kind``.
+
+    A damaged regular file keeps the original's permission bits, as a torn write would.
+    """
+    was_file = path.is_file() and not path.is_symlink()
+    original = path.read_bytes() if was_file else b'{"schema": 1, "x": "y"}'
+    mode = path.stat().st_mode & 0o777 if was_file else None
     _remove(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if kind == "truncated":
@@ -89,6 +94,8 @@ def apply_damage(path: Path, kind: str) -> None:
         os.mkfifo(path)
     else:
         raise ValueError(f"unknown damage kind {kind!r}")
+    if mode is not None and path.is_file() and not path.is_symlink():
+        path.chmod(mode)
 
 
 def _remove(path: Path) -> None:
