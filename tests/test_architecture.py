@@ -156,6 +156,28 @@ def test_the_sys_path_check_sees_edits() -> None:
     assert sys_path_edits(tree) == [2, 3, 4, 5, 6]
 
 
+def imported_names(tree: ast.AST) -> list[tuple[int, str]]:
+    """``(line, module)`` of every absolute import in ``tree``."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+    return found
+
+
+def test_what_ships_never_imports_the_test_helpers() -> None:
+    """sloppy_testkit and tests stay out of the wheel and the bundle: nothing shipped needs them."""
+    offences = [
+        f"{path.relative_to(ROOT)}:{line}: {name}"
+        for path in _python_files("src", "launcher", "build")
+        for line, name in imported_names(ast.parse(path.read_text()))
+        if name.split(".", maxsplit=1)[0] in ("sloppy_testkit", "tests")
+    ]
+    assert offences == []
+
+
 def test_every_module_is_imported_under_its_own_name() -> None:
     """``from sloppy.store import files as storage`` gives one module two names: refused."""
     offences = []
