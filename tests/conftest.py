@@ -27,7 +27,7 @@ from tests.support.modules import ModuleFactory, new_factory
 from tests.support.warmed import PROVIDER_MODULES, warmed
 from tests.support.xvfb import Display
 
-#: The providers' variables (keys, base URLs) that a developer's shell may hold: never seen by tests.
+#: The providers' variables (keys, base URLs) a developer's shell may hold: tests never see them.
 PROVIDER_ENV = sorted({v for p in PROVIDER_TABLE for v in (*p.key_env, p.base_url_env)})
 
 
