@@ -20,7 +20,7 @@ from sloppy.hooks.server import HookServer
 from sloppy.providers.chat import ChatSession
 from sloppy.providers.client import AIClient
 from tests.support.damage import DAMAGE_KINDS, apply_damage
-from tests.support.warmed import HOOK_MODULES, warmed
+from tests.support.warmed import warm_controller
 
 KEY = "test-hook-key-0123456789"
 LOOPBACK = "http://127.0.0.1"
@@ -35,9 +35,8 @@ ENDPOINTS = [
 
 @pytest.fixture(scope="module")
 def controller(module_home):
-    c = warmed([*HOOK_MODULES, *SDK_MODULES])
-    yield c
-    c.shutdown()
+    with warm_controller(*SDK_MODULES) as c:
+        yield c
 
 
 @pytest.fixture

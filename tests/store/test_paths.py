@@ -12,7 +12,7 @@ import pytest
 from sloppy import desktop
 from sloppy.store import paths
 from sloppy.store.paths import BUNDLE
-from sloppy.warm import cache, import_profile
+from sloppy.warm import cache_format, import_profile
 from tests.support import ROOT
 
 #: PyInstaller's onedir layout (``contents_directory`` left at its default) and the files the
@@ -51,7 +51,7 @@ def test_the_app_reads_what_the_build_writes_where_the_table_says(frozen: Path) 
     build_id = frozen / BUILD_ID
     build_id.parent.mkdir(parents=True, exist_ok=True)
     build_id.write_text("abc123\n")
-    assert cache.cache_key()["build"] == "abc123"
+    assert cache_format.cache_key()["build"] == "abc123"
 
     run = {"key": {}, "warm": {"numpy": 0.1}}
     assert BUNDLE.inside(frozen, BUNDLE.baked_profile) == frozen / BAKED_PROFILE
@@ -68,7 +68,7 @@ def test_the_app_reads_what_the_build_writes_where_the_table_says(frozen: Path) 
 
 
 def test_without_a_build_id_the_key_falls_back_to_the_executable(frozen: Path) -> None:
-    assert cache.cache_key()["build"].startswith("exe:")
+    assert cache_format.cache_key()["build"].startswith("exe:")
 
 
 def _spelled(path: Path, names: set[str]) -> list[str]:

@@ -7,7 +7,8 @@ its engine for each test (the ``sdks`` fixture does both for the provider SDKs).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 
 from sloppy_testkit.provider_stub import SDK_MODULES
 
@@ -15,7 +16,7 @@ from sloppy.app.controller import AppController
 
 #: The provider SDKs and the keychain module: what the provider code asks to be warm.
 PROVIDER_MODULES = (*SDK_MODULES, "sloppy.store.keychain")
-#: The hook server's modules.
+#: What the hook server needs warm: FastAPI, the key header scheme, uvicorn and its h11 protocol.
 HOOK_MODULES = ("fastapi", "fastapi.security.api_key", "uvicorn", "uvicorn.protocols.http.h11_impl")
 
 
@@ -25,3 +26,13 @@ def warmed(modules: Sequence[str], *, timeout: float = 120) -> AppController:
     assert c.wait_for_warmup(timeout)
     assert c.warmup_status()["failed"] == []
     return c
+
+
+@contextlib.contextmanager
+def warm_controller(*extra: str) -> Iterator[AppController]:
+    """A controller with ``HOOK_MODULES`` and ``extra`` warm, shut down afterwards."""
+    c = warmed([*HOOK_MODULES, *extra])
+    try:
+        yield c
+    finally:
+        c.shutdown()
