@@ -51,9 +51,9 @@ from pathlib import Path
 from typing import Any
 
 from sloppy_build.bench import runner
+from sloppy_build.bench.xvfb import start_xvfb
 
 from sloppy.store.paths import BUNDLE
-from testkit.xvfb_display import start_xvfb
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOOR_APP = ROOT / "scripts" / "bench_apps" / "floor_app.py"
