@@ -333,7 +333,8 @@ def test_verify_checks_every_byte_of_a_real_build(built) -> None:
     extra.write_bytes(b"\x7fELF")
     try:
         result = verify()
-        assert result.returncode == 1 and f"extra file: sloppy/{BUNDLE.contents}/extra.so" in result.stderr
+        assert result.returncode == 1
+        assert f"extra file: sloppy/{BUNDLE.contents}/extra.so" in result.stderr
     finally:
         extra.unlink()
 
