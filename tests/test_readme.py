@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 
-from sloppy_launcher.boot1_argv import TOOLING_COMMANDS
+from sloppy_launcher.boot1_argv import DESKTOP_ENTRY, TOOLING_COMMANDS
 
 from sloppy.hooks.hook_key import KEY_ENV, KEY_FILE
 from sloppy.store.paths import BUNDLE
@@ -66,10 +66,14 @@ def command_rows() -> list[tuple[str, list[str]]]:
     return [(CODE.findall(row)[0], CODE.findall(row)) for row in rows]
 
 
+#: Every ``sloppy COMMAND``: the tooling, and the menu entry the launcher runs itself.
+COMMANDS = TOOLING_COMMANDS | {DESKTOP_ENTRY}
+
+
 def subcommand(code: str) -> list[str]:
     """``["bench", "compare"]`` for ``sloppy bench compare BASE HEAD``; [] for app options."""
     words = code.removeprefix(".venv/bin/").split()
-    if len(words) < 2 or words[0] != "sloppy" or words[1] not in TOOLING_COMMANDS:
+    if len(words) < 2 or words[0] != "sloppy" or words[1] not in COMMANDS:
         return []
     return [words[1], *([words[2]] if words[1] == "bench" and words[2:3] == ["compare"] else [])]
 
@@ -93,7 +97,7 @@ def test_every_tooling_command_and_flag_is_the_clis() -> None:
         if line.startswith("    ") and "sloppy " in line and subcommand(line.strip())
     ]
     rows = [(first, codes) for first, codes in command_rows() if subcommand(first)]
-    assert {subcommand(first)[0] for first, _ in rows} == set(TOOLING_COMMANDS)
+    assert {subcommand(first)[0] for first, _ in rows} == set(COMMANDS)
     for first, codes in [*rows, *((line, [line]) for line in usage)]:
         offered = options(*subcommand(first))
         named = {flag for code in codes for flag in FLAG.findall(code.split("#")[0])}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sloppy_launcher import boot1_argv
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("command", sorted(boot1_argv.TOOLING_COMMANDS))
