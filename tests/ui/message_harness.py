@@ -5,12 +5,13 @@
 
 MESSAGES.json is a list of {"id", "text"}. The window (900x700, title "message-harness")
 draws them one under the other in a scrolling child, like the discussion panel. With
-``--scroll`` it scrolls from top to bottom and back in steps of a third of the view. With
+``--scroll`` it scrolls from top to bottom and back in steps of a third of the view (at
+most 200 steps each way). With
 ``--stream KEY`` the message KEY grows by 64 characters a frame, drawn as a reply being
 streamed. ``--crash-on NEEDLE`` aborts the process (SIGABRT, like a failed IM_ASSERT) when
 content containing NEEDLE is drawn as markdown. OUT.json gets per-frame times (ms, between
-presented frames), the renderer's per-frame counters, the keys drawn as plain text, and
-the largest chunk drawn.
+presented frames), the renderer's per-frame counters and the time the messages took to
+draw (``draw_ms``), and the keys drawn as plain text.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def main() -> int:
         state["n"] += 1
         if not renderer.guard.loaded:
             return
+        t0 = time.perf_counter()
         imgui.begin_child("history", imgui.ImVec2(0, 0))
         for m in messages:
             key, text = m["id"], m["text"]
@@ -81,7 +83,8 @@ def main() -> int:
                 plain.add(key)
             imgui.spacing()
         if args.scroll:
-            step = imgui.get_window_height() / 3
+            # A third of the view, or 1/200 of a huge history.
+            step = max(imgui.get_window_height() / 3, imgui.get_scroll_max_y() / 200)
             y, top = imgui.get_scroll_y(), imgui.get_scroll_max_y()
             if state["dir"] > 0 and y >= top - 1 and state["n"] > 5:
                 state["dir"] = -1
@@ -89,7 +92,7 @@ def main() -> int:
                 state["end_at"] = state["end_at"] or state["n"]
             imgui.set_scroll_y(max(0.0, min(top, y + state["dir"] * step)))
         imgui.end_child()
-        stats.append(dict(renderer.stats))
+        stats.append({**renderer.stats, "draw_ms": (time.perf_counter() - t0) * 1000.0})
         done = state["end_at"] is not None or (args.frames and state["n"] >= args.frames)
         if streamed and any(shown[k] < len(v) for k, v in streamed.items()):
             done = False

@@ -14,8 +14,6 @@ from imgui_bundle import imgui, imgui_md
 
 #: In imgui_bundle's assets (hello_imgui's asset search path): Roboto-{Regular,Bold,...}.ttf.
 FONT_BASE = "fonts/Roboto/Roboto"
-#: Heading sizes relative to the text, h1 to h6.
-HEADING_SCALE = (1.6, 1.4, 1.25, 1.15, 1.1, 1.05)
 
 _context: imgui_md.Context | None = None
 
@@ -30,8 +28,8 @@ def ensure_context(on_link: Callable[[str], None]) -> None:
     options = imgui_md.MarkdownOptions()
     options.font_options.font_base_path = FONT_BASE
     options.font_options.regular_size = imgui.get_style().font_size_base
-    for level, scale in enumerate(HEADING_SCALE):
-        options.font_options.header_size_factors[level] = scale
+    # Headings keep rich_md's sizes (1.42x to 1.05x): ``header_size_factors`` is a numpy
+    # array, and touching it would import numpy on the GUI thread.
     options.hard_soft_breaks = True
     options.callbacks.on_open_link = on_link
     # A reply is untrusted text: it names no local file to load and nothing to download.

@@ -128,16 +128,20 @@ class Splitter:
         return False
 
     def open_display(self, text: str) -> str:
-        """What the renderer draws for the open chunk: its consumed lines and ``text``'s tail."""
+        """What the renderer draws for the open chunk: its consumed lines and ``text``'s
+        unfinished last line (text not consumed yet for want of budget is left out)."""
         lines = list(self._lines)
-        tail = text[self.pos :]
-        if tail:
+        window = text[self.pos : self.pos + LONG_LINE + 1]
+        if window and "\n" not in window:
             if self._fence:
-                lines.append(tail)
-            elif tail.count("|") > MAX_COLUMNS:
-                lines.append(clip_cells(tail)[0])
+                tail = window
+            elif window.count("|") > MAX_COLUMNS:
+                tail = clip_cells(window)[0]  # an unfinished wide row
+            elif len(window) <= LONG_LINE:
+                tail = soft_wrap(emphasis(window))
             else:
-                lines.append(soft_wrap(emphasis(tail)))
+                tail = ""  # a long line: the next feed cuts it into pieces
+            lines.append(tail)
         if self._cut and not self._fence:
             lines += ["", note(self._cut)]
         return "\n".join(lines)
