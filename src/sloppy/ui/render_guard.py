@@ -179,7 +179,9 @@ class Guard:
 
     def close(self) -> None:
         """A clean exit: nothing crashed, no marker left."""
-        if self._fd >= 0:
-            self.frame_done()
-            os.close(self._fd)
-            self._fd = -1
+        atexit.unregister(self.close)
+        fd, self._fd = self._fd, -1
+        if fd >= 0:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+                os.close(fd)
