@@ -7,8 +7,8 @@ MESSAGES.json is a list of {"id", "text"}. The window (900x700, title "message-h
 draws them one under the other in a scrolling child, like the discussion panel. With
 ``--scroll`` it scrolls from top to bottom and back in steps of a third of the view (at
 most 200 steps each way). With
-``--stream KEY`` the message KEY grows by 64 characters a frame, drawn as a reply being
-streamed. ``--crash-on NEEDLE`` aborts the process (SIGABRT, like a failed IM_ASSERT) when
+``--stream KEY`` the message KEY grows by 64 characters a frame (``--stream-step``), drawn
+as a reply being streamed. ``--crash-on NEEDLE`` aborts the process (SIGABRT, like a failed IM_ASSERT) when
 content containing NEEDLE is drawn as markdown. OUT.json gets per-frame times (ms, between
 presented frames), the renderer's per-frame counters and the time the messages took to
 draw (``draw_ms``), and the keys drawn as plain text.
@@ -41,6 +41,7 @@ def main() -> int:
     ap.add_argument("--scroll", action="store_true")
     ap.add_argument("--crash-on", default="")
     ap.add_argument("--stream", default="")
+    ap.add_argument("--stream-step", type=int, default=64)
     ap.add_argument("--hold", type=float, default=0.0, help="seconds to stay open at the end")
     args = ap.parse_args()
     messages: list[dict[str, str]] = json.loads(args.messages.read_text())
@@ -74,7 +75,7 @@ def main() -> int:
             key, text = m["id"], m["text"]
             imgui.text_colored(imgui.ImVec4(0.3, 0.85, 0.4, 1.0), key)
             if key in streamed:
-                shown[key] = min(len(streamed[key]), shown[key] + 64)
+                shown[key] = min(len(streamed[key]), shown[key] + args.stream_step)
                 renderer.render(key, streamed[key][: shown[key]], streaming=True)
             else:
                 renderer.render(key, text)
@@ -93,8 +94,11 @@ def main() -> int:
             imgui.set_scroll_y(max(0.0, min(top, y + state["dir"] * step)))
         imgui.end_child()
         stats.append({**renderer.stats, "draw_ms": (time.perf_counter() - t0) * 1000.0})
-        done = state["end_at"] is not None or (args.frames and state["n"] >= args.frames)
-        if streamed and any(shown[k] < len(v) for k, v in streamed.items()):
+        if args.frames:
+            done = state["n"] >= args.frames
+        else:
+            done = not args.scroll or state["end_at"] is not None
+        if any(shown[k] < len(v) for k, v in streamed.items()):
             done = False
         if done:
             if args.hold and state.setdefault("hold_until", time.monotonic() + args.hold) > (

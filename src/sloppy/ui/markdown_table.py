@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 #: Table rows keep at most this many cells.
-MAX_COLUMNS = 64
+MAX_COLUMNS = 32
 
 _SEPARATOR = re.compile(r"\s*\|?\s*:?-+:?\s*(?:\|\s*:?-*:?\s*)*\|?\s*$")
 

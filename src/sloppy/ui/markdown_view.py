@@ -21,7 +21,7 @@ from typing import Any
 from imgui_bundle import imgui, imgui_ctx, imgui_md
 
 from sloppy.ui import fonts
-from sloppy.ui.markdown_blocks import Splitter
+from sloppy.ui.markdown_blocks import FEED_BUDGET, Splitter
 from sloppy.ui.render_guard import FREEZE_S, Guard, Mark
 from sloppy.warm.engine import _require_warmed
 
@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 
 Spawn = Callable[..., Any]
 
-#: Layout work per frame for all messages together; what is left waits for the next frame.
+#: Layout work per frame for all messages together (and at most ``FEED_BUDGET``
+#: characters); what is left waits for the next frame.
 LAYOUT_BUDGET_S = 0.006
 #: Layouts kept; the least recently drawn go first.
 KEEP_LAYOUTS = 2_000
@@ -108,13 +109,15 @@ class Renderer:
         self._layouts: dict[str, Layout] = {}
         self._frame = -1
         self._budget_end = 0.0
+        self._feed_left = 0
         self._drawn: list[tuple[Layout, tuple[int, int]]] = []
         self._selecting: set[str] = set()
         self._copy_keys = 0
         self._menu: tuple[str, str] | None = None
         self._streamed: tuple[str, Layout] | None = None
-        #: Per frame: characters handed to the markdown renderer, and chunks drawn (tests).
-        self.stats = {"chars": 0, "chunks": 0, "frame": -1}
+        #: Per frame (tests, the benchmark): characters handed to the markdown renderer,
+        #: chunks drawn, characters laid out.
+        self.stats = {"chars": 0, "chunks": 0, "fed": 0, "frame": -1}
         spawn(self.guard.load)
 
     # -- the entry point ---------------------------------------------------------------
@@ -170,7 +173,8 @@ class Renderer:
             lay.safe.add(done)
         self._drawn.clear()
         self._budget_end = time.perf_counter() + LAYOUT_BUDGET_S
-        self.stats = {"chars": 0, "chunks": 0, "frame": frame}
+        self._feed_left = FEED_BUDGET
+        self.stats = {"chars": 0, "chunks": 0, "fed": 0, "frame": frame}
         if self._copy_keys:
             self._press_copy()
 
@@ -200,9 +204,11 @@ class Renderer:
             lay.length = len(text)
             lay.tail = text[max(0, lay.length - TAIL) :]
             lay.done = False
-        if not lay.done and time.perf_counter() < self._budget_end:
-            before = len(lay.split.chunks)
-            lay.done = lay.split.feed(text)
+        if not lay.done and self._feed_left > 0 and time.perf_counter() < self._budget_end:
+            before, pos = len(lay.split.chunks), lay.split.pos
+            lay.done = lay.split.feed(text, self._feed_left)
+            self._feed_left -= lay.split.pos - pos
+            self.stats["fed"] += lay.split.pos - pos
             for chunk in lay.split.chunks[before:]:
                 lay.heights.append(self._estimate(chunk.display))
                 lay.widths.append(0.0)
