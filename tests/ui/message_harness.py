@@ -4,14 +4,14 @@
         [--crash-on NEEDLE] [--stream KEY]
 
 MESSAGES.json is a list of {"id", "text"}. The window (900x700, title "message-harness")
-draws them one under the other in a scrolling child, like the discussion panel. With
-``--scroll`` it scrolls from top to bottom and back in steps of a third of the view (at
-most 200 steps each way). With
-``--stream KEY`` the message KEY grows by 64 characters a frame (``--stream-step``), drawn
-as a reply being streamed. ``--crash-on NEEDLE`` aborts the process (SIGABRT, like a failed IM_ASSERT) when
-content containing NEEDLE is drawn as markdown. OUT.json gets per-frame times (ms, between
-presented frames), the renderer's per-frame counters and the time the messages took to
-draw (``draw_ms``), and the keys drawn as plain text.
+draws them one under the other in a scrolling child, like the discussion panel.
+``--scroll``: scroll from top to bottom and back, a third of the view a frame (at most 200
+steps each way). ``--stream KEY``: message KEY grows by 64 characters a frame
+(``--stream-step``), drawn as a reply being streamed. ``--crash-on NEEDLE``: abort the
+process (SIGABRT, as a failed IM_ASSERT does) when content containing NEEDLE is drawn as
+markdown. OUT.json gets per-frame times (ms, between presented frames), the renderer's
+per-frame counters, the time the messages took to draw (``draw_ms``), and the keys drawn
+as plain text.
 """
 
 from __future__ import annotations
