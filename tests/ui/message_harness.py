@@ -56,7 +56,7 @@ def main() -> int:
                 os.abort()
             real(display)
 
-        markdown_view.imgui_md.render_raw = crashing  # type: ignore[attr-defined]
+        imgui_md.render_raw = crashing  # type: ignore[assignment]
 
     streamed = {m["id"]: m["text"] for m in messages if m["id"] == args.stream}
     shown = {k: 0 for k in streamed}
