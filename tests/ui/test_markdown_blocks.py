@@ -6,12 +6,12 @@ import random
 
 import pytest
 
-from sloppy.ui import markdown_blocks as mb
+from sloppy.ui import markdown_blocks
 from sloppy.ui.markdown_table import MAX_COLUMNS, clip_cells, is_separator
 
 
-def split(text: str) -> mb.Splitter:
-    s = mb.Splitter()
+def split(text: str) -> markdown_blocks.Splitter:
+    s = markdown_blocks.Splitter()
     for _ in range(10_000):
         if s.feed(text):
             return s
@@ -52,7 +52,9 @@ def test_long_text_closes_chunks_at_blank_lines_and_covers_the_source() -> None:
     for a, b in zip(s.chunks, s.chunks[1:], strict=False):
         assert a.end == b.start
         assert text[a.end - 2 : a.end] == "\n\n"
-    assert all(len(c.display) <= mb.CHUNK_MAX + mb.LONG_LINE for c in s.chunks)
+    assert all(
+        len(c.display) <= markdown_blocks.CHUNK_MAX + markdown_blocks.LONG_LINE for c in s.chunks
+    )
     assert "".join(displays(text)).replace("\n", "") == text.replace("\n", "")
 
 
@@ -103,25 +105,27 @@ def test_clip_cells() -> None:
 
 def test_a_ten_megabyte_line_becomes_bounded_pieces() -> None:
     text = "word " * 2_000_000
-    s = mb.Splitter()
+    s = markdown_blocks.Splitter()
     calls = 0
     while not s.feed(text):
         calls += 1
     assert calls >= 5, "laid out over several feeds (a frame's budget each)"
-    assert all(len(c.display) <= mb.CHUNK_MAX + mb.LONG_LINE for c in s.chunks)
-    assert len(s.open_display(text)) <= mb.CHUNK_MAX + mb.LONG_LINE
+    assert all(
+        len(c.display) <= markdown_blocks.CHUNK_MAX + markdown_blocks.LONG_LINE for c in s.chunks
+    )
+    assert len(s.open_display(text)) <= markdown_blocks.CHUNK_MAX + markdown_blocks.LONG_LINE
     assert sum(c.end - c.start for c in s.chunks) + len(text) - s.chunks[-1].end == len(text)
 
 
 def test_a_spaceless_line_gets_soft_breaks() -> None:
     text = "A" * 50_000
     for d in displays(text):
-        assert max(map(len, d.splitlines())) <= mb.SOFT_WRAP
+        assert max(map(len, d.splitlines())) <= markdown_blocks.SOFT_WRAP
 
 
 def test_unfinished_text_is_left_out_until_laid_out() -> None:
     text = paragraphs(500)
-    s = mb.Splitter()
+    s = markdown_blocks.Splitter()
     assert not s.feed(text, budget=10_000)
     # Only what was consumed is drawn, never the raw rest of the message.
     assert len(s.open_display(text)) < 20_000
@@ -140,7 +144,7 @@ def test_fed_as_it_streams_gives_the_same_chunks(step: int) -> None:
     if step == 1:
         text = text[:6000]
     whole = split(text)
-    grown = mb.Splitter()
+    grown = markdown_blocks.Splitter()
     for end in range(step, len(text) + step, step):
         part = text[:end]
         grown.feed(part)
@@ -152,7 +156,7 @@ def test_fed_as_it_streams_gives_the_same_chunks(step: int) -> None:
 def test_growing_costs_what_it_grew_by() -> None:
     """Each feed on a growing reply consumes only the new complete lines."""
     text = paragraphs(100)
-    s = mb.Splitter()
+    s = markdown_blocks.Splitter()
     consumed = []
     for end in range(100, len(text), 100):
         before = s.pos
@@ -176,4 +180,4 @@ def test_growing_costs_what_it_grew_by() -> None:
     ],
 )
 def test_underscore_emphasis_becomes_asterisks(line: str, shown: str) -> None:
-    assert mb.emphasis(line) == shown
+    assert markdown_blocks.emphasis(line) == shown

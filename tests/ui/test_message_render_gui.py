@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from sloppy.ui import markdown_blocks as mb
+from sloppy.ui import markdown_blocks
 from tests.conftest import ROOT
 from tests.screenshot import grab
 from tests.ui import clipboard, message_harness
@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.gui]
 ARTIFACTS = ROOT / "artifacts"
 HARNESS = Path(message_harness.__file__)
 #: Characters a frame may hand to the renderer: the chunks that fit in a 700 px view.
-FRAME_CHARS = 6 * (mb.CHUNK_MAX + mb.LONG_LINE)
+FRAME_CHARS = 6 * (markdown_blocks.CHUNK_MAX + markdown_blocks.LONG_LINE)
 
 NORMAL = (
     "# A heading\n\nSome **bold**, *italic*, _underscored_ and `inline code`.\n\n"
@@ -99,7 +99,7 @@ def test_huge_table_and_line_scroll_with_bounded_work(
     assert len(stats) > 100, "scrolled down and back"
     assert max(s["chars"] for s in stats) <= FRAME_CHARS
     # A frame lays out at most its budget, plus the row it was in (a wide row is whole).
-    assert max(s["fed"] for s in stats) <= mb.FEED_BUDGET + 200_000
+    assert max(s["fed"] for s in stats) <= markdown_blocks.FEED_BUDGET + 200_000
     assert sum(s["fed"] for s in stats) >= 10_000_000, "the whole line was laid out"
 
 
@@ -132,7 +132,7 @@ def test_streaming_work_per_frame_is_what_arrived(
     stats = out["stats"]
     assert len(stats) >= len(reply) // step
     # Laid out: what arrived (plus one carried line); drawn: a view's worth, however long.
-    assert max(s["fed"] for s in stats) <= step + mb.LONG_LINE
+    assert max(s["fed"] for s in stats) <= step + markdown_blocks.LONG_LINE
     assert max(s["chars"] for s in stats) <= FRAME_CHARS
     late = stats[len(stats) // 2 :]
     assert max(s["chars"] for s in late) <= FRAME_CHARS
