@@ -89,3 +89,12 @@ def test_no_directory_means_unguarded_drawing_not_an_error(tmp_path: Path) -> No
     g.before(Mark.of("m", TEXT))
     g.frame_done()
     g.close()
+
+
+def test_a_streamed_reply_matches_by_its_start_only(tmp_path: Path) -> None:
+    """A reply being streamed is marked without a key (its key is the same for every reply):
+    the reply saved after the crash matches by its first characters, other replies do not."""
+    g = Guard(tmp_path)
+    g.add(Mark.of("", TEXT[:100]), "crashed")
+    assert g.is_suspect("saved-id", TEXT)
+    assert not g.is_suspect("", "another reply, long enough to have a prefix of its own")

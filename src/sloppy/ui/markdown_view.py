@@ -49,6 +49,7 @@ class Layout:
     """One message's chunks, their heights and what has been drawn safely."""
 
     __slots__ = (
+        "checked",
         "done",
         "frame",
         "heights",
@@ -61,6 +62,7 @@ class Layout:
         "prefix",
         "safe",
         "split",
+        "streaming",
         "suspect",
         "suspect_version",
         "tail",
@@ -84,6 +86,8 @@ class Layout:
         self.safe: set[tuple[int, int]] = set()
         self.suspect = False
         self.suspect_version = -1
+        self.checked = -1
+        self.streaming = False
 
     def grew(self, text: str) -> bool:
         """Whether ``text`` is what was laid out, possibly with more at the end."""
@@ -127,10 +131,13 @@ class Renderer:
         message that crashed or froze drawing before, or the selectable view."""
         self._tick()
         fonts.ensure_context(self._open_link)
+        grown = len(text)
         lay = self._layout(key, text, streaming)
-        if lay.suspect_version != self.guard.version:
-            lay.suspect_version = self.guard.version
-            lay.suspect = self.guard.is_suspect(key, text)
+        if lay.suspect_version != self.guard.version or (streaming and grown != lay.checked):
+            # A reply being streamed is checked as it grows: it matches by its start only
+            # (its key is the same for every reply).
+            lay.suspect_version, lay.checked = self.guard.version, grown
+            lay.suspect = self.guard.is_suspect("" if streaming else key, text)
         with imgui_ctx.push_id(key):
             if lay.suspect or not self.guard.loaded:
                 if lay.suspect:
@@ -197,6 +204,7 @@ class Renderer:
             self._layouts[key] = lay
         elif not lay.grew(text):
             lay = self._layouts[key] = Layout()
+        lay.streaming = streaming
         if streaming:
             self._streamed = (key, lay)
         lay.frame = self._frame
@@ -275,8 +283,9 @@ class Renderer:
         if idx:
             imgui.dummy(imgui.ImVec2(0.0, imgui.get_font_size() * 0.25))
         seen = (idx, len(display))
+        mark_key = "" if lay.streaming else key
         if not plain and seen not in lay.safe:
-            self.guard.before(Mark.of(key, text))
+            self.guard.before(Mark.of(mark_key, text))
             self._drawn.append((lay, seen))
         t0 = time.perf_counter()
         with imgui_ctx.push_id(str(idx)):
@@ -290,7 +299,7 @@ class Renderer:
         self.stats["chars"] += len(display)
         self.stats["chunks"] += 1
         if took > FREEZE_S and not plain:
-            self.guard.add(Mark.of(key, text), f"took {took:.1f} s")
+            self.guard.add(Mark.of(mark_key, text), f"took {took:.1f} s")
             self._spawn(self.guard.save)
         height = imgui.get_cursor_pos_y() - y
         if idx < len(lay.heights):
