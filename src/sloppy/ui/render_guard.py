@@ -40,7 +40,8 @@ MIN_PREFIX = 32
 
 
 class Mark(NamedTuple):
-    """What was drawn: the message's key and a checksum of its first ``n`` characters."""
+    """What was drawn: the message's key (empty for a reply being streamed) and a checksum of
+    its first ``n`` characters."""
 
     key: str
     n: int
@@ -52,7 +53,7 @@ class Mark(NamedTuple):
         return cls(key, len(head), _crc(head))
 
     def matches(self, key: str, text: str) -> bool:
-        if key == self.key:
+        if self.key and key == self.key:
             return True
         return self.n >= MIN_PREFIX and len(text) >= self.n and _crc(text[: self.n]) == self.crc
 
