@@ -199,5 +199,15 @@ def test_copy_code_block_message_and_selection(
         display.chord("ctrl", "c")
         part = read()
         assert 10 <= len(part) <= 16 and "After the code, bold text".startswith(part), part
+        # "Select text" (the menu's third item): the message as selectable plain text.
+        display.xdotool("mousemove", "--window", win, "60", "90", "click", "3")
+        time.sleep(0.5)
+        display.xdotool("mousemove", "--window", win, "110", "144", "click", "1")
+        time.sleep(0.5)
+        display.xdotool("mousemove", "--window", win, "300", "40", "click", "1")
+        time.sleep(0.3)
+        display.chord("ctrl", "a")
+        display.chord("ctrl", "c")
+        assert read() == CODE_MESSAGE
     finally:
         h.kill()

@@ -24,11 +24,11 @@ from typing import NamedTuple
 from sloppy.ui.markdown_table import MAX_COLUMNS, clip_cells, is_separator, note
 
 #: A chunk closes at the first blank line (outside a fence) past this many display characters.
-CHUNK_TARGET = 4_000
+CHUNK_TARGET = 3_000
 #: ... and is cut at a line boundary past this many, even inside a fence or a table.
-CHUNK_MAX = 16_000
+CHUNK_MAX = 8_000
 #: Longer lines are cut into pieces of at most this many characters, at a space if any.
-LONG_LINE = 4_000
+LONG_LINE = 2_000
 #: A piece with no space gets a soft break every this many characters (else it never wraps).
 SOFT_WRAP = 120
 #: Consumed per ``feed`` call at most (characters, lines): a huge message is laid out over
