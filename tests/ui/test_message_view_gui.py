@@ -116,7 +116,10 @@ def test_streamed_reply_is_formatted_copied_and_its_link_opens(
         at = find_color(img, LINK_RGB)
         assert at is not None, "no link drawn"
         display.xdotool("mousemove", str(at[0]), str(at[1]), "click", "1")
-        poll(lambda: opened.read_text() if opened.exists() else "", lambda t: "example.com/docs" in t)
+        poll(
+            lambda: opened.read_text() if opened.exists() else "",
+            lambda t: "example.com/docs" in t,
+        )
         # Right click on the reply: sloppy's menu; "Copy message" is its second item.
         display.xdotool("mousemove", "400", "300", "click", "3")
         time.sleep(0.7)
@@ -142,20 +145,27 @@ def test_a_reply_with_ten_thousand_columns_is_shown_cut_at_every_start(
     stub.reply = lambda provider: table
     env = {**env_for(stub), "SLOPPY_HOOK_KEY": KEY}
     for run in range(2):
-        proc, api = start_gui(display, env)
-        try:
-            if run == 0:
-                result: dict[str, Any] = {}
-                send(api, "a wide table please", result).join(120)
-                assert result["result"][0] == 200
-            state = poll(
-                lambda: api.get("/api/gui/state"),
-                lambda s: s["messages"] and s["messages"][-1]["text"] == table,
-            )
-            # The window keeps drawing frames with it on screen.
-            frames = state["frames"]
-            poll(lambda: api.get("/api/gui/state")["frames"], lambda f: f > frames + 5)
-            grab(display.name, ARTIFACTS / f"message-wide-table-run{run}.png")
-            proc.stop(within=10)
-        finally:
-            proc.kill()
+        start_and_see(display, env, table, send_it=run == 0, shot=f"message-wide-table-run{run}")
+
+
+def start_and_see(
+    display: Display, env: dict[str, str], table: str, *, send_it: bool, shot: str
+) -> None:
+    """Start sloppy (asking for the table first if ``send_it``): it shows the table's reply
+    and keeps drawing frames; then it stops cleanly."""
+    proc, api = start_gui(display, env)
+    try:
+        if send_it:
+            result: dict[str, Any] = {}
+            send(api, "a wide table please", result).join(120)
+            assert result["result"][0] == 200
+        state = poll(
+            lambda: api.get("/api/gui/state"),
+            lambda s: s["messages"] and s["messages"][-1]["text"] == table,
+        )
+        frames = state["frames"]
+        poll(lambda: api.get("/api/gui/state")["frames"], lambda f: f > frames + 5)
+        grab(display.name, ARTIFACTS / f"{shot}.png")
+        proc.stop(within=10)
+    finally:
+        proc.kill()
