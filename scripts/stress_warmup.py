@@ -51,7 +51,7 @@ checks = {
     "google.genai": "Client", "anthropic": "Anthropic", "openai": "OpenAI", "numpy": "ndarray",
     "fastapi": "FastAPI", "fastapi.security.api_key": "APIKeyHeader", "uvicorn": "Server",
     "sloppy.ui.palette": "Palette", "sloppy.ui.theme_nerv": "THEME",
-    "sloppy.ui.theme_nerv_fx": "draw", "sloppy.ui.markdown_table": "parse",
+    "sloppy.ui.theme_nerv_fx": "draw", "sloppy.ui.markdown_table": "clip_cells",
 }
 for mod, attr in checks.items():
     if not hasattr(sys.modules.get(mod), attr):

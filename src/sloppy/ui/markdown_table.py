@@ -1,71 +1,42 @@
-"""Markdown pipe tables: parse ``| a | b |`` blocks and draw them as imgui tables (warmed)."""
+"""Markdown pipe tables, bounded: rows cut to ``MAX_COLUMNS`` cells, with a note (warmed).
+
+ImGui asserts (and the process aborts) on a table of 512 columns or more, and a saved reply
+is drawn again at every start; nobody reads thousands of columns in a chat anyway. The full
+table stays in the message: Copy message copies it.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from imgui_bundle import imgui
+#: Table rows keep at most this many cells.
+MAX_COLUMNS = 32
 
-_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
-
-
-@dataclass(frozen=True, slots=True)
-class Table:
-    header: list[str]
-    align: list[str]  # "left" | "center" | "right"
-    rows: list[list[str]]
+_SEPARATOR = re.compile(r"\s*\|?\s*:?-+:?\s*(?:\|\s*:?-*:?\s*)*\|?\s*$")
 
 
 def is_separator(line: str) -> bool:
-    return bool(_SEPARATOR.match(line)) and "-" in line
+    """Whether ``line`` is a table's header separator (``|---|:--:|``)."""
+    return "-" in line and bool(_SEPARATOR.match(line))
 
 
-def _cells(line: str) -> list[str]:
-    core = line.strip()
-    core = core.removeprefix("|")
-    core = core.removesuffix("|")
-    return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", core)]
+def clip_cells(line: str, limit: int = MAX_COLUMNS) -> tuple[str, int]:
+    """A table row cut to its first ``limit`` cells, and how many cells it had (0: not cut)."""
+    body = line.strip()
+    lead = 1 if body.startswith("|") else 0
+    trail = 1 if len(body) > 1 and body.endswith("|") else 0
+    cells = line.count("|") - lead - trail + 1
+    if cells <= limit:
+        return line, 0
+    at = line.find("|") if lead else -1
+    for _ in range(limit):
+        at = line.find("|", at + 1)
+    return line[: at + 1], cells
 
 
-def parse(lines: list[str]) -> Table | None:
-    """A table from its lines (header, separator, rows), or None if they are not one."""
-    if len(lines) < 2 or not is_separator(lines[1]):
-        return None
-    header = _cells(lines[0])
-    align = []
-    for spec in _cells(lines[1]):
-        left, right = spec.startswith(":"), spec.endswith(":")
-        align.append("center" if left and right else "right" if right else "left")
-    width = len(header)
-    rows = []
-    for line in lines[2:]:
-        cells = _cells(line)[:width]
-        rows.append(cells + [""] * (width - len(cells)))
-    return Table(header, (align + ["left"] * width)[:width], rows)
-
-
-def render(table: Table, table_id: str) -> None:
-    """Draw ``table`` with borders, a header row and per-column alignment."""
-    flags = (
-        imgui.TableFlags_.borders.value
-        | imgui.TableFlags_.row_bg.value
-        | imgui.TableFlags_.sizing_stretch_prop.value
+def note(columns: int) -> str:
+    """What a cut table says under it."""
+    return (
+        f"*(a table of {columns:,} columns: the first {MAX_COLUMNS} are shown; "
+        "Copy message copies all of it)*"
     )
-    if not imgui.begin_table(table_id, len(table.header), flags):
-        return
-    for name in table.header:
-        imgui.table_setup_column(name)
-    imgui.table_headers_row()
-    for row in table.rows:
-        imgui.table_next_row()
-        for col, cell in enumerate(row):
-            imgui.table_set_column_index(col)
-            if table.align[col] != "left":
-                avail = imgui.get_content_region_avail().x
-                width = imgui.calc_text_size(cell).x
-                shift = (avail - width) * (0.5 if table.align[col] == "center" else 1.0)
-                if shift > 0:
-                    imgui.set_cursor_pos_x(imgui.get_cursor_pos_x() + shift)
-            imgui.text_unformatted(cell)
-    imgui.end_table()

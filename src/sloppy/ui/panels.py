@@ -10,7 +10,7 @@ from sloppy import versions
 from sloppy.providers import keys
 from sloppy.providers.table import PROVIDER_LABELS, PROVIDER_SDK, PROVIDERS
 from sloppy.store import paths
-from sloppy.ui import markdown_view
+from sloppy.ui import message_view
 from sloppy.warm import warmlist
 from sloppy.warm.engine import _require_warmed, is_warm
 
@@ -73,6 +73,7 @@ class Panels:
         self.key_inputs: dict[str, str] = {}
         self.key_notes: dict[str, str] = {}
         self.model_filter = ""
+        self.message_view = message_view.MessageView(gui.controller.spawn_io)
         #: Screen rectangles of the key widgets (GUI tests click them).
         self.rects: dict[str, list[float]] = {}
 
@@ -115,11 +116,11 @@ class Panels:
         messages = chat.messages()
         if self.first_run():
             imgui.text_wrapped(FIRST_RUN)
-        for i, m in enumerate(messages):
+        for m in messages:
             who = "You" if m.role == "user" else "Assistant"
             color = theme.error if m.error else (theme.accent if m.role == "user" else theme.ok)
             imgui.text_colored(imgui.ImVec4(*color), who)
-            markdown_view.render(m.text, f"m{i}", accent=theme.accent, dim=(0.6, 0.6, 0.6, 1.0))
+            self.message_view.render(m.id, m.text)
             imgui.spacing()
         streaming = chat.streaming
         if chat.busy:
@@ -128,7 +129,7 @@ class Panels:
             if not is_warm(sdk):
                 imgui.text_disabled(f"Loading {warmlist.label(sdk)}...")
             elif streaming:
-                imgui.text_wrapped(streaming)
+                self.message_view.render("streaming", streaming, streaming=True)
             else:
                 imgui.text_disabled("waiting for the reply...")
         if len(messages) != self._last_count or chat.busy:
@@ -375,6 +376,7 @@ class Panels:
         imgui.text_disabled(f"{len(loads)} loads recorded; bars show loads over 2 ms")
 
     def shutdown(self) -> None:
+        self.message_view.shutdown()
         if self._implot_ready:
             implot.destroy_context()
             self._implot_ready = False

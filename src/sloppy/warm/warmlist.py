@@ -35,6 +35,9 @@ WARM_LIST: tuple[WarmEntry, ...] = (
     WarmEntry("sloppy.ui.theme_nerv", "NERV theme"),
     WarmEntry("sloppy.ui.theme_nerv_fx", "NERV effects"),
     WarmEntry("sloppy.ui.markdown_table", "markdown tables"),
+    WarmEntry("sloppy.ui.markdown_view", "message formatting"),
+    # Links in replies open in the browser from the pool.
+    WarmEntry("webbrowser", "web links"),
     # keyring and the backend it picks (Linux: SecretStorage, jeepney, cryptography).
     WarmEntry("sloppy.store.keychain", "keychain"),
     WarmEntry("fastapi", "FastAPI", hooks_only=True),
