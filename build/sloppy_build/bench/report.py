@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import html
-import random
-import statistics
 from pathlib import Path
 from typing import Any
+
+from sloppy_build.bench import svg
 
 VERDICT_MARK = {"slower": "**slower**", "faster": "faster", "same": "same"}
 
@@ -75,56 +74,6 @@ def markdown(result: dict[str, Any], svgs: dict[str, str] | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def strip_svg(name: str, unit: str, samples: dict[str, list[float]]) -> str:
-    """Each run as a dot on one row per side, the median as a bar: a strip plot."""
-    width, left, right, row_h = 640, 70, 20, 46
-    values = [v for vs in samples.values() for v in vs]
-    lo, hi = min(values), max(values)
-    pad = (hi - lo) * 0.08 or abs(hi) * 0.05 or 1.0
-    lo, hi = lo - pad, hi + pad
-    height = 40 + row_h * len(samples) + 34
-
-    def x(v: float) -> float:
-        return left + (v - lo) / (hi - lo) * (width - left - right)
-
-    jitter = random.Random(name)
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        'font-family="sans-serif" font-size="12">',
-        f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<text x="10" y="18" font-size="14">{html.escape(name)} ({html.escape(unit)}): '
-        "one dot per run, bar = median</text>",
-    ]
-    colors = {"base": "#4e79a7", "head": "#e15759"}
-    for i, (side, vs) in enumerate(samples.items()):
-        y = 40 + i * row_h + row_h / 2
-        out.append(f'<text x="10" y="{y + 4:.0f}">{side}</text>')
-        out.append(
-            f'<line x1="{left}" y1="{y:.0f}" x2="{width - right}" y2="{y:.0f}" stroke="#eee"/>'
-        )
-        for v in vs:
-            cy = y + jitter.uniform(-row_h / 4, row_h / 4)
-            out.append(
-                f'<circle cx="{x(v):.1f}" cy="{cy:.1f}" r="4" fill="{colors.get(side, "#777")}" '
-                f'fill-opacity="0.6"><title>{v:.4g}</title></circle>'
-            )
-        if vs:
-            mid = statistics.median(vs)
-            out.append(
-                f'<line x1="{x(mid):.1f}" y1="{y - row_h / 2 + 4:.0f}" x2="{x(mid):.1f}" '
-                f'y2="{y + row_h / 2 - 4:.0f}" stroke="black" stroke-width="2"/>'
-            )
-    axis_y = 40 + row_h * len(samples) + 8
-    out.append(
-        f'<line x1="{left}" y1="{axis_y}" x2="{width - right}" y2="{axis_y}" stroke="#999"/>'
-    )
-    for k in range(6):
-        v = lo + (hi - lo) * k / 5
-        out.append(f'<text x="{x(v):.1f}" y="{axis_y + 16}" text-anchor="middle">{v:.3g}</text>')
-    out.append("</svg>")
-    return "\n".join(out) + "\n"
-
-
 def write_svgs(result: dict[str, Any], markdown_path: Path) -> dict[str, str]:
     """One SVG per timed metric beside the Markdown file; name -> relative path."""
     out = {}
@@ -133,7 +82,7 @@ def write_svgs(result: dict[str, Any], markdown_path: Path) -> dict[str, str]:
         if m["exact"] or not samples or not any(samples.values()):
             continue
         path = markdown_path.with_name(f"{markdown_path.stem}-{name}.svg")
-        path.write_text(strip_svg(name, m["unit"], samples))
+        path.write_text(svg.strip_plot(name, m["unit"], samples))
         out[name] = path.name
     return out
 

@@ -1,4 +1,9 @@
-"""One measured start of one side: spawn, wait (rusage), read the startup report and import log."""
+"""One measured start of one side: spawn, wait (rusage), read the startup report and import log.
+
+Public for every start-up benchmark (``scripts/benchmark_startup.py`` included): ``spawn``
+(run a command to its end with its resource usage, stderr to a file), ``wait_rusage``,
+``percentile`` and ``since``.
+"""
 
 from __future__ import annotations
 
@@ -65,15 +70,8 @@ class Side:
         if cold:
             evict(self.cold_files)
         cwd = self.dir if self.target.frozen else self.target.root
-        # stderr to a file, not a pipe: a chatty child must never block on a full pipe.
         err_path = self.dir / f"stderr-{self.count}.txt"
-        with err_path.open("wb") as err:
-            spawned = time.time()
-            proc = subprocess.Popen(
-                cmd, env=child_env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err
-            )
-            status, usage = _wait(proc)
-        code = os.waitstatus_to_exitcode(status)
+        spawned, code, usage = spawn(cmd, child_env, cwd, err_path, RUN_TIMEOUT_S)
         if code != 0:
             tail = err_path.read_bytes()[-800:].decode(errors="replace")
             raise BenchError(f"{self.name} ({self.target.label}) exited {code}: {tail}")
@@ -84,8 +82,26 @@ class Side:
         return measure(data, spawned, usage, log, self.mode)
 
 
-def _wait(proc: subprocess.Popen[bytes]) -> tuple[int, Any]:
-    deadline = time.monotonic() + RUN_TIMEOUT_S
+def spawn(
+    cmd: list[str], env: dict[str, str], cwd: Path, stderr_path: Path, timeout_s: float
+) -> tuple[float, int, Any]:
+    """Run ``cmd`` to its end: ``(spawn epoch, exit code, rusage)``.
+
+    stderr goes to a file, not a pipe: a chatty child must never block on a full pipe.
+    """
+    with stderr_path.open("wb") as err:
+        spawned = time.time()
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
+        status, usage = wait_rusage(proc, timeout_s)
+    return spawned, os.waitstatus_to_exitcode(status), usage
+
+
+def wait_rusage(proc: subprocess.Popen[bytes], timeout_s: float) -> tuple[int, Any]:
+    """Reap ``proc`` with its resource usage (``os.wait4``): ``(wait status, rusage)``.
+
+    Past ``timeout_s`` the child is killed and reaped, then ``BenchError`` is raised.
+    """
+    deadline = time.monotonic() + timeout_s
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
@@ -94,30 +110,31 @@ def _wait(proc: subprocess.Popen[bytes]) -> tuple[int, Any]:
         if time.monotonic() > deadline:
             proc.kill()
             proc.wait()
-            raise BenchError(f"a run did not finish in {RUN_TIMEOUT_S} s")
+            raise BenchError(f"a run did not finish in {timeout_s:.0f} s")
         time.sleep(0.005)
 
 
-def _p99(frames: list[float]) -> float | None:
-    if not frames:
+def percentile(values: list[float], q: float) -> float | None:
+    """The ``q`` quantile (0..1) by nearest rank of the sorted values; None for none."""
+    if not values:
         return None
-    ordered = sorted(frames)
-    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def since(report: dict[str, Any], key: str, spawned: float) -> float | None:
+    """Seconds from ``spawned`` to the report's epoch ``key`` (None when it is missing)."""
+    value = report.get(key)
+    return None if value is None else float(value) - spawned
 
 
 def measure(report: dict[str, Any], spawned: float, usage: Any, log: Path | None, mode: str) -> Run:
     """The metrics of one run from its report, rusage and import log."""
-
-    def since(key: str) -> float | None:
-        value = report.get(key)
-        return None if value is None else float(value) - spawned
-
+    frames = [float(t) for t in report.get("frame_times_ms") or []]
     values: dict[str, float | None] = {
-        "first_frame_s": since("first_frame_epoch") if mode == "gui" else None,
-        "warm_done_s": since("warm_done_epoch"),
-        "frame_p99_ms": _p99([float(t) for t in report.get("frame_times_ms") or []])
-        if mode == "gui"
-        else None,
+        "first_frame_s": since(report, "first_frame_epoch", spawned) if mode == "gui" else None,
+        "warm_done_s": since(report, "warm_done_epoch", spawned),
+        "frame_p99_ms": percentile(frames, 0.99) if mode == "gui" else None,
         "peak_rss_mib": usage.ru_maxrss / 1024.0,
         "cpu_s": usage.ru_utime + usage.ru_stime,
     }
