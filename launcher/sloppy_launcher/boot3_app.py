@@ -24,6 +24,9 @@ def run(args: argparse.Namespace, finders: import_recorder.Finders, stop: thread
         if args.headless:
             from sloppy.app.headless import run as run_app
         else:
+            from sloppy.ui import imgui_lean
+
+            imgui_lean.install()  # the native module without the package facade's imports
             from sloppy.ui.gui_2 import run as run_app
         # Loaded with the app above (after boot2's finders, so the warm cache serves it).
         from sloppy.app.runtime import RuntimeOptions

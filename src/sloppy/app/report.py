@@ -18,6 +18,8 @@ from sloppy.warm.engine import WarmStatus, Warmup
 
 SCHEMA = 1
 log = logging.getLogger(__name__)
+#: How long after warm done the frames that saw the mouse move are still listed.
+INPUT_AFTER_WARM_S = 2.0
 
 
 class WarmSource(Protocol):
@@ -44,8 +46,15 @@ class ReportModule(TypedDict):
     source: str
 
 
+class InputFrame(TypedDict):
+    """A presented frame in which ImGui saw the mouse at a new position."""
+
+    mouse: list[float]  # [x, y], window coordinates
+    epoch: float  # that frame's swap
+
+
 class StartupReport(TypedDict):
-    """The startup report contract (ARCHITECTURE.md); ``warmup`` is the status as served."""
+    """The startup report contract (docs/contracts.md); ``warmup`` is the status as served."""
 
     schema: int
     mode: str
@@ -53,6 +62,8 @@ class StartupReport(TypedDict):
     process_start_epoch: float
     first_frame_epoch: float | None
     warm_done_epoch: float | None
+    #: The configured provider's SDK warm and the saved keys read: a send would not wait.
+    chat_ready_epoch: float | None
     #: Process CPU time (user + sys, every thread) at the first frame and at warm done:
     #: steadier than wall time on a busy machine.
     first_frame_cpu_s: float | None
@@ -60,6 +71,8 @@ class StartupReport(TypedDict):
     phases: list[ReportPhase]
     modules: list[ReportModule]
     frame_times_ms: list[float]
+    #: GUI: each frame that saw the mouse move, from the first until warm done + 2 s.
+    input_frames: list[InputFrame]
     warmup: WarmStatus
 
 
@@ -72,6 +85,8 @@ def build(
     warm_done_epoch: float | None = None,
     first_frame_cpu_s: float | None = None,
     warm_done_cpu_s: float | None = None,
+    chat_ready_epoch: float | None = None,
+    input_frames: list[InputFrame] | None = None,
 ) -> StartupReport:
     """The report; GUI-only fields are None or empty in headless mode."""
     return StartupReport(
@@ -81,6 +96,7 @@ def build(
         process_start_epoch=controller.profiler.process_start_epoch,
         first_frame_epoch=first_frame_epoch,
         warm_done_epoch=warm_done_epoch,
+        chat_ready_epoch=chat_ready_epoch,
         first_frame_cpu_s=first_frame_cpu_s,
         warm_done_cpu_s=warm_done_cpu_s,
         phases=[
@@ -98,6 +114,7 @@ def build(
             for r in controller.warmup.records()
         ],
         frame_times_ms=list(frame_times_ms or []),
+        input_frames=list(input_frames or []),
         warmup=controller.warmup_status(),
     )
 
@@ -116,13 +133,31 @@ class ReportWriter:
         self.first_frame_epoch: float | None = None
         self.first_frame_cpu_s: float | None = None
         self.warm_done_cpu_s: float | None = None
+        self.chat_ready_epoch: float | None = None
         self.frame_times_ms: list[float] = []
+        self.input_frames: list[InputFrame] = []
+        self._last_mouse: tuple[float, float] | None = None
 
     def mark_first_frame(self) -> float:
         """Note the first presented frame (GUI); returns its epoch."""
         self.first_frame_cpu_s = time.process_time()
         self.first_frame_epoch = time.time()
         return self.first_frame_epoch
+
+    def note_frame(self, epoch: float, mouse_x: float, mouse_y: float) -> None:
+        """A presented frame (GUI) and where ImGui saw the mouse in it: listed when it moved
+        (an input latency is measured from outside against these)."""
+        if (mouse_x, mouse_y) == self._last_mouse or mouse_x < -1e6:  # -FLT_MAX: not in window
+            return
+        done = self.warm_done_epoch
+        if done is not None and epoch > done + INPUT_AFTER_WARM_S:
+            return
+        self._last_mouse = (mouse_x, mouse_y)
+        self.input_frames.append(InputFrame(mouse=[mouse_x, mouse_y], epoch=epoch))
+
+    def mark_chat_ready(self) -> None:
+        if self.chat_ready_epoch is None:
+            self.chat_ready_epoch = time.time()
 
     def mark_warm(self) -> None:
         self.warm_done_cpu_s = time.process_time()
@@ -138,6 +173,8 @@ class ReportWriter:
             warm_done_epoch=self.warm_done_epoch,
             first_frame_cpu_s=self.first_frame_cpu_s,
             warm_done_cpu_s=self.warm_done_cpu_s,
+            chat_ready_epoch=self.chat_ready_epoch,
+            input_frames=self.input_frames,
         )
 
     def write(self) -> None:
