@@ -7,15 +7,21 @@ not in the app bundle), which the GUI path never imports.
 
 from __future__ import annotations
 
-import argparse
 import sys
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, cast
 
 from sloppy.hooks import DEFAULT_HOST, DEFAULT_PORT
+
+if TYPE_CHECKING:
+    import argparse
 
 TOOLING_COMMANDS = frozenset({"build", "bench", "verify", "install-desktop-entry"})
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse  # not for a start without arguments (_no_arguments)
+
     p = argparse.ArgumentParser(
         prog="sloppy",
         description="A desktop LLM chat client. Tooling: sloppy build --dist DIR, sloppy bench.",
@@ -34,8 +40,27 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _no_arguments() -> argparse.Namespace:
+    """What ``_parser()`` gives for an empty command line, without importing argparse (the
+    plain ``sloppy`` start: argparse and gettext are first-frame time)."""
+    return cast(
+        "argparse.Namespace",
+        SimpleNamespace(
+            headless=False,
+            enable_test_hooks=False,
+            hook_port=DEFAULT_PORT,
+            web_host=DEFAULT_HOST,
+            startup_report=None,
+            exit_when_warm=False,
+            version=False,
+        ),
+    )
+
+
 def parse(argv: list[str]) -> argparse.Namespace | int:
     """The parsed flags, or an exit code when the work is already done (version, tooling)."""
+    if not argv:
+        return _no_arguments()
     if argv and argv[0] in TOOLING_COMMANDS:
         try:
             if getattr(sys, "frozen", False):

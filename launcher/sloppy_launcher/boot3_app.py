@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from sloppy.app.profiler import PROFILER
 from sloppy.store import logs
 from sloppy.warm import import_recorder
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_GRACE_S = 1.5
 
