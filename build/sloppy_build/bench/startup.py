@@ -9,7 +9,7 @@ Variants run alternately (the order rotates each round) so machine noise hits al
   floor-nomsaa    the floor with multisampling off (sloppy turns it off: same pixels, cheaper)
   eager           the same after importing what sloppy warms (the SDKs, numpy, keyring)
   eager-nomsaa    the eager app with multisampling off
-  sloppy          sloppy from this checkout (GUI, --exit-when-warm), warm cache primed
+  sloppy          sloppy from this checkout or --sloppy (GUI, --exit-when-warm), cache primed
   sloppy-nocache  the same with SLOPPY_WARM_CACHE=off
   base            sloppy from --base (a source tree or a git revision), run the same way
   frozen          DIST/sloppy/sloppy (when built), warm cache primed
@@ -178,9 +178,9 @@ class Bench:
             self.empty_prefix.mkdir()
             self.env |= {"PYTHONPYCACHEPREFIX": str(self.empty_prefix)}
             self.env["PYTHONDONTWRITEBYTECODE"] = "1"
-        self.base: Target | None = None
-        if args.base:
-            self.base = resolve(args.base, work, repository(CHECKOUT))
+        repo = repository(CHECKOUT)
+        self.base = resolve(args.base, work, repo) if args.base else None
+        self.head = resolve(args.sloppy, work, repo) if args.sloppy else None
         self.cold_files: list[Path] = []
 
     def command(self, variant: str, report: Path) -> tuple[list[str], dict[str, str]] | None:
@@ -196,11 +196,12 @@ class Bench:
             if not exe.exists():
                 return None
             base = [str(exe)]
-        elif variant == "base":
-            if self.base is None:
+        elif variant == "base" or self.head is not None:
+            tree = self.base if variant == "base" else self.head
+            if tree is None:
                 return None
-            base = [sys.executable, "-m", self.base.entry_module]
-            paths = [self.base.root / "src", self.base.root / "launcher", self.base.root]
+            base = [sys.executable, "-m", tree.entry_module]
+            paths = [tree.root / "src", tree.root / "launcher", tree.root]
             env["PYTHONPATH"] = os.pathsep.join(map(str, paths))
         else:
             base = [sys.executable, "-m", "sloppy_launcher.sloppy_main"]
@@ -251,13 +252,14 @@ def hogs(n: int, cpus: int = 0) -> Iterator[None]:
             proc.wait()
 
 
-def source_roots(base: Target | None) -> list[Path]:
+def source_roots(*trees: Target | None) -> list[Path]:
     """Where the runs' Python modules come from: site-packages, the standard library, the
     floor app and sloppy's own trees."""
     roots = {Path(sysconfig.get_path("purelib")), Path(sysconfig.get_path("stdlib"))}
     roots |= {CHECKOUT / "src", CHECKOUT / "launcher", FLOOR_APP.parent}
-    if base is not None:
-        roots |= {base.root / "src", base.root / "launcher"}
+    for tree in trees:
+        if tree is not None:
+            roots |= {tree.root / "src", tree.root / "launcher"}
     return sorted(roots)
 
 
@@ -453,7 +455,7 @@ def bench_mode(args: argparse.Namespace, mode: str, variants: list[str], out: Pa
         if disp:
             bench.env["DISPLAY"] = disp
         variants = [v for v in variants if bench.command(v.removesuffix(LOADED), Path(tmp) / "p")]
-        roots = source_roots(bench.base)
+        roots = source_roots(bench.base, bench.head)
         pyc = (
             compile_pyc(roots) if mode == "present" else check_no_pyc(bench.env, bench.empty_prefix)
         )
@@ -491,6 +493,7 @@ def bench_mode(args: argparse.Namespace, mode: str, variants: list[str], out: Pa
             "eager": eager,
             "load": args.load,
             "base": bench.base.label if bench.base else None,
+            "sloppy": bench.head.label if bench.head else "this checkout",
             "load_avg": " -> ".join(f"{x:.1f}" for x in (load_before[0], load_after[0]))
             + " (1 min)",
         }
@@ -518,6 +521,9 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--floor", default="floor-nomsaa", help="the first frame's reference")
     ap.add_argument("--eager", default="eager-nomsaa", help="warm done's reference")
     ap.add_argument("--base", default=None, help="source tree or git revision for 'base'")
+    ap.add_argument(
+        "--sloppy", default=None, help="run 'sloppy' from this tree or revision (default: here)"
+    )
     ap.add_argument("--dist", type=Path, default=CHECKOUT / "dist")
     ap.add_argument("--out", type=Path, default=CHECKOUT / "artifacts" / "bench")
     ap.add_argument("--pyc", choices=("present", "none", "both"), default="both")
