@@ -20,6 +20,7 @@ from sloppy.providers.client import AIClient
 from testkit.hook_client import ApiHookClient, url_from_line
 from testkit.provider_stub import PROVIDERS, SDK_MODULES, Fault, base_urls
 from tests.damage import DAMAGE_KINDS, apply_damage
+from tests.hooks.conftest import warm_controller
 
 KEY = "test-hook-key-0123456789"
 LOOPBACK = "http://127.0.0.1"
@@ -34,18 +35,8 @@ ENDPOINTS = [
 
 @pytest.fixture(scope="module")
 def controller():
-    c = AppController(
-        warm_modules=[
-            "fastapi",
-            "fastapi.security.api_key",
-            "uvicorn",
-            "uvicorn.protocols.http.h11_impl",
-            *SDK_MODULES,
-        ]
-    )
-    assert c.wait_for_warmup(120)
-    yield c
-    c.shutdown()
+    with warm_controller(*SDK_MODULES) as c:
+        yield c
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 from sloppy import desktop
 from sloppy.store import paths
 from sloppy.store.paths import BUNDLE
-from sloppy.warm import cache, import_profile
+from sloppy.warm import cache_format, import_profile
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,7 +44,7 @@ def test_the_app_reads_what_the_build_writes_where_the_table_says(frozen: Path) 
     build_id = BUNDLE.inside(frozen, BUNDLE.build_id)
     build_id.parent.mkdir(parents=True, exist_ok=True)
     build_id.write_text("abc123\n")
-    assert cache.cache_key()["build"] == "abc123"
+    assert cache_format.cache_key()["build"] == "abc123"
 
     run = {"key": {}, "warm": {"numpy": 0.1}}
     baked = BUNDLE.inside(frozen, BUNDLE.baked_profile)
@@ -58,7 +58,7 @@ def test_the_app_reads_what_the_build_writes_where_the_table_says(frozen: Path) 
 
 
 def test_without_a_build_id_the_key_falls_back_to_the_executable(frozen: Path) -> None:
-    assert cache.cache_key()["build"].startswith("exe:")
+    assert cache_format.cache_key()["build"].startswith("exe:")
 
 
 def _spelled(path: Path, names: set[str]) -> list[str]:

@@ -498,23 +498,23 @@ def test_full_disk_app_start_warms_every_sdk(tmp_path: Path) -> None:
 def test_key_follows_the_search_path_but_not_the_working_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from sloppy.warm import cache
+    from sloppy.warm import cache_format
 
     extra, work = tmp_path / "extra", tmp_path / "work"
     extra.mkdir()
     work.mkdir()
     monkeypatch.chdir(work)
     monkeypatch.setattr(sys, "path", ["", str(extra), *sys.path])
-    before = cache.cache_key()
+    before = cache_format.cache_key()
     (work / "scratch.txt").write_text("the working directory changes all the time")
     os.utime(work, ns=(10**9, 10**9))
-    assert cache.cache_key() == before
+    assert cache_format.cache_key() == before
     (extra / "openai.py").write_text("VALUE = 'shadow'\n")  # a new module on the path
     os.utime(extra, ns=(2 * 10**9, 2 * 10**9))
-    assert cache.cache_key() != before
-    shorter = cache.cache_key()
+    assert cache_format.cache_key() != before
+    shorter = cache_format.cache_key()
     monkeypatch.setattr(sys, "path", sys.path[1:])
-    assert cache.cache_key() != shorter
+    assert cache_format.cache_key() != shorter
 
 
 def _flip_positions() -> list[tuple[str, float]]:
@@ -529,14 +529,14 @@ def _flip_positions() -> list[tuple[str, float]]:
 def test_any_flipped_byte_is_detected_never_served(
     where: str, at: float, mods: Path, sloppy_home: Path
 ) -> None:
-    from sloppy.warm import cache
+    from sloppy.warm import cache_format
 
     engine_run.start(mods)
     path = _cache(sloppy_home)
     data = bytearray(path.read_bytes())
-    _, _, index_offset, _, key_len, _ = cache.HEADER.unpack_from(data, 0)
+    _, _, index_offset, _, key_len, _ = cache_format.HEADER.unpack_from(data, 0)
     if where == "code":
-        start = cache.HEADER.size + key_len
+        start = cache_format.HEADER.size + key_len
         pos = start + int((index_offset - start) * at)
     elif where == "index":
         pos = len(data) + int(at)

@@ -62,9 +62,9 @@ def test_runs_filtered_by_key(tmp_path: Path) -> None:
     [
         b'{"schema": 1, "runs": [{"id": "x"',  # truncated
         b"\x00\xff garbage \x13",  # garbled
-        b'{"schema": 999, "runs": []}',  # another version
+        b'{"schema": "2", "runs": []}',  # no schema number
         b'["not", "an", "object"]',
-        b'{"schema": 1, "runs": "nope"}',
+        f'{{"schema": {import_profile.SCHEMA}, "runs": "nope"}}'.encode(),
     ],
 )
 def test_bad_file_is_set_aside_with_one_log_line_and_rebuilt(
@@ -80,6 +80,25 @@ def test_bad_file_is_set_aside_with_one_log_line_and_rebuilt(
     assert len(aside) == 1 and aside[0].read_bytes() == content  # kept, never deleted
     assert store.save_run(_run(1))
     assert [r["id"] for r in store.runs()] == ["run-1"]
+
+
+def test_another_versions_profile_is_replaced_with_one_line_and_never_piles_up(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "p.json"
+    # Upgrades and downgrades across schema changes: each version finds the other's file.
+    for version, schema in enumerate([1, 3, 1, 999, 0] * 2):
+        path.write_text(json.dumps({"schema": schema, "runs": [{"id": "theirs"}]}))
+        store = ProfileStore(path)
+        caplog.clear()
+        with caplog.at_level(logging.INFO):
+            assert store.runs() == [] and store.runs() == []
+            assert store.save_run(_run(version))
+        said = [r for r in caplog.records if r.name.startswith("sloppy.")]
+        assert len(said) == 1 and said[0].levelno == logging.INFO, said
+        assert f"schema {schema}" in said[0].getMessage()
+        assert [r["id"] for r in store.runs()] == [f"run-{version}"]
+    assert list(tmp_path.iterdir()) == [path]  # nothing set aside, nothing left over
 
 
 def test_unusable_cache_dir_costs_one_warning_not_a_crash(
@@ -136,8 +155,12 @@ def test_damage_matrix_profile(kind: str, tmp_path: Path, sloppy_home: Path) -> 
     assert damaged.out["warm"] and not damaged.out["failed"], damaged.stderr[-2000:]
     assert "Traceback" not in damaged.stderr
     aside = list(path.parent.glob(f"{import_profile.FILENAME}.bad-*"))
-    assert len(aside) == 1
-    assert len(damaged.warnings()) == 1, damaged.log  # one line, not one per read
+    if kind == "foreign":  # another version's profile: replaced, with one info line
+        assert aside == [] and damaged.warnings() == [], damaged.log
+        assert len([ln for ln in damaged.log if "another version of sloppy" in ln]) == 1
+    else:
+        assert len(aside) == 1
+        assert len(damaged.warnings()) == 1, damaged.log  # one line, not one per read
     # Rebuilt: a readable profile with this run in it.
     assert len(ProfileStore(path).runs(key=run_key())) == 1
 
@@ -174,3 +197,37 @@ def test_the_controller_records_every_field_of_a_run_record() -> None:
     assert set(record) == RunRecord.__required_keys__ | RunRecord.__optional_keys__
     assert set(record["key"]) == set(RunKey.__required_keys__)
     assert record["key"] == run_key() and "json" in record["warm"]
+
+
+def test_set_aside_copies_in_the_cache_folder_are_pruned_on_the_lane(
+    tmp_path: Path, sloppy_home: Path
+) -> None:
+    """Copies that piled up (an older version set the profile aside at each schema change)
+    are pruned to the newest few at the next start, with one line per file."""
+    import os
+    import time
+
+    from sloppy.store import aside
+
+    mods = engine_run.write_modules(tmp_path / "engine-mods")
+    folder = sloppy_home / "cache"
+    folder.mkdir(parents=True)
+    now_ms = int(time.time() * 1000)
+    for name in (import_profile.FILENAME, "warm_cache.bin"):
+        for i in range(12):
+            (folder / f"{name}.bad-{now_ms - i * 60_000}").write_text("old copy")
+    ancient = folder / f"{import_profile.FILENAME}.bad-{now_ms - 40 * 86_400_000}"
+    ancient.write_text("set aside 40 days ago")
+    (folder / "warm_cache.bin.bad-0").mkdir()  # a folder once found at the name: left alone
+    start = engine_run.start(mods)
+    assert start.out["warm"]
+    for name in (import_profile.FILENAME, "warm_cache.bin"):
+        left = [p for _at, p in aside.copies(folder / name) if not p.is_dir()]
+        assert len(left) == aside.KEEP, name
+        assert {int(p.name.rsplit("-", 1)[1]) for p in left} == {
+            now_ms - i * 60_000 for i in range(aside.KEEP)
+        }
+        lines = [ln for ln in start.log if "set-aside cop" in ln and f"/{name} " in ln]
+        assert len(lines) == 1 and "LOG INFO" in lines[0], start.log
+    assert not ancient.exists() and (folder / "warm_cache.bin.bad-0").is_dir()
+    assert os.listdir(folder)  # the rest of the folder is untouched

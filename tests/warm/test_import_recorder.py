@@ -45,6 +45,10 @@ def test_packages_keep_resources_working() -> None:
         assert importlib.resources.files("email").joinpath("__init__.py").is_file()
     finally:
         sys.meta_path.remove(rec)
+        # Drop every email module this test loaded: one left behind (email.policy) would be a
+        # child the restored parent package has no attribute for, breaking later imports.
+        for k in [k for k in sys.modules if k.startswith("email")]:
+            del sys.modules[k]
         sys.modules.update(saved)
     assert any(entry.name == "email.mime.text" for entry in rec.loads)
 

@@ -16,7 +16,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, ParamSpec, TypeVar
 
 from sloppy.app.profiler import PROFILER, StartupProfiler
-from sloppy.warm import cache, import_profile, planner, warmlist
+from sloppy.store import aside
+from sloppy.warm import cache_temps, import_profile, planner, warmlist
 from sloppy.warm.engine import WarmStatus, Warmup, activate
 from sloppy.warm.import_recorder import Finders
 
@@ -128,7 +129,8 @@ class AppController:
     def _check_cache(self) -> None:
         try:
             directory = self._profile_store.path.parent
-            cache.remove_stale_temps(directory, (self._profile_store.path.name,))
+            cache_temps.remove_stale_temps(directory, (self._profile_store.path.name,))
+            aside.prune_folder(directory)  # the cache folder holds only rebuildable files
             if self.finders.cache is not None:
                 self.finders.cache.validate()
         except Exception as exc:

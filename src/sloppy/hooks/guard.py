@@ -1,4 +1,5 @@
-"""The hook API's front door: a pure ASGI middleware that checks key, Host and body size.
+"""The hook API's front door: a pure ASGI middleware that checks head size, key, Host and body
+size.
 
 Instead of a FastAPI dependency (which runs after the body is read and parsed), ``Guard``
 decides on the request head alone, before anything else runs.
@@ -15,6 +16,9 @@ from typing import Any
 #: Request bodies over this are refused with 413 (a 200,000-character prompt, every
 #: character JSON-escaped, stays below it).
 MAX_BODY_BYTES = 4 * 1024 * 1024
+#: Request heads (request line and headers) over this are refused with 431; a real client's
+#: is well under 1 KiB. The h11 parser's buffer for an unfinished head has the same bound.
+MAX_HEAD_BYTES = 16 * 1024
 #: Names that always reach a loopback listener; anything else is refused (DNS rebinding).
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 
@@ -50,7 +54,8 @@ def _host_name(header: bytes) -> str:
 
 
 class Guard:
-    """Pure ASGI middleware, in front of everything: key, Host and body size, before any read.
+    """Pure ASGI middleware, in front of everything: head size, key, Host and body size, before
+    any read.
 
     Instead of a FastAPI dependency (which runs after the body is read and parsed), the key is
     checked on the headers alone: an unauthenticated request gets 401 without its body being
@@ -82,6 +87,9 @@ class Guard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if _head_bytes(scope) > MAX_HEAD_BYTES:
+            await _refuse(send, 431, f"request head over {MAX_HEAD_BYTES} bytes")
             return
         headers = dict(scope["headers"])
         given = headers.get(b"x-api-key", b"")
@@ -124,6 +132,15 @@ class Guard:
             return message
 
         return counted
+
+
+def _head_bytes(scope: Scope) -> int:
+    """The size of the request head as sent: the request line, ``name: value`` lines, the blank
+    line (as parsed: whitespace around values is not counted)."""
+    query = scope.get("query_string") or b""
+    target = len(scope.get("raw_path") or b"") + (len(query) + 1 if query else 0)
+    line = len(scope["method"]) + 1 + target + len(" HTTP/1.1\r\n")
+    return line + sum(len(k) + len(v) + 4 for k, v in scope["headers"]) + 2
 
 
 async def _refuse(send: Send, status: int, detail: str) -> None:

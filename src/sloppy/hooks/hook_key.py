@@ -1,8 +1,9 @@
 """The hook API key: ``SLOPPY_HOOK_KEY``, else a random key kept 0600 in the config dir.
 
 Instead of reading the key file with ``read_text`` (which hangs on /dev/zero and crashes on
-a directory or garbage), call ``resolve_key()``: a file that is not a plausible key is set
-aside and replaced. Standard library and lean modules only: the launcher checks the variable.
+a directory or garbage), call ``resolve_key()``: a file that is not a plausible key, or not
+the user's own (another user could have chosen it), is set aside and replaced. Standard
+library and lean modules only: the launcher checks the variable.
 """
 
 from __future__ import annotations
@@ -47,7 +48,8 @@ def key_path() -> Path:
 def resolve_key() -> tuple[str, Path | None]:
     """The key and the file it came from (None for the variable).
 
-    Raises ValueError when the variable is set but unusable (the launcher refuses it first).
+    Raises ValueError when the variable is set but unusable (the launcher refuses it first),
+    OSError when the config folder cannot be used (another user's, say).
     """
     problem = env_key_problem()
     if problem:
@@ -56,16 +58,17 @@ def resolve_key() -> tuple[str, Path | None]:
     if env:
         return env, None
     path = key_path()
+    paths.prepare_dir(path.parent)
     try:
-        text = files.read_text(path, limit=4096)
+        text = files.read_text(path, limit=4096, private=True)
     except files.Unreadable as exc:
-        aside.set_aside(path, str(exc))
+        aside.set_aside(path, str(exc), prune_copies=True)
         text = None
     if text is not None:
         if usable(text.strip()):
             _owner_only(path)
             return text.strip(), path
-        aside.set_aside(path, "not a usable key")
+        aside.set_aside(path, "not a usable key", prune_copies=True)
     key = secrets.token_urlsafe(32)
     files.write_atomic(path, key.encode("ascii"), mode=0o600)
     return key, path

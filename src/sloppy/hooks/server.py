@@ -14,7 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from sloppy.hooks import DEFAULT_HOST, DEFAULT_PORT, h11_deadline
-from sloppy.hooks.guard import is_loopback
+from sloppy.hooks.guard import MAX_HEAD_BYTES, is_loopback
 from sloppy.hooks.hook_key import resolve_key
 from sloppy.hooks.routes import Controller, build_app
 from sloppy.warm.engine import _require_warmed
@@ -26,7 +26,6 @@ log = logging.getLogger(__name__)
 
 #: An idle keep-alive connection is closed after this many seconds.
 KEEP_ALIVE_S = 5.0
-H11_MODULE = "uvicorn.protocols.http.h11_impl"
 
 
 class HookServer:
@@ -68,7 +67,7 @@ class HookServer:
             web_host=self.host,
         )
         uvicorn = _require_warmed("uvicorn")
-        protocol = h11_deadline.header_timeout_protocol(_require_warmed(H11_MODULE))
+        protocol = h11_deadline.header_timeout_protocol(_require_warmed(h11_deadline.H11_MODULE))
         if not is_loopback(self.host):
             log.warning(
                 "hook server listens on %s, not loopback: reachable from the network", self.host
@@ -82,7 +81,7 @@ class HookServer:
             access_log=False,
             lifespan="off",
             timeout_keep_alive=KEEP_ALIVE_S,
-            h11_max_incomplete_event_size=16 * 1024,
+            h11_max_incomplete_event_size=MAX_HEAD_BYTES,
         )
         with self._lock:
             if self._stopping:

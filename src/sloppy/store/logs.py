@@ -10,10 +10,11 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sloppy.store import paths
+from sloppy.store import aside, files, paths
 
 H = TypeVar("H", bound=logging.FileHandler)
 
@@ -47,10 +48,12 @@ def attach_file() -> Path | None:
     path = directory / LOG_NAME
     try:
         # Opened now, not at the first record: an unwritable log shows here, once.
-        handler = _quiet(logging.handlers.RotatingFileHandler)(
-            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
+        rotating = _quiet(logging.handlers.RotatingFileHandler)
+        handler = _set_aside_once(
+            path,
+            lambda: rotating(path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"),
         )
-    except OSError as exc:
+    except (OSError, files.Unreadable) as exc:
         logger.warning("cannot write the log file %s: %s (logging to stderr only)", path, exc)
         return None
     handler.setFormatter(
@@ -60,11 +63,28 @@ def attach_file() -> Path | None:
     return path
 
 
+def _set_aside_once(path: Path, make: Callable[[], H]) -> H:
+    """``make()``; if a symlink or another user's file is at ``path``, set it aside and retry."""
+    try:
+        return make()
+    except files.Unreadable as exc:
+        if aside.set_aside(path, str(exc), prune_copies=True) is None:
+            raise
+    return make()
+
+
 def _quiet(base: type[H]) -> type[H]:
-    """``base`` that, when the file cannot be written (read-only home, full disk), warns once
-    on stderr and retires instead of printing ``--- Logging error ---`` for every record."""
+    """``base`` opened with ``files.open_append`` (no symlink, the user's own file) that, when
+    the file cannot be written (read-only home, full disk), warns once on stderr and retires
+    instead of printing ``--- Logging error ---`` for every record."""
 
     class QuietFileHandler(base):  # type: ignore[valid-type, misc]
+        def _open(self) -> Any:
+            # Never through a symlink or into another user's file (at start and each rotation).
+            return files.open_append(
+                Path(self.baseFilename), encoding=self.encoding, errors=self.errors
+            )
+
         def handleError(self, record: logging.LogRecord) -> None:
             logger = logging.getLogger("sloppy")
             if self not in logger.handlers:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import NamedTuple
@@ -23,6 +24,8 @@ HOME_ENV = "SLOPPY_HOME"
 
 log = logging.getLogger(__name__)
 _warned: set[Path] = set()
+#: sloppy's own folders already checked (and tightened) by this process.
+_checked: set[Path] = set()
 
 
 def _base(kind: str) -> Path:
@@ -85,15 +88,85 @@ def all_dirs() -> dict[str, Path]:
 
 
 def ensure_dir(path: Path) -> Path | None:
-    """Create ``path`` if needed; on failure warn once per path and return None (no raise)."""
+    """Create ``path`` if needed (``prepare_dir``); on failure warn once per path and return
+    None (no raise)."""
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        prepare_dir(path)
     except OSError as exc:
         if path not in _warned:
             _warned.add(path)
             log.warning("cannot use directory %s: %s", path, exc)
         return None
     return path
+
+
+def prepare_dir(path: Path) -> None:
+    """Instead of ``path.mkdir(parents=True)`` (folders as loose as the umask): folders sloppy
+    creates are 0700, and sloppy's own folders are checked.
+
+    sloppy's own: the four role folders (``all_dirs``) and everything under them. Each is
+    checked once per process: owned by another user raises ``OSError``; open to others, it is
+    tightened to 0700 (one log line). Folders above them (``$SLOPPY_HOME`` itself,
+    ``~/.cache``) are the user's: created 0700 when missing, never changed when present.
+    """
+    make_dirs(path)
+    if _private_checks():
+        for folder in _own_folders(path):
+            if folder not in _checked:
+                _make_private(folder)
+                _checked.add(folder)
+
+
+def make_dirs(path: Path) -> None:
+    """Create ``path`` and its missing parents, each 0700 whatever the umask."""
+    missing: list[Path] = []
+    folder = path
+    while not os.path.isdir(folder) and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            if not os.path.isdir(folder):
+                raise
+        else:
+            os.chmod(folder, 0o700)  # mkdir's mode passes through the umask
+
+
+def _private_checks() -> bool:
+    return hasattr(os, "geteuid")  # POSIX: owners and modes mean something
+
+
+def _own_folders(path: Path) -> list[Path]:
+    """The folders from sloppy's role folder down to ``path`` (none if it is not under one)."""
+    for role in all_dirs().values():
+        if path == role or role in path.parents:
+            folders = [role]
+            for part in path.relative_to(role).parts:
+                folders.append(folders[-1] / part)
+            return folders
+    return []
+
+
+def _make_private(folder: Path) -> None:
+    """Refuse a folder of another user; tighten one open to others to 0700 (on its fd)."""
+    fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if st.st_uid != os.geteuid():
+            raise PermissionError(f"owned by uid {st.st_uid}, not by you: not used")
+        mode = stat.S_IMODE(st.st_mode)
+        if mode & 0o077:
+            os.fchmod(fd, mode & 0o700)
+            # Writable by others: anything in it may have been planted (the files sloppy
+            # trusts check their own owner); readable only: a privacy fix.
+            level = logging.WARNING if mode & 0o022 else logging.INFO
+            log.log(
+                level, "%s was open to other users (mode %o); now %o", folder, mode, mode & 0o700
+            )
+    finally:
+        os.close(fd)
 
 
 class BundleLayout(NamedTuple):

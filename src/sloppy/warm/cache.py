@@ -30,49 +30,28 @@ corrupt file means: ignore and rebuild. ``SLOPPY_WARM_CACHE=off`` disables servi
 
 from __future__ import annotations
 
-import binascii
 import contextlib
 import importlib.machinery
 import importlib.util
-import json
 import logging
 import marshal
 import mmap
 import os
-import stat
-import struct
 import sys
 import threading
-import time
 from importlib.machinery import ModuleSpec
 from pathlib import Path
 from types import ModuleType
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO
 
-from sloppy import __version__
-from sloppy.store import aside, files, paths
-
-try:
-    import fcntl
-except ImportError:  # Windows: temp files are judged by age alone
-    fcntl = None  # type: ignore[assignment]
+from sloppy.store import aside, paths
+from sloppy.warm import cache_format, cache_temps
+from sloppy.warm.cache_format import Entry, Mapped, cache_key, crc, key_bytes, map_file
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2
-MAGIC = b"SLOPPYWC"
 FILENAME = "warm_cache.bin"
 ENV = "SLOPPY_WARM_CACHE"
-# magic, format, index offset, index length, key length, then the CRC32 of everything in the
-# header before it, the key and the index; the key's JSON follows the header.
-HEADER = struct.Struct("<8sIQQII")
-#: The one temp file a cache is built in: a fixed name, locked by the instance writing it.
-TEMP_NAME = ".warm_cache.build.tmp"
-#: Temp names of earlier versions (one random name per run): removed once this old.
-LEGACY_TEMP = (".warm_cache.", files.TEMP_SUFFIX)
-STALE_TEMP_S = 120.0
-#: A cache larger than this is not mapped (a real one is tens of MB).
-MAX_BYTES = 1 << 30
 #: Unmarshalled code between two releases of the mapping's pages: bounds what the mapping
 #: adds to the resident set while warming.
 RELEASE_BYTES = 2 << 20
@@ -93,249 +72,6 @@ def enabled() -> bool:
         _warned_value = True
         log.warning("%s=%r is neither on nor off: the warm cache is off", ENV, raw)
     return False
-
-
-def _build_id() -> str:
-    path = paths.BUNDLE.running(paths.BUNDLE.build_id)
-    if path is not None:
-        with contextlib.suppress(OSError):
-            return path.read_text().strip()
-    st = os.stat(sys.executable)
-    return f"exe:{st.st_size}:{st.st_mtime_ns}"
-
-
-def _mtime(path: str) -> int:
-    try:
-        return os.stat(path).st_mtime_ns
-    except OSError:
-        return -1
-
-
-def cache_key() -> dict[str, Any]:
-    """What the cached code depends on; any change means rebuild."""
-    frozen = bool(getattr(sys, "frozen", False))
-    key: dict[str, Any] = {
-        "format": FORMAT,
-        "magic": importlib.util.MAGIC_NUMBER.hex(),
-        "app": __version__,
-        "optimize": sys.flags.optimize,
-        "frozen": frozen,
-    }
-    search = [_absolute(p) for p in sys.path if isinstance(p, str)]
-    if frozen:
-        key["build"] = _build_id()
-        key["path"] = search
-    else:
-        # Another search path (PYTHONPATH, a venv) can shadow a cached module; a directory's
-        # mtime changes when a module or distribution is added to or removed from it. Not the
-        # working directory's (``-m``, ``-c``): it changes all the time, and would rebuild
-        # the cache on every start.
-        cwd = _absolute("")
-        key["path"] = [[p, -1 if p == cwd else _mtime(p)] for p in search]
-    return key
-
-
-def _absolute(path: str) -> str:
-    try:
-        return os.path.abspath(path)  # "" is the working directory
-    except OSError:  # the working directory was removed
-        return path
-
-
-def _key_bytes(key: dict[str, Any]) -> bytes:
-    # Stored and compared as is: no digest, so opening the cache imports nothing.
-    return json.dumps(key, sort_keys=True).encode()
-
-
-def _crc(data: bytes | memoryview | mmap.mmap, value: int = 0) -> int:
-    # binascii, not zlib: zlib.crc32 releases the GIL on large buffers, and a release in the
-    # middle of an import is what made the GUI's long frames (docs/design.md). It runs at
-    # gigabytes per second, far below marshal's cost for the same bytes.
-    return binascii.crc32(data, value)
-
-
-class Entry(NamedTuple):
-    offset: int
-    length: int
-    crc: int  # CRC32 of the marshalled code
-    origin: str
-    search: tuple[str, ...] | None  # a package's __path__
-    mtime_ns: int  # -1 when frozen (no source file to check)
-    size: int
-
-
-class _Mapped(NamedTuple):
-    """One opened cache file: the mapping, its index and the file's identity."""
-
-    data: mmap.mmap
-    entries: dict[str, Entry]
-    ident: tuple[int, int]  # (st_dev, st_ino)
-
-
-def _map_file(path: Path, key: bytes) -> _Mapped | str | None:
-    """The mapped cache at ``path``, None if there is none, or what is wrong with it.
-
-    ``"stale"`` means a cache built for another key or format: replaced, not set aside.
-    Only a regular file is opened, never blocking (a FIFO or a device is "not a regular file").
-    """
-    try:
-        opened = files.open_regular(path, limit=MAX_BYTES)
-    except files.Unreadable as exc:
-        return str(exc)
-    if opened is None:
-        return None
-    fd, st = opened
-    problem: str | None = None
-    try:
-        if st.st_size < HEADER.size:
-            problem = f"{st.st_size} bytes: truncated"
-        else:
-            data = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError) as exc:
-        problem = f"cannot map: {exc}"
-    finally:
-        os.close(fd)
-    if problem is not None:
-        return problem
-    entries = _read_index(data, key)
-    if isinstance(entries, str):
-        data.close()
-        return entries
-    return _Mapped(data, entries, (st.st_dev, st.st_ino))
-
-
-def _check_header(view: memoryview, key: bytes) -> tuple[int, int] | str:
-    """``(index offset, index length)``, or what is wrong: one CRC, cheap enough to open with."""
-    magic, fmt, offset, length, key_len, crc = HEADER.unpack_from(view, 0)
-    body = HEADER.size + key_len
-    if magic != MAGIC:
-        problem = "not a sloppy warm cache"
-    elif fmt != FORMAT:
-        problem = "stale" if 0 < fmt < FORMAT else f"unknown format {fmt}"
-    elif body > offset or offset + length != len(view):
-        problem = "truncated or misplaced index"
-    else:
-        found = _crc(view[: HEADER.size - 4])
-        found = _crc(view[offset : offset + length], _crc(view[HEADER.size : body], found))
-        if found != crc:
-            problem = "header checksum mismatch"
-        elif view[HEADER.size : body] != key:
-            problem = "stale"
-        else:
-            return offset, length
-    return problem
-
-
-def _read_index(data: mmap.mmap, key: bytes) -> dict[str, Entry] | str:
-    """The index of a mapped cache, or what is wrong with it."""
-    view = memoryview(data)
-    try:
-        checked = _check_header(view, key)
-        if isinstance(checked, str):
-            return checked
-        offset, length = checked
-        raw = marshal.loads(view[offset : offset + length])
-        entries = {name: Entry(*fields) for name, fields in raw.items()}
-        start = HEADER.size + len(key)
-        if any(e.offset < start or e.offset + e.length > offset for e in entries.values()):
-            return "entry outside the code area"
-    except (ValueError, EOFError, TypeError, AttributeError) as exc:
-        return f"garbled index: {exc.__class__.__name__}"
-    finally:
-        view.release()
-    return entries
-
-
-def _lock(fd: int) -> bool:
-    """Take ``fd``'s advisory lock without waiting; False if another process holds it."""
-    if fcntl is None:
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
-
-
-def _open_locked(path: Path) -> int | None:
-    """``path`` opened (created if needed) and locked by us, or None if someone holds it.
-
-    After the lock, the name must still lead to the locked file: a writer that finished
-    renamed it away, and its inode then is the cache itself.
-    """
-    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
-    for _ in range(5):
-        fd = os.open(path, flags | os.O_NONBLOCK, 0o600)
-        try:
-            if not _lock(fd):
-                os.close(fd)
-                return None
-            st, now = os.fstat(fd), os.stat(path)
-        except FileNotFoundError:
-            os.close(fd)
-            continue
-        except BaseException:
-            os.close(fd)
-            raise
-        if not stat.S_ISREG(st.st_mode):
-            os.close(fd)
-            raise OSError(f"{path} is not a regular file")
-        if (st.st_dev, st.st_ino) == (now.st_dev, now.st_ino):
-            return fd
-        os.close(fd)
-    return None
-
-
-def remove_stale_temps(directory: Path, atomic_names: tuple[str, ...] = ()) -> list[str]:
-    """Remove the temp files killed runs left in ``directory``; returns their names.
-
-    The build temp goes only when no process holds its lock (a live second instance keeps
-    it). Older versions' randomly named build temps, and ``files.write_atomic``'s temps for
-    ``atomic_names`` (``.<name>.*.tmp``), go once untouched for ``STALE_TEMP_S``: such a write
-    takes milliseconds.
-    """
-    try:
-        names = os.listdir(directory)
-    except OSError:
-        return []
-    prefixes = (LEGACY_TEMP[0], *(files.temp_prefix(n) for n in atomic_names))
-    removed: list[str] = []
-    for name in names:
-        path = directory / name
-        if name == TEMP_NAME:
-            if _remove_unlocked(path):
-                removed.append(name)
-        elif name.startswith(prefixes) and name.endswith(files.TEMP_SUFFIX):
-            with contextlib.suppress(OSError):
-                st = os.lstat(path)
-                if stat.S_ISREG(st.st_mode) and time.time() - st.st_mtime > STALE_TEMP_S:
-                    os.unlink(path)
-                    removed.append(name)
-    if removed:
-        log.info("removed %d stale temp file(s) in %s", len(removed), directory)
-    return removed
-
-
-def _remove_unlocked(path: Path) -> bool:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
-        return False
-    try:
-        if fcntl is None:
-            if time.time() - os.fstat(fd).st_mtime <= STALE_TEMP_S:
-                return False
-        elif not _lock(fd):
-            return False
-        st, now = os.fstat(fd), os.lstat(path)
-        if (st.st_dev, st.st_ino) != (now.st_dev, now.st_ino):
-            return False
-        os.unlink(path)  # while locked: a builder opening it now finds it busy and skips
-        return True
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
 
 
 class WarmCacheLoader(importlib.machinery.SourceFileLoader):
@@ -382,12 +118,12 @@ class WarmCache:
         # through this finder on the same thread (it then sees _opened and steps aside).
         self._lock = threading.RLock()
         self._opened = False
-        self._mapped: _Mapped | None = None
+        self._mapped: Mapped | None = None
         self._index: dict[str, Entry] = {}
         self._stale: set[str] = set()
         self._checked: dict[str, bool] | None = None  # name -> fresh, once validate() ran
-        self._capture: BinaryIO | None = None  # the build temp, locked while open
-        self._temp = path.parent / TEMP_NAME
+        self._build: cache_temps.Build | None = None  # the build temp, and the builder lock
+        self._capture: BinaryIO | None = None  # what code is written to: the build's file
         self._captured: dict[str, Entry] = {}
         self._no_capture = False  # another instance builds, or the disk refused
         self._key = b""
@@ -401,8 +137,8 @@ class WarmCache:
     def _open(self) -> None:
         self._opened = True
         # One key for this process: the cache read and the cache written agree on it.
-        self._key = _key_bytes(cache_key())
-        found = _map_file(self.path, self._key)
+        self._key = key_bytes(cache_key())
+        found = map_file(self.path, self._key)
         if found is None:
             self.status = "absent"
         elif isinstance(found, str):
@@ -414,7 +150,7 @@ class WarmCache:
                 )
             else:
                 self.status = "corrupt"
-                aside.set_aside(self.path, found)
+                aside.set_aside(self.path, found, prune_copies=True)
         else:
             self._mapped, self._index = found, found.entries
             self.status = f"loaded {len(self._index)} modules"
@@ -498,7 +234,7 @@ class WarmCache:
                 return None
             # A view, not a copy: marshal reads straight from the mapped file.
             blob = memoryview(mapped.data)[entry.offset : entry.offset + entry.length]
-        if _crc(blob) != entry.crc:
+        if crc(blob) != entry.crc:
             self.reject(fullname, "checksum mismatch")
             return None
         loader = WarmCacheLoader(fullname, entry.origin, blob, self)
@@ -564,7 +300,7 @@ class WarmCache:
             self._captured[name] = Entry(
                 offset,
                 len(blob),
-                _crc(blob),
+                crc(blob),
                 origin,
                 tuple(search) if search is not None else None,
                 mtime,
@@ -578,27 +314,19 @@ class WarmCache:
         if paths.ensure_dir(self.path.parent) is None:
             self._no_capture = True
             return False
-        fd = _open_locked(self._temp)
-        if fd is None:
+        build = cache_temps.start_build(self.path.parent)
+        if build is None:
             self._no_capture = True
             log.info("another sloppy is building the warm cache; this one will not")
             return False
-        try:
-            os.ftruncate(fd, 0)
-            capture = os.fdopen(fd, "w+b")
-        except BaseException:
-            os.close(fd)
-            raise
-        self._capture = capture
-        capture.write(b"\0" * HEADER.size + self._key)
+        self._build, self._capture = build, build.file
+        cache_format.start_file(build.file, self._key)
         return True
 
     def _stop_capture(self, exc: BaseException) -> None:
         """Give up building for this run (the disk refused): drop the temp, say so once."""
         self._no_capture = True
-        capture, self._capture, self._captured = self._capture, None, {}
-        if capture is not None:
-            _drop(capture, self._temp)
+        self._drop_build()
         paths.warn_unwritable(self.path.parent, f"cannot save the warm cache: {exc}")
 
     def save(self) -> bool:
@@ -624,7 +352,7 @@ class WarmCache:
             except (OSError, ValueError) as exc:
                 self._stop_capture(exc)
                 return False
-            self._capture, self._captured = None, {}
+            self._build, self._capture, self._captured = None, None, {}
             # The next save (at exit) adds to what was written now.
             self._no_capture = False
         log.info("warm cache written: %d modules", count)
@@ -634,37 +362,29 @@ class WarmCache:
         index = dict(captured)
         # Never shrink: keep every still-valid entry of the cache on disk (which another
         # instance or an earlier save may have written) and of the one opened at start.
-        current = _map_file(self.path, self._key)
-        sources = [m for m in (current, self._mapped) if isinstance(m, _Mapped)]
+        current = map_file(self.path, self._key)
+        sources = [m for m in (current, self._mapped) if isinstance(m, Mapped)]
         try:
             for mapped in sources:
                 for name, e in mapped.entries.items():
                     if name in index or name in self._stale:
                         continue
                     blob = mapped.data[e.offset : e.offset + e.length]
-                    if _crc(blob) != e.crc:
+                    if crc(blob) != e.crc:
                         if mapped is self._mapped:
                             self.reject(name, "checksum mismatch")
                         continue
                     index[name] = e._replace(offset=capture.tell())
                     capture.write(blob)
         finally:
-            if isinstance(current, _Mapped) and current is not self._mapped:
+            if isinstance(current, Mapped) and current is not self._mapped:
                 current.data.close()
-        raw = marshal.dumps({n: tuple(e) for n, e in index.items()})
-        index_offset = capture.tell()
-        capture.write(raw)
-        fields = (MAGIC, FORMAT, index_offset, len(raw), len(self._key))
-        prefix = HEADER.pack(*fields, 0)[: HEADER.size - 4]
-        crc = _crc(raw, _crc(self._key, _crc(prefix)))
-        capture.seek(0)
-        capture.write(HEADER.pack(*fields, crc))
-        capture.flush()
-        os.fsync(capture.fileno())
+        cache_format.write_index(capture, self._key, index)
         if self.bad is not None:
             self._set_aside_mapped()
-        os.replace(self._temp, self.path)
-        capture.close()  # releases the lock only once the name leads to the cache
+        assert self._build is not None
+        # The lock is released only once the name leads to the cache.
+        cache_temps.finish_build(self._build, self.path)
         return len(index)
 
     def _set_aside_mapped(self) -> None:
@@ -675,26 +395,18 @@ class WarmCache:
         with contextlib.suppress(OSError):
             st = os.stat(self.path)
             if (st.st_dev, st.st_ino) == mapped.ident:
-                aside.set_aside(self.path, f"bad entry {self.bad}")
+                aside.set_aside(self.path, f"bad entry {self.bad}", prune_copies=True)
         self.bad = None
 
     def discard(self) -> None:
         """Drop an unfinished capture (its temp file) without writing a cache."""
         with self._lock:
-            capture, self._capture = self._capture, None
-            self._captured = {}
-        if capture is not None:
-            _drop(capture, self._temp)
+            self._drop_build()
 
-
-def _drop(capture: BinaryIO, path: Path) -> None:
-    # Unlink while still holding the lock, so no one else's fresh temp is removed.
-    with contextlib.suppress(OSError):
-        st, now = os.fstat(capture.fileno()), os.stat(path)
-        if (st.st_dev, st.st_ino) == (now.st_dev, now.st_ino):
-            os.unlink(path)
-    with contextlib.suppress(OSError):
-        capture.close()
+    def _drop_build(self) -> None:
+        build, self._build, self._capture, self._captured = self._build, None, None, {}
+        if build is not None:
+            cache_temps.drop(build)
 
 
 _installed: WarmCache | None = None

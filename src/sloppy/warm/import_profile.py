@@ -15,7 +15,7 @@ from sloppy import __version__
 from sloppy.store import aside, files, paths
 
 #: Bumped when recorded names stop matching the code (2: modules in sub-packages), so such
-#: runs are set aside rather than planned from.
+#: runs are replaced rather than planned from.
 SCHEMA = 2
 KEEP_RUNS = 8
 #: Only the newest runs keep their full load list (thousands of rows); older ones keep summaries.
@@ -60,18 +60,37 @@ def default_path() -> Path:
 
 
 class ProfileStore:
-    """Load and save the run records in one JSON file; never raises on a bad file or dir."""
+    """Load and save the run records in one JSON file; never raises on a bad file or dir.
+
+    The file is rebuilt by every run, so it is no user data: a damaged one is set aside (its
+    older copies pruned), and one of another schema (another version of sloppy) is replaced
+    at the next save, with one line, rather than set aside at each version change.
+    """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path or default_path()
+        self._said_foreign = False
 
     def runs(self, *, key: RunKey | None = None) -> list[dict[str, Any]]:
         """Recorded runs, oldest first; with ``key``, only those recorded under that key."""
-        doc = files.read_json(self.path, schema=SCHEMA)
-        runs = doc.get("runs") if isinstance(doc, dict) else None
+        doc = files.read_json(self.path, prune_copies=True)
+        found = doc.get("schema") if isinstance(doc, dict) else None
+        if type(found) is int and found != SCHEMA:
+            if not self._said_foreign:
+                self._said_foreign = True
+                log.info(
+                    "%s was written by another version of sloppy (schema %d, this one has %d): "
+                    "not planned from, replaced at the next save",
+                    self.path,
+                    found,
+                    SCHEMA,
+                )
+            return []
+        runs = doc.get("runs") if isinstance(doc, dict) and found == SCHEMA else None
         if not isinstance(runs, list):
             if doc is not None:
-                aside.set_aside(self.path, "no list of runs")
+                why = "no list of runs" if found == SCHEMA else f"schema {found!r}, not a number"
+                aside.set_aside(self.path, why, prune_copies=True)
             return []
         good = [r for r in runs if isinstance(r, dict) and isinstance(r.get("id"), str)]
         return [r for r in good if key is None or r.get("key") == key]
