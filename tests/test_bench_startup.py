@@ -6,7 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sloppy_build.bench import input_latency, startup
+from sloppy_build.bench import input_latency, runner, startup
 from sloppy_build.bench.input_latency import Send
 
 
@@ -38,14 +38,14 @@ def test_moves_outside_first_frame_to_warm_done_are_not_counted_and_missed_ones_
     }
     lat, unanswered = input_latency.latencies(report, sends)
     assert [round(v) for v in lat] == [30] and unanswered == 1
-    metrics = input_latency.metrics(report, sends)
+    metrics = input_latency.metrics(report, sends, runner.percentile)
     assert round(metrics["input_latency_max_ms"] or 0) == 30
 
 
 def test_a_report_without_input_frames_has_no_latency() -> None:
     """Older trees write no ``input_frames``: the metrics are absent, not zero."""
     report = {"first_frame_epoch": 1.0, "warm_done_epoch": 2.0}
-    assert input_latency.metrics(report, [Send(1.5, 1, 1)]) == {
+    assert input_latency.metrics(report, [Send(1.5, 1, 1)], runner.percentile) == {
         "input_latency_p99_ms": None,
         "input_latency_max_ms": None,
     }

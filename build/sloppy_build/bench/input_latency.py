@@ -20,10 +20,9 @@ import subprocess
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
-from sloppy_build.bench import runner  # attribute use only: runner imports this module
 
 #: Time between two moves: random in this range (seconds), so moves never beat with frames.
 INTERVAL_S = (0.05, 0.1)
@@ -181,10 +180,16 @@ def latencies(report: dict[str, Any], sends: list[Send]) -> tuple[list[float], i
     return out, unanswered
 
 
-def metrics(report: dict[str, Any], sends: list[Send]) -> dict[str, float | None]:
-    """``input_latency_p99_ms`` and ``input_latency_max_ms`` (None when nothing was measured)."""
+Percentile = Callable[[list[float], float], float | None]
+
+
+def metrics(
+    report: dict[str, Any], sends: list[Send], percentile: Percentile
+) -> dict[str, float | None]:
+    """``input_latency_p99_ms`` and ``input_latency_max_ms`` (None when nothing was measured);
+    ``percentile`` is the runner's (the runner imports this module)."""
     values, _unanswered = latencies(report, sends)
     return {
-        "input_latency_p99_ms": runner.percentile(values, 0.99),
+        "input_latency_p99_ms": percentile(values, 0.99),
         "input_latency_max_ms": max(values) if values else None,
     }

@@ -84,7 +84,7 @@ class Side:
             raise BenchError(f"{self.name}: no readable startup report ({exc})") from exc
         run = measure(data, spawned, usage, log, self.mode)
         if self.mode == "gui":
-            run.values |= input_latency.metrics(data, sends)
+            run.values |= input_latency.metrics(data, sends, percentile)
         return run
 
 

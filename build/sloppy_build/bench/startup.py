@@ -123,7 +123,7 @@ def sample(
     frames = [float(t) for t in report.get("frame_times_ms") or []]
     starts = [float(m["start_epoch"]) for m in report.get("modules") or []]
     done = report.get("warm_done_epoch")
-    latency = input_latency.metrics(report, sends)
+    latency = input_latency.metrics(report, sends, runner.percentile)
     return Sample(
         runner.since(report, "first_frame_epoch", spawned),
         report.get("first_frame_cpu_s"),
