@@ -23,7 +23,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
-
 #: Time between two moves: random in this range (seconds), so moves never beat with frames.
 INTERVAL_S = (0.05, 0.1)
 #: Where the moves go: well inside the 1200 x 800 window on the benchmark's 1280 x 800 screen.
