@@ -11,6 +11,15 @@ Each trial then runs three comparisons (A/A, BASE vs FIRST-FRAME, BASE vs WARM) 
 seed, and counts a detection when the comparison exits 1 naming the planted metric.
 Writes plant.json, plant.md and every comparison's JSON to --out; prints the rates. Quote
 the load average with them.
+
+    .venv/bin/python scripts/plant_regression.py --bisect import --commits 32
+    .venv/bin/python scripts/plant_regression.py --bisect sleep --commits 32 --mode headless
+
+``--bisect``: in a temporary clone, a branch of the last --commits first-parent commits of
+HEAD (their own trees and messages) with one planted commit in the middle: an extra import
+on the first-frame path (``import``) or a sleep (``sleep``, a timed-only regression) in
+``sloppy/__init__.py``, kept in every later commit; then ``sloppy bench bisect`` over it.
+Prints the culprit, the probes and the time (bisect.json, bisect.md in --out).
 """
 
 from __future__ import annotations
@@ -68,15 +77,89 @@ def compare(base: Path, head: Path, out: Path, args: argparse.Namespace, seed: i
         cmd.append(f"--runs={args.runs}")
     started = time.monotonic()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
-    if proc.returncode not in (0, 1):
+    if proc.returncode not in (0, 1, 3):  # 3: inconclusive, a result like the others
         raise SystemExit(f"compare failed ({proc.returncode}): {proc.stderr[-1500:]}")
     result: dict[str, Any] = json.loads(out.read_text())
     result["wall_s"] = time.monotonic() - started
     return result
 
 
+def git(repo: Path, *args: str, stdin: str | None = None) -> str:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], input=stdin, capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+PLANTS = {
+    "import": "import colorsys  # planted: a new first-frame import\n",
+    "sleep": "import time as _planted_time\n\n_planted_time.sleep({sleep})  # planted\n",
+}
+
+
+def bisect_demo(args: argparse.Namespace) -> int:
+    """A planted regression among this repository's real commits, found by bisect."""
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="sloppy-bisect-demo-") as tmp:
+        clone = Path(tmp) / "clone"
+        subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+        real = git(clone, "rev-list", "--first-parent", f"--max-count={args.commits + 1}", "HEAD")
+        shas = real.split()[::-1]  # GOOD, then the commits after it
+        at = args.at if args.at is not None else len(shas) // 2
+        path = "src/sloppy/__init__.py"
+        line = PLANTS[args.bisect].format(sleep=args.sleep)
+        head = shas[0]
+        planted_sha = ""
+        for i, sha in enumerate(shas[1:], start=1):
+            for planted_now in [False, True] if i == at else [i > at]:
+                tree = git(clone, "rev-parse", f"{sha}^{{tree}}")
+                message = git(clone, "log", "-1", "--format=%B", sha)
+                if planted_now:
+                    text = git(clone, "show", f"{sha}:{path}") + "\n" + line
+                    blob = git(clone, "hash-object", "-w", "--stdin", stdin=text)
+                    git(clone, "read-tree", tree)
+                    git(clone, "update-index", "--cacheinfo", f"100644,{blob},{path}")
+                    tree = git(clone, "write-tree")
+                    if i == at and not planted_sha:
+                        message = f"Planted: {args.bisect} in {path}"
+                head = git(clone, "commit-tree", tree, "-p", head, "-m", message)
+                if i == at and planted_now and not planted_sha:
+                    planted_sha = head
+        git(clone, "branch", "-f", "planted-demo", head)
+        cmd = [
+            sys.executable,
+            "-m",
+            "sloppy_launcher.sloppy_main",
+            "bench",
+            "bisect",
+            shas[0],
+            "planted-demo",
+            f"--mode={args.mode}",
+            f"--json={args.out / 'bisect.json'}",
+            f"--markdown={args.out / 'bisect.md'}",
+        ]
+        if args.metric:
+            cmd.append(f"--metric={args.metric}")
+        started = time.monotonic()
+        proc = subprocess.run(cmd, cwd=clone, check=False)
+        wall = time.monotonic() - started
+    result = json.loads((args.out / "bisect.json").read_text())
+    culprit = result.get("culprit") or {}
+    named = culprit.get("sha") == planted_sha
+    print(
+        f"bisect over {len(shas)} commits ({args.bisect} planted at {at}): exit {proc.returncode}, "
+        f"{'named the planted commit' if named else 'did NOT name the planted commit'}; "
+        f"{len(result['probes'])} probes, {wall:.0f} s wall"
+    )
+    return 0 if named else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--bisect", choices=sorted(PLANTS), help="run the bisect demonstration")
+    ap.add_argument("--commits", type=int, default=32, help="--bisect: real commits in range")
+    ap.add_argument("--at", type=int, default=None, help="--bisect: where to plant (middle)")
+    ap.add_argument("--sleep", type=float, default=0.4, help="--bisect sleep: seconds")
+    ap.add_argument("--metric", default=None, help="--bisect: the metric (default by mode)")
     ap.add_argument("--trials", type=int, default=10)
     ap.add_argument("--mode", choices=["gui", "headless"], default="gui")
     ap.add_argument("--scenarios", default="aa,first-frame,warm")
@@ -86,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=None, help="fixed pairs (default: adaptive)")
     ap.add_argument("--out", type=Path, default=ROOT / "artifacts" / "plant")
     args = ap.parse_args(argv)
+    if args.bisect:
+        return bisect_demo(args)
     scenarios = [s for s in args.scenarios.split(",") if s]
     if args.mode == "headless":
         scenarios = [s for s in scenarios if s != "first-frame"]

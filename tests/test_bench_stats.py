@@ -21,7 +21,15 @@ def test_critical_ranks_match_the_mann_whitney_tables(n: int, m: int, k: int) ->
 def test_too_few_runs_give_an_unbounded_interval_and_no_verdict() -> None:
     c = stats.compare([1.0, 1.01, 0.99], [2.0, 2.1, 1.9], min_effect=0.03)
     assert c.lo == -1.0 and c.hi == float("inf")
-    assert c.verdict == "same"
+    assert c.verdict == "inconclusive"  # it could not rule out a slowdown: never "same"
+
+
+def test_a_wide_interval_that_neither_shows_nor_rules_out_a_slowdown_is_inconclusive() -> None:
+    assert stats.verdict(-0.28, 0.14, 0.03) == "inconclusive"  # the loaded-machine case
+    assert stats.verdict(-0.02, 0.029, 0.03) == "same"
+    assert stats.verdict(0.031, 0.2, 0.03) == "slower"
+    assert stats.verdict(-0.2, -0.031, 0.03) == "faster"
+    assert stats.verdict(-0.2, 0.02, 0.03) == "same"  # not shown faster, slowdown ruled out
 
 
 def test_exact_p_for_fully_separated_samples() -> None:

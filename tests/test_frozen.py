@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -33,8 +34,17 @@ def built(tmp_path_factory: pytest.TempPathFactory):
 
     existing = os.environ.get("SLOPPY_TEST_BUNDLE")
     if existing:
-        bundle = BUNDLE.root(Path(existing))
-        return BuildResult(bundle, 0.0, 0, archive.content_hash(bundle), {})
+        dist = Path(existing)
+        bundle = BUNDLE.root(dist)
+        result = BuildResult(bundle, 0.0, 0, archive.content_hash(bundle), {})
+        manifests = sorted(dist.glob("sloppy-*.manifest.tsv"))
+        if manifests:  # a `sloppy build` output: its release files are tested too
+            stem = manifests[0].name.removesuffix(".manifest.tsv")
+            packed = next(p for p in dist.glob(f"{stem}.*") if p.suffix in (".gz", ".zip"))
+            sha = packed.with_name(packed.name + ".sha256")
+            result.release = archive.Release(packed, sha, manifests[0], sha.read_text().split()[0])
+            result.sbom = dist / f"{stem}.cdx.json"
+        return result
     dist = tmp_path_factory.mktemp("dist")
     result = build(dist, work=tmp_path_factory.mktemp("pyi-work"))
     print("\n" + result.summary())
@@ -157,26 +167,45 @@ def test_release_files_beside_the_bundle(built) -> None:
         pytest.skip("an existing bundle has no release files")
     from cyclonedx.schema import SchemaVersion
     from cyclonedx.validation.json import JsonStrictValidator
+    from sloppy_build import archive, notices, sbom
 
     release = built.release
-    assert release.archive.name.startswith("sloppy-0.") and "-linux-" in release.archive.name
+    info = archive.read_release_info(built.bundle)
+    assert release.archive.name == f"sloppy-{info['version']}-{archive.platform_tag()}.tar.gz"
+    assert info["build"] == built.content_hash and len(info["commit"]) == 40
     digest = hashlib.sha256(release.archive.read_bytes()).hexdigest()
     assert release.sha256_file.read_text().split() == [digest, release.archive.name]
     rows = [line.split("\t") for line in release.manifest.read_text().splitlines()[1:]]
     files = {r[0]: r for r in rows}
     for rel in ("sloppy/sloppy", "sloppy/THIRD_PARTY_LICENSES"):
         path = built.bundle.parent / rel
-        assert files[rel][1:] == [
+        assert files[rel][1:3] == [
             str(path.stat().st_size),
             hashlib.sha256(path.read_bytes()).hexdigest(),
         ]
+        assert files[rel][3] == f"pkg:generic/sloppy@{info['version']}"  # its component
     assert built.sbom is not None
     text = built.sbom.read_text()
     assert JsonStrictValidator(SchemaVersion.V1_6).validate_str(text) is None
-    components = {c["name"].lower(): c for c in json.loads(text)["components"]}
+    doc = json.loads(text)
+    components = {c["name"].lower(): c for c in doc["components"]}
     assert {"numpy", "imgui-bundle", "openai", "anthropic", "google-genai", "cpython"} <= set(
         components
     )
+    assert doc["metadata"]["component"]["version"] == info["version"]
+    # Every shipped shared library is the evidence of one component (what a scanner needs).
+    listed = sbom.sbom_binaries(doc)
+    shipped = {
+        p.relative_to(built.bundle).as_posix()
+        for p in built.bundle.rglob("*")
+        if p.is_file() and not p.is_symlink() and notices.SHARED_LIB.search(p.name)
+    }
+    assert shipped - set(listed) == set()
+    nested = [c for top in doc["components"] for c in top.get("components", [])]
+    openssl = {
+        c["version"] for c in [*doc["components"], *nested] if c["name"] in ("OpenSSL", "libssl3")
+    }
+    assert len(openssl) == 2, openssl
     # cryptography ships for keyring's Secret Service backend (SecretStorage) on Linux.
     assert "cryptography" in components and "pytest" not in components
     licences = (built.bundle / "THIRD_PARTY_LICENSES").read_text()
@@ -247,11 +276,113 @@ def test_bundle_keys_in_the_keychain(
 
 
 def test_bench_compare_runs_a_bundle_against_itself(built, tmp_path: Path) -> None:
-    """``sloppy bench compare DIST DIST``: timed metrics only (a frozen child has no shim)."""
+    """``sloppy bench compare DIST DIST``: timed metrics, and the exact ones from the app's
+    own startup report (a frozen child ignores the PYTHONPATH shim)."""
     from sloppy_build.bench import Options, compare
 
-    opts = Options(mode="headless", runs=4, cachegrind=False, log=lambda _m: None)
+    quiet = {"log": lambda _m: None, "status": lambda _m: None}
+    opts = Options(mode="headless", runs=4, cachegrind=False, **quiet)  # type: ignore[arg-type]
     result = compare(str(built.bundle), str(built.bundle), opts)
-    assert result["base"]["kind"] == "bundle" and result["exit_code"] == 0
-    assert set(result["metrics"]) == {"warm_done_s", "peak_rss_mib", "cpu_s"}
+    assert result["base"]["kind"] == "bundle" and result["exit_code"] == 3  # 4 runs: open
+    metrics = result["metrics"]
+    assert {"warm_done_s", "startup_modules", "startup_code_kib"} <= set(metrics)
+    assert metrics["startup_modules"]["base"] > 50 and metrics["startup_modules"]["change"] == 0
+    assert metrics["startup_code_kib"]["base"] > 100
+    assert "sloppy.app.headless" in result["import_path"]["head_modules"]
+    assert result["head"]["build"] == built.content_hash and result["head"]["bundle_bytes"] > 0
     assert result["runs"] == {"base": 4, "head": 4}
+    upgrade = compare(
+        str(built.bundle),
+        str(built.bundle),
+        Options(mode="headless", runs=4, cachegrind=False, upgrade=True, **quiet),  # type: ignore[arg-type]
+    )
+    assert "upgrade_warm_done_s" in upgrade["metrics"] and "warm_done_s" not in upgrade["metrics"]
+
+
+def test_verify_checks_every_byte_of_a_real_build(built) -> None:
+    """``sloppy verify`` passes on the fresh build and names a changed, missing, extra file."""
+    if built.release is None:
+        pytest.skip("needs the release files")
+    dist = built.bundle.parent
+    sloppy = [str(Path(sys.executable).with_name("sloppy")), "verify", "--dist", str(dist)]
+
+    def verify() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(sloppy, capture_output=True, text=True, timeout=300, check=False)
+
+    ok = verify()
+    assert ok.returncode == 0, ok.stderr
+    assert "check integrity: ok" in ok.stdout and "check coverage: ok" in ok.stdout
+    target = next((built.bundle / "_internal" / "numpy.libs").glob("libquadmath*"))
+    original = target.read_bytes()
+    try:
+        target.write_bytes(original[:100] + bytes([original[100] ^ 1]) + original[101:])
+        changed = verify()
+        assert (
+            changed.returncode == 1
+            and f"changed file (sha256): sloppy/_internal/numpy.libs/{target.name}"
+            in changed.stderr
+        )
+        target.unlink()
+        missing = verify()
+        assert (
+            missing.returncode == 1
+            and f"missing file: sloppy/_internal/numpy.libs/{target.name}" in missing.stderr
+        )
+    finally:
+        target.write_bytes(original)
+    extra = built.bundle / "_internal" / "extra.so"
+    extra.write_bytes(b"\x7fELF")
+    try:
+        result = verify()
+        assert result.returncode == 1 and "extra file: sloppy/_internal/extra.so" in result.stderr
+    finally:
+        extra.unlink()
+
+
+def test_version_names_version_commit_and_build(built) -> None:
+    out = subprocess.run(
+        [str(BUNDLE.exe(built.bundle)), "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    from sloppy_build import archive
+
+    info = archive.read_release_info(built.bundle)
+    if not info:
+        pytest.skip("not a release build")
+    assert out.splitlines()[0] == f"sloppy {info['version']}"
+    assert f"commit: {info['commit']}" in out and f"build: {built.content_hash}" in out
+
+
+def test_install_desktop_entry_from_the_bundle(built, tmp_path: Path) -> None:
+    import shutil
+
+    exe = BUNDLE.exe(built.bundle)
+    proc = subprocess.run(
+        [str(exe), "install-desktop-entry", "--data-home", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    entry = tmp_path / "applications" / "sloppy.desktop"
+    icon = tmp_path / "icons" / "hicolor" / "256x256" / "apps" / "sloppy.png"
+    text = entry.read_text()
+    assert f"Exec={exe}" in text and f"Icon={icon}" in text
+    assert icon.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    if shutil.which("desktop-file-validate"):
+        check = subprocess.run(
+            ["desktop-file-validate", str(entry)], capture_output=True, text=True, check=False
+        )
+        assert check.returncode == 0 and "error" not in check.stdout.lower(), check.stdout
+    removed = subprocess.run(
+        [str(exe), "install-desktop-entry", "--remove", "--data-home", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert "removed" in removed.stdout and not entry.exists() and not icon.exists()

@@ -92,3 +92,18 @@ def test_tooling_hand_over_reaches_the_cli_in_the_wheel(wheel: Path, tmp_path: P
     )
     assert proc.returncode == 0, proc.stderr
     assert "--dist" in proc.stdout
+
+
+def test_the_wheel_carries_the_tag_derived_version(wheel: Path) -> None:
+    """One source: the name, METADATA and sloppy/_version.py agree with the release tags."""
+    from sloppy import vcs_version
+
+    version = vcs_version.current(ROOT).version
+    assert wheel.name.startswith(f"sloppy-{version.replace('-', '_')}-")
+    with zipfile.ZipFile(wheel) as zf:
+        names = zf.namelist()
+        metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
+        assert f"\nVersion: {version}\n" in zf.read(metadata).decode()
+        assert version in zf.read("sloppy/_version.py").decode()
+        # sloppy build from the wheel needs the licence texts of native components.
+        assert "sloppy_build/packaging/licenses/MIT.txt" in names

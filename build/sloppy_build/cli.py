@@ -52,9 +52,17 @@ def cli() -> None:
 def build(dist: Path, work: Path | None, optimize: int, train: bool, current_env: bool) -> None:
     """Freeze sloppy (onedir) from uv.lock's environment, verify it, write the release files."""
     from sloppy_build import build as run_build
+    from sloppy_build.progress import Printer
 
     try:
-        result = run_build(dist, work=work, optimize=optimize, train=train, current_env=current_env)
+        result = run_build(
+            dist,
+            work=work,
+            optimize=optimize,
+            train=train,
+            current_env=current_env,
+            report=Printer(),
+        )
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(result.summary())
@@ -63,41 +71,20 @@ def build(dist: Path, work: Path | None, optimize: int, train: bool, current_env
 @cli.command()
 @click.option("--dist", type=click.Path(path_type=Path, exists=True), required=True)
 def verify(dist: Path) -> None:
-    """Check an existing bundle: size budget, licences, --version, headless start."""
-    from sloppy_build import archive, stage3_verify
+    """Check a built release: every file against the manifest, the archive's checksum, each
+    binary in the SBOM and the licences, size budget, --version, a headless start."""
+    from sloppy_build import archive, sizes, stage3_verify
 
     bundle = paths.BUNDLE.root(dist)
     try:
-        checks = stage3_verify.run(bundle)
+        checks = {"size": sizes.check_budget(bundle)}
+        checks.update(stage3_verify.release_files(dist, bundle))
+        checks.update(stage3_verify.run(bundle))
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
     for name, result in checks.items():
         click.echo(f"check {name}: {result}")
     click.echo(f"content hash: {archive.content_hash(bundle)}")
-
-
-@cli.command("install-desktop-entry")
-@click.option("--remove", is_flag=True, help="Remove the entry and icon instead.")
-@click.option(
-    "--data-home",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Install under this folder instead of $XDG_DATA_HOME (default ~/.local/share).",
-)
-def install_desktop_entry(remove: bool, data_home: Path | None) -> None:
-    """Add sloppy (this installation or bundle) to the Linux desktop's application menu."""
-    from sloppy import desktop
-
-    if remove:
-        for path in desktop.uninstall(data_home):
-            click.echo(f"removed {path}")
-        return
-    try:
-        entry, icon = desktop.install(data_home)
-    except (OSError, FileNotFoundError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"installed {entry}")
-    click.echo(f"installed {icon}")
 
 
 @cli.command(
@@ -107,11 +94,14 @@ def install_desktop_entry(remove: bool, data_home: Path | None) -> None:
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def bench(args: tuple[str, ...]) -> None:
     """Cold-start benchmark (sloppy_build.bench.startup); ``bench compare BASE HEAD`` compares
-    two builds (sloppy_build.bench). Try: sloppy bench --help, sloppy bench compare --help."""
-    if args[:1] == ("compare",):
-        from sloppy_build.bench.command import compare_command
+    two builds, ``bench bisect GOOD BAD`` finds the commit that made start-up worse, ``bench
+    history [RANGE]`` draws the recorded trend, ``bench record --from-json F`` records a
+    comparison (sloppy_build.bench). Try: sloppy bench --help, sloppy bench compare --help."""
+    if args[:1] and args[0] in ("compare", "bisect", "history", "record"):
+        from sloppy_build.bench import command
 
-        compare_command.main(args=list(args[1:]), prog_name="sloppy bench compare")
+        sub = getattr(command, f"{args[0]}_command")
+        sub.main(args=list(args[1:]), prog_name=f"sloppy bench {args[0]}")
     from sloppy_build.bench.startup import main as bench_startup
 
     raise SystemExit(bench_startup(list(args)))

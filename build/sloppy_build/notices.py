@@ -1,11 +1,15 @@
 """What the bundle contains, for the law and for scanners: THIRD_PARTY_LICENSES and the SBOM.
 
-A distribution counts as bundled when any file it installed is in the bundle: one of its
-modules in the pure-Python archive, or one of its binaries or data files under
-``_internal``. Its licence text comes from its own dist-info (``License-File`` entries,
-``LICENSE*``, ``COPYING*``, ``NOTICE*``). The interpreter (CPython's LICENSE.txt) and, on
-Debian-like hosts, the system libraries PyInstaller copied in (their ``copyright`` files)
-are listed too. The SBOM is CycloneDX 1.6 JSON; its file hashes are uv.lock's.
+Every regular file of the bundle is attributed to one component (``attribute``), or the build
+fails naming it. In order: sloppy's own files; CPython (libpython, the standard library);
+native code and data the wheels vendor (``native.TABLE``: OpenBLAS, GLFW, fonts, ...); the
+Python distribution whose ``RECORD`` lists the file (or whose module is in the PYZ archive);
+the host's shared libraries PyInstaller copied in, by the package that owns the file it
+copied (dpkg), labelled with the build host's distribution. A wheel's own SBOM (PEP 770,
+``.dist-info/sboms``: Rust crates, a static OpenSSL) is merged under its distribution.
+Licence texts: each distribution's dist-info, ``packaging/licenses/<SPDX-ID>.txt`` for native
+code, the Debian ``copyright`` files (with the ``common-licenses`` they point to). The SBOM is
+CycloneDX 1.6 JSON (``sbom``); the manifest's fourth column names each file's component.
 """
 
 from __future__ import annotations
@@ -17,17 +21,30 @@ import subprocess
 import sys
 import sysconfig
 import tomllib
-import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
 from sloppy.store.paths import BUNDLE
+from sloppy_build import native
+from sloppy_build.archive import sha256_file
 
 LICENSES_FILE = "THIRD_PARTY_LICENSES"
+LICENSE_DIR = Path(__file__).resolve().parents[2] / "packaging" / "licenses"
 _LICENCE_NAME = re.compile(r"^(LICEN[CS]E|COPYING|NOTICE|AUTHORS)", re.IGNORECASE)
-_SHARED_LIB = re.compile(r"\.so(\.\d+)*$|\.dylib$|\.dll$")
+SHARED_LIB = re.compile(r"\.so(\.\d+)*$|\.dylib$|\.dll$|\.pyd$")
+_SPDX_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]*")
+_COMMON = re.compile(r"/usr/share/common-licenses/([A-Za-z0-9.+-]+)")
+#: The app's own component (its files: the executable, sloppy's data, this notice).
+APP = "sloppy"
+#: The file name given to a generic licence text from ``packaging/licenses``.
+SPDX_TEXT = "SPDX licence text: "
+
+
+def licence_dir() -> Path:
+    """``packaging/licenses`` of the checkout, or the copy inside the wheel's sloppy_build."""
+    inside = Path(__file__).resolve().parent / "packaging" / "licenses"
+    return LICENSE_DIR if LICENSE_DIR.is_dir() else inside
 
 
 @dataclass
@@ -38,9 +55,21 @@ class Component:
     licence: str  # an SPDX expression (``spdx``) or the distribution's own words
     texts: list[tuple[str, str]] = field(default_factory=list)  # (file name, text)
     home: str = ""
-    hashes: list[str] = field(default_factory=list)  # sha256 hex of the installed artifact
+    hashes: list[str] = field(default_factory=list)  # sha256 hex (wheel, or shipped files)
     kind: str = "library"
     spdx: bool = False
+    ref: str = ""
+    cpe: str = ""
+    notice: str = ""  # copyright lines printed before the licence texts
+    files: list[str] = field(default_factory=list)  # bundle paths attributed to it
+    children: list[Component] = field(default_factory=list)
+    origin: str = ""  # "pep770:<file>" when it came from a wheel's own SBOM
+
+    def __post_init__(self) -> None:
+        self.ref = self.ref or self.purl or f"component:{self.name}@{self.version}"
+
+    def walk(self) -> list[Component]:
+        return [self, *(d for c in self.children for d in c.walk())]
 
 
 def _module_of(posix: str) -> str | None:
@@ -63,7 +92,7 @@ def bundled_distributions(
             if ".dist-info/" in posix:
                 continue
             if _module_of(posix) in pyz_modules or posix in internal_files:
-                found[name.lower()] = dist
+                found[_canonical(name)] = dist
                 break
     return [found[k] for k in sorted(found)]
 
@@ -132,11 +161,49 @@ def locked_hashes(lock: Path | None) -> dict[tuple[str, str], list[tuple[set[str
 
 def _installed_tags(dist: metadata.Distribution) -> set[str]:
     wheel = dist.read_text("WHEEL") or ""
-    tags = set()
-    for line in wheel.splitlines():
-        if line.startswith("Tag:"):
-            tags.add(line.split(":", 1)[1].strip())
-    return tags
+    return {line.split(":", 1)[1].strip() for line in wheel.splitlines() if line.startswith("Tag:")}
+
+
+def pep770_components(dist: metadata.Distribution, parent: str) -> list[Component]:
+    """The components a wheel's own SBOMs (``.dist-info/sboms/*.json``) list, but itself."""
+    out: dict[str, Component] = {}
+    for f in dist.files or []:
+        posix = f.as_posix()
+        if ".dist-info/sboms/" not in posix or not posix.endswith(".json"):
+            continue
+        try:
+            doc = json.loads(Path(str(f.locate())).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for c in doc.get("components", []):
+            name, version = str(c.get("name", "")), str(c.get("version", ""))
+            purl = str(c.get("purl", ""))
+            if not name or _canonical(name) == parent or purl.startswith("pkg:pypi/"):
+                continue
+            if purl.startswith("pkg:cargo/") and "download_url=file:" in purl:
+                purl = purl.split("?", 1)[0]  # a crate of the wheel's own source tree
+            expressions = [
+                str(lic.get("expression") or lic.get("license", {}).get("id") or "")
+                for lic in c.get("licenses", [])
+            ]
+            licence = " AND ".join(e for e in expressions if e)
+            hashes = [h["content"] for h in c.get("hashes", []) if h.get("alg") == "SHA-256"]
+            key = f"{name}@{version}"
+            out.setdefault(
+                key,
+                Component(
+                    name,
+                    version,
+                    purl,
+                    licence or "unknown",
+                    _spdx_texts(licence),
+                    hashes=hashes,
+                    spdx=bool(licence),
+                    ref=f"{parent}/{purl or key}",
+                    origin=f"pep770:{posix.rsplit('/', 1)[-1]}",
+                ),
+            )
+    return [out[k] for k in sorted(out)]
 
 
 def python_components(dists: list[metadata.Distribution], lock: Path | None) -> list[Component]:
@@ -152,25 +219,30 @@ def python_components(dists: list[metadata.Distribution], lock: Path | None) -> 
             urls = [u.split(",", 1)[-1].strip() for u in meta.get_all("Project-URL") or []]
             home = urls[0] if urls else ""
         licence, spdx = licence_of(meta)
-        out.append(
-            Component(
-                name,
-                version,
-                f"pkg:pypi/{_canonical(name)}@{version}",
-                licence,
-                licence_texts(dist),
-                home,
-                digests[:1],
-                spdx=spdx,
-            )
+        component = Component(
+            name,
+            version,
+            f"pkg:pypi/{_canonical(name)}@{version}",
+            licence,
+            licence_texts(dist),
+            home,
+            digests[:1],
+            spdx=spdx,
         )
+        component.children = pep770_components(dist, _canonical(name))
+        out.append(component)
     return out
 
 
 def interpreter_component() -> Component:
     version = ".".join(map(str, sys.version_info[:3]))
-    licence = Path(sysconfig.get_path("stdlib")) / "LICENSE.txt"
-    texts = [("LICENSE.txt", licence.read_text(errors="replace"))] if licence.is_file() else []
+    # LICENSE.txt: beside the stdlib on POSIX, at the installation's root on Windows.
+    candidates = [
+        Path(sysconfig.get_path("stdlib")) / "LICENSE.txt",
+        Path(sys.base_prefix) / "LICENSE.txt",
+    ]
+    licence = next((p for p in candidates if p.is_file()), None)
+    texts = [("LICENSE.txt", licence.read_text(errors="replace"))] if licence else []
     return Component(
         "CPython",
         version,
@@ -180,7 +252,27 @@ def interpreter_component() -> Component:
         "https://www.python.org/",
         kind="framework",
         spdx=True,
+        cpe=f"cpe:2.3:a:python:python:{version}:*:*:*:*:*:*:*",
     )
+
+
+def app_component(version: str) -> Component:
+    return Component(APP, version, f"pkg:generic/sloppy@{version}", "MIT", kind="application")
+
+
+# -- the host's libraries ----------------------------------------------------------------------
+
+
+def host_distribution() -> tuple[str, str]:
+    """``(ID, VERSION_ID)`` of /etc/os-release (``debian``, ``12``; ``ubuntu``, ``22.04``)."""
+    fields: dict[str, str] = {}
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            key, _, value = line.partition("=")
+            fields[key] = value.strip().strip('"')
+    except OSError:
+        pass
+    return fields.get("ID", "unknown"), fields.get("VERSION_ID", "")
 
 
 def _dpkg(*args: str) -> str | None:
@@ -192,119 +284,263 @@ def _dpkg(*args: str) -> str | None:
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
-def system_components(bundle: Path) -> list[Component]:
-    """The host's shared libraries at the top of ``_internal`` (Debian packages, when known)."""
-    internal = bundle / BUNDLE.contents
-    libs = sorted(
-        p.name
-        for p in internal.iterdir()
-        if _SHARED_LIB.search(p.name) and not p.is_symlink() and not p.name.startswith("libpython")
-    )
+def _owner(path: Path) -> str | None:
+    """The Debian package that installed ``path`` (tried as given and resolved: usrmerge)."""
+    for candidate in dict.fromkeys([str(path), str(path.resolve())]):
+        found = _dpkg("-S", candidate)
+        if found:
+            return found.split(":", 1)[0].split(",", 1)[0].strip()
+    return None
+
+
+def _origin(name: str, origins: dict[str, str]) -> Path | None:
+    """Where PyInstaller copied a library from (its build record), else the usual dirs."""
+    if name in origins:
+        return Path(origins[name])
+    for d in ("/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib"):
+        if (Path(d) / name).exists():
+            return Path(d) / name
+    return None
+
+
+def system_components(libs: list[str], origins: dict[str, str]) -> list[Component]:
+    """The host libraries ``libs`` (paths under _internal), grouped by owning OS package."""
+    distro, distro_version = host_distribution()
     by_package: dict[str, list[str]] = {}
     for lib in libs:
-        owner = _dpkg("-S", f"*/{lib}")
-        package = owner.split(":", 1)[0].strip() if owner else ""
-        by_package.setdefault(package, []).append(lib)
+        origin = _origin(Path(lib).name, origins)
+        package = _owner(origin) if origin is not None else None
+        by_package.setdefault(package or "", []).append(lib)
     out = []
     for package, files in sorted(by_package.items()):
         if not package:
-            out.append(Component(", ".join(files), "unknown", "", "unknown (from the build host)"))
+            for lib in files:
+                out.append(
+                    Component(
+                        Path(lib).name,
+                        "unknown",
+                        "",
+                        "unknown (copied from the build host; no package owns it)",
+                        files=[lib],
+                    )
+                )
             continue
         version = _dpkg("-W", "-f", "${Version}", package) or "unknown"
+        arch = _dpkg("-W", "-f", "${Architecture}", package) or ""
         copyright_file = Path("/usr/share/doc") / package / "copyright"
         texts = []
         if copyright_file.is_file():
             texts = [("copyright", copyright_file.read_text(errors="replace"))]
-        arch = _dpkg("-W", "-f", "${Architecture}", package) or ""
+        qualifiers = "&".join(
+            q for q in (f"arch={arch}" if arch else "", f"distro={distro}-{distro_version}") if q
+        )
         out.append(
             Component(
                 package,
                 version,
-                f"pkg:deb/debian/{package}@{version}" + (f"?arch={arch}" if arch else ""),
+                f"pkg:deb/{distro}/{package}@{version}?{qualifiers}",
                 "see copyright",
                 texts,
-                home=f"files: {', '.join(files)}",
+                home=f"{distro} {distro_version} package",
+                files=list(files),
             )
         )
     return out
+
+
+# -- attribution -------------------------------------------------------------------------------
+
+
+def _record_paths(dist: metadata.Distribution) -> set[str]:
+    return {f.as_posix() for f in dist.files or []}
+
+
+def _spdx_texts(expression: str) -> list[tuple[str, str]]:
+    """The generic texts of every SPDX identifier in ``expression`` we keep in the repository."""
+    out = []
+    for ident in dict.fromkeys(_SPDX_ID.findall(expression)):
+        if ident in ("AND", "OR", "WITH"):
+            continue
+        path = licence_dir() / f"{ident}.txt"
+        if path.is_file():
+            out.append((f"{SPDX_TEXT}{ident}", path.read_text(encoding="utf-8")))
+    return out
+
+
+@dataclass
+class Inventory:
+    """The bundle's components (a tree) and each regular file's component."""
+
+    components: list[Component]
+    owner: dict[str, str]  # bundle-relative path -> component ref
+    missing_texts: list[str] = field(default_factory=list)  # components without a licence text
+
+    def refs(self) -> dict[str, Component]:
+        return {c.ref: c for top in self.components for c in top.walk()}
+
+
+def inventory(
+    bundle: Path,
+    *,
+    app_version: str,
+    site_packages: Path,
+    pyz_modules: set[str],
+    lock: Path | None,
+    origins: dict[str, str] | None = None,
+) -> Inventory:
+    """Attribute every regular file of ``bundle``; raises ``RuntimeError`` naming the rest."""
+    internal = bundle / BUNDLE.contents
+    rels = sorted(
+        p.relative_to(bundle).as_posix()
+        for p in bundle.rglob("*")
+        if p.is_file() and not p.is_symlink()
+    )
+    inner = {r: r.removeprefix(f"{BUNDLE.contents}/") for r in rels}
+    app, cpython = app_component(app_version), interpreter_component()
+    dists = bundled_distributions(site_packages, pyz_modules, set(inner.values()))
+    py = python_components(dists, lock)
+    by_dist = {_canonical(c.name): c for c in py}
+    owner: dict[str, str] = {LICENSES_FILE: app.ref}  # written after this inventory
+    own_prefixes = ("sloppy/", f"{BUNDLE.share}/")
+    stdlib = (f"python{sys.version_info[0]}.{sys.version_info[1]}/", "lib-dynload/", "DLLs/")
+    for rel, sub in inner.items():
+        top = rel == sub  # outside _internal: the executable, THIRD_PARTY_LICENSES
+        if top or sub.startswith(own_prefixes):
+            owner[rel] = app.ref
+        elif sub.startswith(("libpython", "python3", *stdlib)) or sub == "base_library.zip":
+            owner[rel] = cpython.ref
+    # Vendored native code and data, nested under its distribution.
+    found = native.discover(
+        internal,
+        [s for r, s in inner.items() if r not in owner],
+        {k: c.version for k, c in by_dist.items()},
+    )
+    for item in found:
+        e, parent = item.entry, by_dist[item.entry.parent]
+        merged = next((c for c in parent.children if e.pep770 and c.name.lower() == e.pep770), None)
+        version = item.version if item.version != "unknown" or merged is None else merged.version
+        if version == "unknown":  # no version string in the binary: say where it came from
+            version = f"as vendored in {parent.name} {parent.version}"
+        comp = Component(
+            e.name,
+            version,
+            e.purl.format(version=version) if e.purl and item.version != "unknown" else "",
+            e.licence,
+            _spdx_texts(e.licence)
+            + [
+                (t, (internal / t).read_text(errors="replace"))
+                for t in e.texts
+                if (internal / t).is_file()
+            ],
+            e.home,
+            spdx=True,
+            ref=f"{parent.ref}/{e.name}",
+            cpe=e.cpe.format(version=version) if e.cpe and item.version != "unknown" else "",
+            notice=e.notice.format(version=version),
+            files=[f"{BUNDLE.contents}/{f}" for f in item.files],
+        )
+        comp.hashes = [sha256_file(internal / f) for f in item.files]
+        if merged is not None:
+            comp.purl = comp.purl or merged.purl
+            parent.children.remove(merged)
+        if item.inside:
+            comp.notice += "\n(linked into " + ", ".join(item.inside) + ")"
+        parent.children.append(comp)
+        for f in comp.files:
+            owner[f] = comp.ref
+    # Python distributions: their RECORD (binaries, data) and dist-info folders.
+    for dist, comp in zip(dists, py, strict=True):
+        record = _record_paths(dist)  # dist-info files included
+        for rel, sub in inner.items():
+            if rel not in owner and sub in record:
+                owner[rel] = comp.ref
+                comp.files.append(rel)
+    # What is left at the top of _internal: the host's libraries.
+    libs = [r for r, s in inner.items() if r not in owner and "/" not in s and SHARED_LIB.search(s)]
+    host = system_components(libs, origins or {})
+    for comp in host:
+        for f in comp.files:
+            owner[f] = comp.ref
+            comp.hashes.append(sha256_file(bundle / f))
+    uncovered = [r for r in rels if r not in owner]
+    if uncovered:
+        raise RuntimeError(
+            f"{len(uncovered)} shipped file(s) belong to no component (add them to "
+            "build/sloppy_build/native.py or find their distribution): " + ", ".join(uncovered[:20])
+        )
+    for comp in (app, cpython):
+        comp.files = [r for r, ref in owner.items() if ref == comp.ref]
+    components = [app, cpython, *py, *host]
+    missing = [
+        f"{c.name} {c.version}"
+        for top in components[1:]
+        for c in top.walk()
+        if not c.texts and not c.origin and not c.licence.startswith("LicenseRef-Dear-ImGui")
+    ]
+    for c in (cpython, *py, *host):
+        c.files = sorted(set(c.files))
+    return Inventory(components, owner, missing)
+
+
+# -- THIRD_PARTY_LICENSES ----------------------------------------------------------------------
 
 
 def licenses_text(components: list[Component]) -> str:
     rule = "=" * 78
     head = [
         "sloppy bundles the third-party software listed below. Each entry gives its name,",
-        "version and licence, then the licence text as its distribution ships it.",
+        "version and licence, its copyright notice where the licence asks for one, then the",
+        "licence text. Components vendored inside a distribution follow it, indented by name",
+        "(distribution / component). Licence texts that several entries share are given once,",
+        "at the end, under 'Shared licence texts'.",
         "",
     ]
-    body = []
-    for c in components:
-        body += [rule, f"{c.name} {c.version}", f"Licence: {c.licence}"]
+    body: list[str] = []
+    shared: dict[str, str] = {}
+    common: set[str] = set()
+
+    def entry(c: Component, prefix: str) -> None:
+        body.extend([rule, f"{prefix}{c.name} {c.version}", f"Licence: {c.licence}"])
         if c.home:
             body.append(f"Home: {c.home}")
-        for filename, text in c.texts or [("", "(no licence text shipped; see the home page)")]:
-            body += ["-" * 78, filename, "", text.rstrip(), ""]
-    return "\n".join([*head, *body, rule, ""])
+        if c.files and c.kind != "application":
+            shown = ", ".join(c.files[:6]) + (
+                f" (+{len(c.files) - 6} more)" if len(c.files) > 6 else ""
+            )
+            body.append(f"Files: {shown}")
+        if c.notice:
+            body.extend(["", c.notice])
+        for filename, text in c.texts:
+            if filename.startswith(SPDX_TEXT):
+                ident = filename.removeprefix(SPDX_TEXT)
+                shared[ident] = text
+                body.append(f"({ident}: text under 'Shared licence texts')")
+                continue
+            common.update(_COMMON.findall(text))
+            body.extend(["-" * 78, filename, "", text.rstrip(), ""])
+        for child in c.children:
+            entry(child, f"{prefix}{c.name} / ")
+
+    for c in components:
+        if c.kind != "application":
+            entry(c, "")
+    tail = [rule, "Shared licence texts", rule]
+    for ident in sorted(shared):
+        tail += ["-" * 78, ident, "", shared[ident].rstrip(), ""]
+    for name in sorted(common):
+        path = Path("/usr/share/common-licenses") / name
+        if path.is_file():
+            tail += [
+                "-" * 78,
+                f"/usr/share/common-licenses/{name}",
+                "",
+                path.read_text().rstrip(),
+                "",
+            ]
+    return "\n".join([*head, *body, *tail, rule, ""])
 
 
 def write_licenses(bundle: Path, components: list[Component]) -> Path:
     target = bundle / LICENSES_FILE
     target.write_text(licenses_text(components), encoding="utf-8")
     return target
-
-
-def _licence_json(c: Component) -> list[dict[str, object]]:
-    if c.spdx:
-        return [{"expression": c.licence}]
-    return [{"license": {"name": c.licence}}]
-
-
-def sbom(
-    components: list[Component], *, app_version: str, epoch: int, content_hash: str
-) -> dict[str, object]:
-    """A CycloneDX 1.6 document; the same inputs give the same bytes."""
-    app_ref = f"pkg:generic/sloppy@{app_version}"
-    entries = []
-    for c in components:
-        entry: dict[str, object] = {
-            "type": c.kind,
-            "bom-ref": c.purl or f"host:{c.name}",
-            "name": c.name,
-            "version": c.version,
-        }
-        if c.purl:
-            entry["purl"] = c.purl
-        if c.licence and not c.licence.startswith(("see ", "unknown")):
-            entry["licenses"] = _licence_json(c)
-        if c.hashes:
-            entry["hashes"] = [{"alg": "SHA-256", "content": h} for h in c.hashes]
-        if c.home.startswith("http"):
-            entry["externalReferences"] = [{"type": "website", "url": c.home}]
-        entries.append(entry)
-    return {
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.6",
-        "serialNumber": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'sloppy:' + content_hash)}",
-        "version": 1,
-        "metadata": {
-            "timestamp": datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "tools": {"components": [{"type": "application", "name": "sloppy_build"}]},
-            "component": {
-                "type": "application",
-                "bom-ref": app_ref,
-                "name": "sloppy",
-                "version": app_version,
-                "purl": app_ref,
-                "licenses": [{"expression": "MIT"}],
-            },
-        },
-        "components": entries,
-        "dependencies": [
-            {"ref": app_ref, "dependsOn": [str(e["bom-ref"]) for e in entries]},
-            *({"ref": str(e["bom-ref"])} for e in entries),
-        ],
-    }
-
-
-def write_sbom(path: Path, document: dict[str, object]) -> Path:
-    path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return path

@@ -2,22 +2,49 @@
 
 from __future__ import annotations
 
+import collections
 import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from sloppy.store.paths import BUNDLE
 
 HERE = Path(__file__).resolve().parent
-#: A fixed timestamp when the caller sets none: builds of one tree are then identical.
+#: Without git metadata and without SOURCE_DATE_EPOCH: a fixed time, so builds still agree.
 DEFAULT_SOURCE_DATE_EPOCH = "1767225600"  # 2026-01-01
 
 
 def source_date_epoch() -> int:
-    """``SOURCE_DATE_EPOCH`` (unset or empty: the default): one value for bundle and archive."""
-    return int(os.environ.get("SOURCE_DATE_EPOCH") or DEFAULT_SOURCE_DATE_EPOCH)
+    """``SOURCE_DATE_EPOCH``, else the commit's time, else the default: one value for the
+    bundle, the archive and the SBOM."""
+    from sloppy import vcs_version
+
+    given = os.environ.get("SOURCE_DATE_EPOCH")
+    if given:
+        return int(given)
+    found = vcs_version.from_git(HERE.parents[1])
+    if found is not None and found.commit_epoch is not None:
+        return found.commit_epoch
+    return int(DEFAULT_SOURCE_DATE_EPOCH)
+
+
+def origins(work: Path) -> dict[str, str]:
+    """Where PyInstaller copied each binary from (the spec records it in its work folder)."""
+    import json
+
+    path = work / BUNDLE.dir_name / "binary_origins.json"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def work_dir(work: Path | None) -> Path:
+    return (work or Path(tempfile.gettempdir()) / "sloppy-pyi-work").resolve()
 
 
 def spec_path() -> Path:
@@ -35,12 +62,35 @@ def reproducible_env() -> dict[str, str]:
     return env
 
 
+#: PyInstaller's INFO lines that mark its phases, in order: the progress bar's steps.
+MILESTONES = (
+    "Module search paths",
+    "Analyzing ",
+    "Looking for ctypes DLLs",
+    "Analyzing run-time hooks",
+    "Looking for dynamic libraries",
+    "Building PYZ",
+    "Building PKG",
+    "Building EXE",
+    "Building COLLECT",
+    "Build complete",
+)
+
+
 def run(
-    dist: Path, *, work: Path | None = None, optimize: int = 0, python: Path | None = None
+    dist: Path,
+    *,
+    work: Path | None = None,
+    optimize: int = 0,
+    python: Path | None = None,
+    on_step: Callable[[int, int, str], None] | None = None,
 ) -> Path:
-    """Run PyInstaller with ``python`` (default: this one); returns ``dist/sloppy``."""
+    """Run PyInstaller with ``python`` (default: this one); returns ``dist/sloppy``.
+
+    ``on_step(step, total, milestone)`` as PyInstaller reaches each of ``MILESTONES``.
+    """
     dist = dist.resolve()
-    work = (work or Path(tempfile.gettempdir()) / "sloppy-pyi-work").resolve()
+    work = work_dir(work)
     env = reproducible_env() | {"SLOPPY_PYI_OPTIMIZE": str(optimize)}
     cmd = [
         str(python or sys.executable),
@@ -54,11 +104,25 @@ def run(
         "--workpath",
         str(work),
         "--log-level",
-        "WARN",
+        "INFO",
     ]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    tail: collections.deque[str] = collections.deque(maxlen=60)
+    reached = 0
+    with subprocess.Popen(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # read to the end: a full pipe would block PyInstaller
+            if "INFO:" not in line:
+                tail.append(line)
+            for i in range(reached, len(MILESTONES)):
+                if MILESTONES[i] in line:
+                    reached = i + 1
+                    if on_step is not None:
+                        on_step(reached, len(MILESTONES), MILESTONES[i].strip())
+                    break
     if proc.returncode != 0:
-        raise RuntimeError(f"PyInstaller failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+        raise RuntimeError(f"PyInstaller failed ({proc.returncode}):\n{''.join(tail)[-3000:]}")
     bundle = BUNDLE.root(dist)
     if not BUNDLE.exe(bundle).is_file():
         raise RuntimeError(f"PyInstaller finished but {BUNDLE.exe(bundle)} is missing")

@@ -2,7 +2,9 @@
 
 Public for every start-up benchmark (``scripts/benchmark_startup.py`` included): ``spawn``
 (run a command to its end with its resource usage, stderr to a file), ``wait_rusage``,
-``percentile`` and ``since``.
+``percentile`` and ``since``. The exact metrics come from the ``PYTHONPATH`` import shim for
+source trees, and from the app's own startup report (``startup_path``) for bundles, whose
+code bytes are read from the bundle (``BundleCode``).
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sloppy.store.paths import BUNDLE
 from sloppy_build.bench import input_latency
 from sloppy_build.bench.targets import BenchError, Target
 from sloppy_build.bench.xvfb import start_xvfb
@@ -44,15 +49,18 @@ class Run:
 
 
 class Side:
-    """BASE or HEAD: its own fresh home, bytecode prefix and run counter."""
+    """BASE or HEAD: its own fresh home (or one shared with the other side), run counter."""
 
-    def __init__(self, name: str, target: Target, work: Path, mode: str) -> None:
+    def __init__(
+        self, name: str, target: Target, work: Path, mode: str, home: Path | None = None
+    ) -> None:
         self.name, self.target, self.mode = name, target, mode
         self.dir = work / name
-        self.home = self.dir / "home"
+        self.home = home or self.dir / "home"
         self.dir.mkdir(parents=True)
         self.count = 0
         self.cold_files: list[Path] = []
+        self.code = BundleCode(target.root) if target.frozen else None
 
     def start(self, env: dict[str, str], *, cold: bool) -> Run:
         self.count += 1
@@ -82,7 +90,7 @@ class Side:
             data = json.loads(report.read_text())
         except (OSError, ValueError) as exc:
             raise BenchError(f"{self.name}: no readable startup report ({exc})") from exc
-        run = measure(data, spawned, usage, log, self.mode)
+        run = measure(data, spawned, usage, log, self.mode, self.code)
         if self.mode == "gui":
             run.values |= input_latency.metrics(data, sends, percentile)
         return run
@@ -134,8 +142,68 @@ def since(report: dict[str, Any], key: str, spawned: float) -> float | None:
     return None if value is None else float(value) - spawned
 
 
-def measure(report: dict[str, Any], spawned: float, usage: Any, log: Path | None, mode: str) -> Run:
-    """The metrics of one run from its report, rusage and import log."""
+class BundleCode:
+    """Code bytes of a bundle's modules: the PYZ entry (compressed code object), the entry of
+    base_library.zip, or the extension module's file. Read once per bundle."""
+
+    def __init__(self, bundle: Path) -> None:
+        self.sizes: dict[str, int] = {}
+        internal = bundle / BUNDLE.contents
+        for path in internal.rglob("*"):
+            name = _extension_module(path.relative_to(internal).as_posix())
+            if name and path.is_file():
+                self.sizes.setdefault(name, path.stat().st_size)
+        with (
+            contextlib.suppress(OSError, zipfile.BadZipFile),
+            zipfile.ZipFile(internal / "base_library.zip") as zf,
+        ):
+            for info in zf.infolist():
+                name = _module_name(info.filename.removesuffix(".pyc") + ".py")
+                if name:
+                    self.sizes[name] = info.compress_size
+        with contextlib.suppress(Exception):  # not a PyInstaller bundle: sizes stay unknown
+            from PyInstaller.archive.readers import CArchiveReader, ZlibArchiveReader
+
+            reader = CArchiveReader(str(BUNDLE.exe(bundle)))
+            pyz = next(n for n, e in reader.toc.items() if e[-1] == "z")
+            with tempfile.TemporaryDirectory(prefix="sloppy-bench-pyz-") as tmp:
+                path = Path(tmp) / "PYZ.pyz"
+                path.write_bytes(reader.extract(pyz))
+                for name, entry in ZlibArchiveReader(str(path)).toc.items():
+                    self.sizes[name] = int(entry[-1])
+
+    def size(self, module: str) -> int:
+        return self.sizes.get(module, 0)
+
+
+def _module_name(posix: str) -> str | None:
+    if not posix.endswith(".py"):
+        return None
+    return posix[:-3].replace("/", ".").removesuffix(".__init__")
+
+
+def _extension_module(posix: str) -> str | None:
+    """``numpy/_core/_x.cpython-311-x86_64-linux-gnu.so`` -> ``numpy._core._x``."""
+    stem, dot, suffix = posix.rpartition("/")[2].partition(".")
+    if not dot or not re.fullmatch(r"(cpython-[^.]+\.|abi3\.)?(so|pyd)", suffix):
+        return None
+    parent = posix.rpartition("/")[0]
+    for prefix in ("python3.", "lib-dynload"):
+        if parent.startswith(prefix) or "/lib-dynload" in parent:
+            return stem  # the standard library's extensions are top-level modules
+    return ".".join([*filter(None, parent.split("/")), stem])
+
+
+def measure(
+    report: dict[str, Any],
+    spawned: float,
+    usage: Any,
+    log: Path | None,
+    mode: str,
+    code: BundleCode | None = None,
+) -> Run:
+    """The metrics of one run from its report, rusage and import log (or, for a bundle, the
+    report's own ``startup_path`` and the bundle's code sizes)."""
     frames = [float(t) for t in report.get("frame_times_ms") or []]
     values: dict[str, float | None] = {
         "first_frame_s": since(report, "first_frame_epoch", spawned) if mode == "gui" else None,
@@ -145,26 +213,33 @@ def measure(report: dict[str, Any], spawned: float, usage: Any, log: Path | None
         "cpu_s": usage.ru_utime + usage.ru_stime,
     }
     run = Run(values)
-    if log is None:
-        return run
-    cutoff = report.get("first_frame_epoch") if mode == "gui" else None
     prefix = "first_frame" if mode == "gui" else "startup"
-    if mode == "gui" and cutoff is None:
-        raise BenchError("a gui run's report has no first_frame_epoch")
-    code = 0
-    for line in log.read_text().splitlines():
-        parts = line.split("\t")
-        if len(parts) != 5:
-            continue
-        epoch, thread, name, importer, size = parts
-        run.importers.setdefault(name, importer)
-        # gui: everything loaded before the first frame; headless: the main thread's loads.
-        on_path = float(epoch) < float(cutoff) if cutoff is not None else thread == "MainThread"
-        if on_path and name not in run.path_modules:
-            run.path_modules[name] = importer
-            code += int(size)
+    total = 0
+    if log is not None:
+        cutoff = report.get("first_frame_epoch") if mode == "gui" else None
+        if mode == "gui" and cutoff is None:
+            raise BenchError("a gui run's report has no first_frame_epoch")
+        for line in log.read_text().splitlines():
+            parts = line.split("\t")
+            if len(parts) != 5:
+                continue
+            epoch, thread, name, importer, size = parts
+            run.importers.setdefault(name, importer)
+            # gui: everything loaded before the first frame; headless: the main thread's.
+            on_path = float(epoch) < float(cutoff) if cutoff is not None else thread == "MainThread"
+            if on_path and name not in run.path_modules:
+                run.path_modules[name] = importer
+                total += int(size)
+    elif code is not None and isinstance(report.get("startup_path"), dict):
+        modules = report["startup_path"].get("modules") or {}
+        for name, importer in modules.items():
+            run.path_modules[name] = importer or "?"
+            run.importers[name] = importer or "?"
+            total += code.size(name)
+    else:
+        return run  # a bundle from before the report had its start-up path
     values[f"{prefix}_modules"] = float(len(run.path_modules))
-    values[f"{prefix}_code_kib"] = code / 1024.0
+    values[f"{prefix}_code_kib"] = total / 1024.0
     return run
 
 

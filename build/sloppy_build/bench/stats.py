@@ -3,7 +3,9 @@
 Instead of a t-test on means (pyperf) or a fixed tolerance on a ratio: the interval is
 distribution-free (start-up times are skewed and have outliers), exact for the small samples a
 comparison can afford, and on log times the shift is a relative change. A verdict is "slower"
-only when the whole 95 % interval lies above ``+min_effect``.
+only when the whole 95 % interval lies above ``+min_effect``, "same" only when it rules out a
+slowdown of ``min_effect``, and "inconclusive" when it does neither (too few runs, too much
+noise): never "same" for a slowdown the runs could not exclude.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Literal
 
 import numpy as np
 
-Verdict = Literal["slower", "faster", "same"]
+Verdict = Literal["slower", "faster", "same", "inconclusive"]
 #: Beyond this many runs per side the exact U distribution gives way to the normal one.
 EXACT_LIMIT = 60
 _NORMAL = NormalDist()
@@ -108,12 +110,15 @@ def compare(
 
 
 def verdict(lo: float, hi: float, min_effect: float) -> Verdict:
-    """``slower`` when the whole interval lies above ``+min_effect``; ``faster`` below minus it."""
+    """``slower``: the whole interval above ``+min_effect``; ``faster``: below minus it;
+    ``same``: a slowdown of ``min_effect`` ruled out; else ``inconclusive``."""
     if lo > min_effect:
         return "slower"
     if hi < -min_effect:
         return "faster"
-    return "same"
+    if hi < min_effect:
+        return "same"
+    return "inconclusive"
 
 
 def clear(c: Comparison, min_effect: float) -> bool:
@@ -135,4 +140,6 @@ def exact_verdict(base: float, head: float, tolerance: float) -> Verdict:
     if base == 0:
         return "slower" if head > 0 else "faster"
     change = head / base - 1
-    return verdict(change, change, tolerance)
+    if change > tolerance:
+        return "slower"
+    return "faster" if change < -tolerance else "same"

@@ -14,7 +14,7 @@ import sys
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from sloppy.store.paths import BUNDLE
 
@@ -32,6 +32,8 @@ class Target:
     kind: Kind
     root: Path  # the tree (source, revision) or the bundle folder holding the executable
     label: str
+    commit: str = ""  # a revision's full hash
+    repo: Path | None = None
 
     @property
     def frozen(self) -> bool:
@@ -76,8 +78,42 @@ class Target:
         env.pop("PYTHONPYCACHEPREFIX", None)
         return env
 
-    def describe(self) -> dict[str, str]:
-        return {"spec": self.spec, "kind": self.kind, "label": self.label, "path": str(self.root)}
+    def describe(self) -> dict[str, Any]:
+        return {
+            "spec": self.spec,
+            "kind": self.kind,
+            "label": self.label,
+            "path": str(self.root),
+            **self.identity(),
+        }
+
+    def identity(self) -> dict[str, Any]:
+        """Version, commit and build id; a bundle's size and its archive's (the report's
+        header names both sides by these)."""
+        from sloppy import vcs_version
+
+        if self.frozen:
+            from sloppy_build import archive, sizes
+
+            info = archive.read_release_info(self.root)
+            archives = sorted(self.root.parent.glob("sloppy-*.tar.gz")) + sorted(
+                self.root.parent.glob("sloppy-*.zip")
+            )
+            return {
+                "version": info.get("version", "unknown (not a release build)"),
+                "commit": info.get("commit", ""),
+                "build": info.get("build", ""),
+                "bundle_bytes": sizes.total_bytes(self.root),
+                "archive_bytes": archives[0].stat().st_size if archives else None,
+            }
+        found = None
+        if self.commit and self.repo is not None:
+            found = vcs_version.from_git(self.repo, self.commit)
+        elif self.kind == "source":
+            found = vcs_version.from_git(self.root)
+        if found is None:
+            return {"version": "unknown", "commit": self.commit}
+        return {"version": found.version, "commit": found.commit}
 
 
 def is_source_tree(path: Path) -> bool:
@@ -126,4 +162,4 @@ def resolve(spec: str, work: Path, repo: Path | None) -> Target:
     if not is_source_tree(dest):
         raise BenchError(f"{spec} ({sha[:12]}) has no launcher/ and src/sloppy: too old to compare")
     subject = _git(repo, "log", "-1", "--format=%s", sha).stdout.decode().strip()
-    return Target(spec, "revision", dest, f"{spec} = {sha[:12]} {subject[:60]}")
+    return Target(spec, "revision", dest, f"{spec} = {sha[:12]} {subject[:60]}", sha, repo)

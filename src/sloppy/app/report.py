@@ -15,6 +15,7 @@ from typing import Protocol, TypedDict
 from sloppy.app.profiler import StartupProfiler
 from sloppy.store import files
 from sloppy.warm.engine import WarmStatus, Warmup
+from sloppy.warm.import_recorder import Finders
 
 SCHEMA = 1
 log = logging.getLogger(__name__)
@@ -30,6 +31,8 @@ class WarmSource(Protocol):
     @property
     def warmup(self) -> Warmup: ...
     def warmup_status(self) -> WarmStatus: ...
+    @property
+    def finders(self) -> Finders: ...
 
 
 class ReportPhase(TypedDict):
@@ -53,6 +56,15 @@ class InputFrame(TypedDict):
     epoch: float  # that frame's swap
 
 
+class StartupPath(TypedDict):
+    """What the start-up path loaded (the bench's exact metrics for a frozen app, which a
+    ``PYTHONPATH`` shim cannot reach): gui, every module loaded when the first frame was
+    presented; headless, those the main thread loaded by warm done."""
+
+    until: str  # "first_frame" or "warm_done"
+    modules: dict[str, str]  # module -> the module that imported it ("" before the recorder)
+
+
 class StartupReport(TypedDict):
     """The startup report contract (docs/contracts.md); ``warmup`` is the status as served."""
 
@@ -74,6 +86,7 @@ class StartupReport(TypedDict):
     #: GUI: each frame that saw the mouse move, from the first until warm done + 2 s.
     input_frames: list[InputFrame]
     warmup: WarmStatus
+    startup_path: StartupPath | None
 
 
 def build(
@@ -87,6 +100,7 @@ def build(
     warm_done_cpu_s: float | None = None,
     chat_ready_epoch: float | None = None,
     input_frames: list[InputFrame] | None = None,
+    first_frame_modules: list[str] | None = None,
 ) -> StartupReport:
     """The report; GUI-only fields are None or empty in headless mode."""
     return StartupReport(
@@ -116,7 +130,26 @@ def build(
         frame_times_ms=list(frame_times_ms or []),
         input_frames=list(input_frames or []),
         warmup=controller.warmup_status(),
+        startup_path=startup_path(controller, mode, first_frame_modules),
     )
+
+
+def startup_path(
+    controller: WarmSource, mode: str, first_frame_modules: list[str] | None
+) -> StartupPath | None:
+    """The start-up path's modules with their importers (None: not known yet, or no recorder)."""
+    recorder = controller.finders.recorder
+    if recorder is None:
+        return None
+    if mode == "gui":
+        if first_frame_modules is None:
+            return None
+        names, until = first_frame_modules, "first_frame"
+    else:
+        elsewhere = {load.name for load in recorder.loads if load.thread != "MainThread"}
+        names, until = [n for n in list(sys.modules) if n not in elsewhere], "warm_done"
+    importers = recorder.importers
+    return StartupPath(until=until, modules={n: importers.get(n, "") for n in names})
 
 
 def write(path: str | Path, report: StartupReport) -> None:
@@ -137,11 +170,13 @@ class ReportWriter:
         self.frame_times_ms: list[float] = []
         self.input_frames: list[InputFrame] = []
         self._last_mouse: tuple[float, float] | None = None
+        self.first_frame_modules: list[str] | None = None
 
     def mark_first_frame(self) -> float:
         """Note the first presented frame (GUI); returns its epoch."""
         self.first_frame_cpu_s = time.process_time()
         self.first_frame_epoch = time.time()
+        self.first_frame_modules = list(sys.modules)  # after the frame: costs it nothing
         return self.first_frame_epoch
 
     def note_frame(self, epoch: float, mouse_x: float, mouse_y: float) -> None:
@@ -175,6 +210,7 @@ class ReportWriter:
             warm_done_cpu_s=self.warm_done_cpu_s,
             chat_ready_epoch=self.chat_ready_epoch,
             input_frames=self.input_frames,
+            first_frame_modules=self.first_frame_modules,
         )
 
     def write(self) -> None:

@@ -186,6 +186,8 @@ class BundleLayout(NamedTuple):
     build_id: str = "sloppy/build_id.txt"
     #: The training run's import profile: the first launch's warm plan.
     baked_profile: str = "sloppy/baked_profile.json"
+    #: The release identity: version, commit, build id (``sloppy --version``).
+    release: str = "sloppy/release.json"
     #: The desktop entry's template (``install-desktop-entry``).
     share: str = "share"
 

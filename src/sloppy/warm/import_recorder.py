@@ -83,6 +83,21 @@ class _TimingLoader:
             )
 
 
+#: Frames that are import machinery, not the module asking for the import.
+_MACHINERY = ("importlib", "_frozen_importlib", "pyimod", __name__, "sloppy.warm.cache")
+
+
+def _importer() -> str:
+    """The nearest calling module that is not import machinery ("?" if none)."""
+    frame: Any = sys._getframe(2)
+    while frame is not None:
+        name = frame.f_globals.get("__name__") or "?"
+        if not name.startswith(_MACHINERY):
+            return str(name)
+        frame = frame.f_back
+    return "?"
+
+
 class LoadGate:
     """Called before each recorded load, on the loading thread; the warm lane attaches to it.
 
@@ -120,6 +135,8 @@ class ImportRecorder:
         #: Called before each load (on the loading thread); the warm engine paces itself here.
         self.gate = LoadGate()
         self.execute = execute
+        #: module -> the module whose code imported it (the startup report's import chains)
+        self.importers: dict[str, str] = {}
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
@@ -136,6 +153,7 @@ class ImportRecorder:
                 continue
             if spec.loader is not None and hasattr(spec.loader, "exec_module"):
                 spec.loader = _TimingLoader(spec.loader, self, fullname)  # type: ignore[assignment]
+                self.importers.setdefault(fullname, _importer())
             return spec
         return None
 
