@@ -3,7 +3,7 @@
     python scripts/benchmark_hooks.py --runs 5
 
 Runs ``sloppy --headless --enable-test-hooks --hook-port 0`` against the loopback provider
-stub (testkit/provider_stub.py); prints medians.
+stub (testkit/sloppy_testkit/provider_stub.py); prints medians.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from testkit.hook_client import ApiHookClient, url_from_line
-from testkit.provider_stub import PROVIDERS, env_for, start_stub
+from sloppy_testkit.hook_client import ApiHookClient, url_from_line
+from sloppy_testkit.provider_stub import PROVIDERS, env_for, start_stub
 
 KEY = "bench-hook-key-0123456789"
 

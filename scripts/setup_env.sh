@@ -51,7 +51,7 @@ if [[ ! -f $stamp || pyproject.toml -nt $stamp || uv.lock -nt $stamp ]]; then
   else
     # pyproject.toml changed since the lock was written (e.g. a merge added a dependency):
     # install from a fresh resolution but leave the committed lock alone, so that
-    # tests/test_release_lock.py still reports it. Refresh it with: .venv/bin/uv lock
+    # tests/tooling/test_release_lock.py still reports it. Refresh it with: .venv/bin/uv lock
     echo "setup: uv.lock is out of date with pyproject.toml; run .venv/bin/uv lock and commit it" >&2
     cp uv.lock .venv/uv.lock.committed
     .venv/bin/uv sync --extra dev -q

@@ -1,22 +1,50 @@
-"""Shared fixtures: an isolated SLOPPY_HOME, throwaway modules, a fresh-subprocess runner."""
+"""Shared fixtures: a sealed session home, per-test SLOPPY_HOME, throwaway modules, a provider
+stub, warmed SDKs, a keychain, a display."""
 
+# ruff: noqa: E402 - the session is sealed before anything below imports sloppy
 from __future__ import annotations
 
-import itertools
-import json
+from tests.support import sealed_home
+
+SEAL = sealed_home.seal()
+
 import os
+import signal
 import subprocess
 import sys
-import textwrap
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-_counter = itertools.count()
+from sloppy.app.controller import AppController
+from sloppy.hooks.hook_key import KEY_ENV
+from sloppy.providers.table import PROVIDER_TABLE
+from sloppy.warm import engine
+from tests.support.interpreter import loaded_after
+from tests.support.modules import ModuleFactory, new_factory
+from tests.support.warmed import PROVIDER_MODULES, warmed
+from tests.support.xvfb import Display
+
+#: The providers' variables (keys, base URLs) a developer's shell may hold: tests never see them.
+PROVIDER_ENV = sorted({v for p in PROVIDER_TABLE for v in (*p.key_env, p.base_url_env)})
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if the real home's sloppy folders changed; then drop the sealed home."""
+    changes = SEAL.changes()
+    if changes:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        lines = ["the tests changed the real home's sloppy folders:", *changes]
+        if reporter is not None:
+            reporter.write_sep("=", "sealed home", red=True)
+            for line in lines:
+                reporter.write_line(line)
+        else:
+            print("\n".join(lines), file=sys.stderr)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    SEAL.remove()
 
 
 @pytest.fixture(autouse=True)
@@ -24,25 +52,36 @@ def sloppy_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own SLOPPY_HOME, and no provider keys from the developer's shell."""
     home = tmp_path / "sloppy-home"
     monkeypatch.setenv("SLOPPY_HOME", str(home))
-    for var in (
-        "OPENAI_API_KEY",
-        "OPENAI_BASE_URL",
-        "ANTHROPIC_API_KEY",
-        "ANTHROPIC_BASE_URL",
-        "GEMINI_API_KEY",
-        "GOOGLE_API_KEY",
-        "GOOGLE_GEMINI_BASE_URL",
-        "SLOPPY_HOOK_KEY",
-    ):
+    for var in [*PROVIDER_ENV, KEY_ENV]:
         monkeypatch.delenv(var, raising=False)
     # Never the developer's keychain: no backend by default (tests that need one pick
-    # tests.keyring_backend.FileKeyring); an in-process choice is forgotten between tests.
+    # sloppy_testkit.keyring_backend.FileKeyring); an in-process choice is forgotten between tests.
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     monkeypatch.delenv("SLOPPY_TEST_KEYRING", raising=False)
     core = sys.modules.get("keyring.core")
     if core is not None:
         monkeypatch.setattr(core, "_keyring_backend", None)
     return home
+
+
+@pytest.fixture
+def real_keyring_discovery(monkeypatch: pytest.MonkeyPatch) -> None:
+    """keyring picks its backend itself, as for a user (no ``PYTHON_KEYRING_BACKEND``); pair it
+    with ``purity.keyring_discovery_env`` so that it finds no real keychain."""
+    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+
+
+@pytest.fixture(scope="module")
+def module_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A SLOPPY_HOME of the module's own, for its module-scoped fixtures and between its tests.
+
+    A module-scoped fixture requests it first: sloppy pins some paths when an object is made
+    (a controller's import profile), before any test's own home is set.
+    """
+    home = tmp_path_factory.mktemp("module-home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SLOPPY_HOME", str(home))
+        yield home
 
 
 @pytest.fixture(autouse=True)
@@ -62,78 +101,59 @@ def meta_path_guard() -> Iterator[None]:
     assert ours == [], f"the test left finders on sys.meta_path: {ours}"
 
 
-class ModuleFactory:
-    """Writes uniquely named modules to a temp dir on sys.path; gates let tests hold imports."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.gates: dict[str, threading.Event] = {}
-        self.import_threads: dict[str, str] = {}
-
-    def make(self, code: str = "", *, gate: bool = False, prefix: str = "fake") -> str:
-        name = f"sloppy_test_{prefix}_{os.getpid()}_{next(_counter)}"
-        body = "import threading\nimport tests.conftest as _c\n"
-        body += f"_c.FACTORY.import_threads[{name!r}] = threading.current_thread().name\n"
-        if gate:
-            self.gates[name] = threading.Event()
-            body += f"assert _c.FACTORY.gates[{name!r}].wait(30)\n"
-        body += textwrap.dedent(code)
-        (self.root / f"{name}.py").write_text(body)
-        return name
+@pytest.fixture
+def modules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ModuleFactory]:
+    """Throwaway importable modules (``tests.support.modules``); gates are opened after."""
+    root = tmp_path / "mods"
+    root.mkdir()
+    factory = new_factory(root)
+    monkeypatch.syspath_prepend(str(root))
+    try:
+        yield factory
+    finally:
+        for gate in factory.gates.values():
+            gate.set()
 
 
-FACTORY: ModuleFactory
+@pytest.fixture(scope="module")
+def display() -> Iterator[Display]:
+    """A private Xvfb display for the module's GUI tests (skipped without Xvfb, except in CI)."""
+    d = Display()
+    yield d
+    d.close()
 
 
 @pytest.fixture
-def modules(tmp_path: Path) -> Iterator[ModuleFactory]:
-    global FACTORY
-    root = tmp_path / "mods"
-    root.mkdir()
-    FACTORY = ModuleFactory(root)
-    sys.path.insert(0, str(root))
+def sigint_deliverable() -> Iterator[None]:
+    """Children inherit an ignored SIGINT (pytest started as a shell's background job), and
+    sloppy keeps a signal its parent ignores: make it deliverable for the test."""
+    before = signal.getsignal(signal.SIGINT)
+    if before is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        yield FACTORY
+        yield
     finally:
-        for gate in FACTORY.gates.values():
-            gate.set()
-        sys.path.remove(str(root))
+        signal.signal(signal.SIGINT, before)
 
 
-def run_script(*args: str, timeout: float) -> str:
-    """Run ``scripts/<args>`` with the venv's interpreter; assert exit 0; return its stdout."""
-    proc = subprocess.run(
-        [sys.executable, *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    return proc.stdout
+@pytest.fixture(scope="module")
+def warm_sdks(module_home: Path) -> Iterator[AppController]:
+    """One controller per module that has warmed the provider SDKs and the keychain module."""
+    c = warmed(PROVIDER_MODULES)
+    yield c
+    c.shutdown()
 
 
-def run_python(code: str, *, env: dict[str, str] | None = None, timeout: float = 60) -> str:
-    """Run ``code`` in a fresh interpreter (the project venv's) and return its stdout."""
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        cwd=ROOT,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return proc.stdout
+@pytest.fixture
+def sdks(warm_sdks: AppController) -> AppController:
+    """``warm_sdks``, its engine the active one for this test (``_require_warmed`` reads it)."""
+    engine.activate(warm_sdks.warmup)
+    return warm_sdks
 
 
 @pytest.fixture
 def controller_factory() -> Iterator[Callable[..., Any]]:
     """``make(**kwargs)`` builds an ``AppController``; every one made is shut down after."""
-    from sloppy.app.controller import AppController
-
     made: list[AppController] = []
 
     def make(**kwargs: Any) -> AppController:
@@ -149,7 +169,7 @@ def controller_factory() -> Iterator[Callable[..., Any]]:
 @pytest.fixture
 def stub():
     """A provider stub (OpenAI, Anthropic, Gemini wire formats) on a free loopback port."""
-    from testkit.provider_stub import start_stub
+    from sloppy_testkit.provider_stub import start_stub
 
     s = start_stub()
     yield s
@@ -159,12 +179,7 @@ def stub():
 @pytest.fixture
 def fresh_modules() -> Callable[[str], set[str]]:
     """Modules loaded in a fresh interpreter after running the given import statement."""
-
-    def loaded(statement: str) -> set[str]:
-        out = run_python(f"import sys, json\n{statement}\nprint(json.dumps(sorted(sys.modules)))")
-        return set(json.loads(out.strip().splitlines()[-1]))
-
-    return loaded
+    return loaded_after
 
 
 @pytest.fixture

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from sloppy_testkit.provider_stub import SDK_MODULES
 
-from sloppy.app.controller import AppController
 from sloppy.hooks.routes import build_app
 from sloppy.providers.chat import ChatSession
 from sloppy.warm import engine
-from testkit.provider_stub import SDK_MODULES
+from tests.support.warmed import warmed
 
 pytestmark = pytest.mark.slow
 KEY = "fuzz-key-0123456789abcdef"
@@ -18,9 +18,8 @@ EXAMPLES = 60
 
 
 @pytest.fixture(scope="module")
-def schema():
-    c = AppController(warm_modules=["fastapi", "fastapi.security.api_key", *SDK_MODULES])
-    assert c.wait_for_warmup(120)
+def schema(module_home):
+    c = warmed(["fastapi", "fastapi.security.api_key", *SDK_MODULES])
     # No provider keys: /api/send exercises validation and the 4xx error path, never the net.
     app = build_app(
         c, ChatSession(), KEY, headless=True, openapi_url="/openapi.json", web_host="testserver"
@@ -29,7 +28,7 @@ def schema():
     c.shutdown()
 
 
-def test_fuzz_every_operation(schema) -> None:
+def test_fuzz_every_operation(schema, record_property) -> None:
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) == 5
     counted = {"cases": 0}
@@ -52,5 +51,5 @@ def test_fuzz_every_operation(schema) -> None:
             assert unauth.status_code == 401
 
         fuzz()
-    print(f"fuzz cases: {counted['cases']}")
+    record_property("fuzz_cases", counted["cases"])  # in the JUnit report, not on stdout
     assert counted["cases"] >= len(operations) * 10

@@ -7,11 +7,11 @@ import time
 from pathlib import Path
 
 import pytest
+from sloppy_testkit.hook_client import ApiHookClient
+from sloppy_testkit.provider_stub import PROVIDERS, SDK_MODULES, env_for
 
 from sloppy.warm.warmlist import SDKS
-from testkit.hook_client import ApiHookClient
-from testkit.provider_stub import PROVIDERS, SDK_MODULES, env_for
-from tests.live import Proc
+from tests.support.live import Proc
 
 pytestmark = pytest.mark.slow
 KEY = "live-test-key-9f8e7d6c5b4a"

@@ -8,35 +8,21 @@ import signal
 from pathlib import Path
 
 import pytest
+from sloppy_testkit.hook_client import ApiHookClient
 
 from sloppy.warm import import_profile
 from sloppy.warm.warmlist import warm_modules
-from testkit.hook_client import ApiHookClient
-from tests import purity
-from tests.live import Proc
-from tests.purity import check, shim_loads
-from tests.xvfb import Display
+from tests.support import purity
+from tests.support.live import Proc
+from tests.support.purity import KEY, check, run_env, shim_loads
+from tests.support.xvfb import Display
 
-pytestmark = pytest.mark.slow
-KEY = "purity-key-0123456789abc"
-
-
-def shim_env(log: Path) -> dict[str, str]:
-    return {
-        **purity.shim_env(log),
-        "SLOPPY_HOOK_KEY": KEY,
-        **purity.keyring_discovery_env(log.parent),
-    }
-
-
-@pytest.fixture(autouse=True)
-def _real_keyring_discovery(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("real_keyring_discovery")]
 
 
 def test_headless_with_hooks(tmp_path: Path) -> None:
     log = tmp_path / "loads.tsv"
-    proc = Proc(["--headless", "--enable-test-hooks", "--hook-port", "0"], shim_env(log))
+    proc = Proc(["--headless", "--enable-test-hooks", "--hook-port", "0"], run_env(log))
     try:
         api = ApiHookClient(proc.wait_for_hook_url(60), KEY, timeout=130)
         status = api.get("/api/warmup_wait?timeout=120")
@@ -54,7 +40,7 @@ def test_gui(tmp_path: Path) -> None:
     try:
         log = tmp_path / "loads.tsv"
         report = tmp_path / "report.json"
-        env = {**shim_env(log), **display.env()}
+        env = {**run_env(log), **display.env()}
         proc = Proc(["--exit-when-warm", "--startup-report", str(report)], env)
         try:
             assert proc.popen.wait(120) == 0, "".join(proc.stderr)
@@ -76,7 +62,7 @@ def test_the_check_fails_on_a_main_thread_import(tmp_path: Path) -> None:
     code += "t = threading.Thread(target=importlib.import_module, args=('openai',)); t.start()\n"
     code += "t.join()\n"
     subprocess.run(
-        [sys.executable, "-c", code], env={**os.environ, **shim_env(log)}, check=True, timeout=60
+        [sys.executable, "-c", code], env={**os.environ, **run_env(log)}, check=True, timeout=60
     )
     rows = shim_loads(log)
     assert ("MainThread", "numpy") in rows and any(m == "openai" for _, m in rows)
@@ -89,7 +75,7 @@ def test_the_recorders_profile_gives_the_same_verdict(tmp_path: Path) -> None:
     sees (here, in the source tree, both are available)."""
     log = tmp_path / "loads.tsv"
     home = tmp_path / "home"
-    env = {**shim_env(log), "SLOPPY_HOME": str(home)}
+    env = {**run_env(log), "SLOPPY_HOME": str(home)}
     proc = Proc(["--headless", "--enable-test-hooks", "--hook-port", "0", "--exit-when-warm"], env)
     try:
         assert proc.popen.wait(120) == 0, "".join(proc.stderr)[-2000:]

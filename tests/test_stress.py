@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from tests.conftest import run_script
+from tests.support.interpreter import run_script
 
 pytestmark = pytest.mark.slow
 

@@ -17,10 +17,52 @@ if TYPE_CHECKING:
     import argparse
 
 EXIT_GRACE_S = 1.5
+#: Exit code when no window can be opened (as for bad arguments).
+NO_WINDOW = 2
+#: What to do instead, the end of each no-window line.
+NO_WINDOW_HINT = (
+    "run `sloppy --headless` for no window, or give it a virtual display with Xvfb "
+    "(`xvfb-run -a sloppy`)"
+)
+
+
+def missing_display() -> str | None:
+    """Why no window can open here before trying (Linux: no display named), or None."""
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        return "no display: neither DISPLAY nor WAYLAND_DISPLAY is set"
+    return None
+
+
+def window_failure(error: BaseException) -> str | None:
+    """What stopped the window, from hello_imgui's failed assertion; None if it was not that.
+
+    GLFW reports the detail on stderr just before (``Glfw Error ...``); this names the part
+    that is missing.
+    """
+    text = str(error)
+    display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or "(none)"
+    if "glfwInitSuccess" in text:
+        return f"cannot open a window: no display server answers at {display}"
+    if "Failed to create" in text:
+        return (
+            f"cannot open a window: no OpenGL context on display {display} "
+            "(the display lacks GLX, or no OpenGL driver is installed: Mesa's libgl1-mesa-dri)"
+        )
+    return None
+
+
+def no_window(reason: str) -> int:
+    """Say in one line why there is no window and what to do; the exit code."""
+    print(f"sloppy: {reason}; {NO_WINDOW_HINT}", file=sys.stderr)
+    return NO_WINDOW
 
 
 def run(args: argparse.Namespace, finders: import_recorder.Finders, stop: threading.Event) -> int:
     """Run the GUI or headless app until it exits (or ``stop`` is set); returns the exit code."""
+    if not args.headless and (reason := missing_display()):
+        return no_window(reason)
     with PROFILER.phase("boot.logging"):
         logs.configure()
     with PROFILER.phase("boot.import_app"):
@@ -34,7 +76,13 @@ def run(args: argparse.Namespace, finders: import_recorder.Finders, stop: thread
         # Loaded with the app above (after boot2's finders, so the warm cache serves it).
         from sloppy.app.runtime import RuntimeOptions
 
-    code = run_app(RuntimeOptions.from_args(args, os.environ), finders, stop)
+    try:
+        code = run_app(RuntimeOptions.from_args(args, os.environ), finders, stop)
+    except RuntimeError as exc:  # hello_imgui turns a failed GLFW or OpenGL start into this
+        reason = None if args.headless else window_failure(exc)
+        if reason is None:
+            raise
+        code = no_window(reason)
     return exit_promptly(code)
 
 

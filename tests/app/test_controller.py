@@ -13,7 +13,8 @@ import pytest
 from sloppy.app.controller import AppController
 from sloppy.app.runtime import Runtime, RuntimeOptions
 from sloppy.warm.import_recorder import Finders
-from tests.conftest import ROOT, ModuleFactory
+from tests.support import ROOT
+from tests.support.modules import ModuleFactory
 
 
 def test_io_pool_is_a_named_four_thread_executor(controller_factory) -> None:

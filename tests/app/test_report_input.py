@@ -6,7 +6,7 @@ import threading
 from typing import Any
 
 from sloppy.app.report import INPUT_AFTER_WARM_S, ReportWriter
-from tests.conftest import ModuleFactory
+from tests.support.modules import ModuleFactory
 
 FLT_MAX = 3.4028234663852886e38
 

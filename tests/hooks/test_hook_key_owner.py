@@ -1,8 +1,8 @@
 """The hook key is the user's own file: one another user planted (and so knows), or one others
 can write, is set aside and replaced, never used.
 
-The other user is ``nobody`` (``tests.other_user``), acting under umask 000 in a config folder
-an older sloppy left open (0777).
+The other user is ``nobody`` (``tests.support.other_user``), acting under umask 000 in a config
+folder an older sloppy left open (0777).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 
 from sloppy.hooks import hook_key
 from sloppy.store import paths
-from tests import other_user
+from tests.support import other_user
 
 PLANTED = "key-chosen-by-another-user-0123456789"
 

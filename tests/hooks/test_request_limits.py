@@ -8,15 +8,16 @@ import logging
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from sloppy_testkit.hook_client import ApiHookClient
 
 from sloppy.app.controller import AppController
 from sloppy.hooks import guard, h11_deadline
 from sloppy.hooks.server import HookServer
 from sloppy.providers.chat import ChatSession
-from testkit.hook_client import ApiHookClient
-from tests.hooks.conftest import warm_controller
+from tests.support.warmed import warm_controller
 
 KEY = "test-hook-key-0123456789"
 #: A body the routes refuse without calling anything (422): what matters is that it is read.
@@ -24,7 +25,7 @@ BODY = b'{"provider": "nope", "model": "m", "prompt": "hi"}'
 
 
 @pytest.fixture(scope="module")
-def controller() -> Iterator[AppController]:
+def controller(module_home: Path) -> Iterator[AppController]:
     with warm_controller() as c:
         yield c
 

@@ -10,6 +10,8 @@ import stat
 import time
 
 import pytest
+from sloppy_testkit.hook_client import ApiHookClient, url_from_line
+from sloppy_testkit.provider_stub import PROVIDERS, SDK_MODULES, Fault, base_urls
 
 from sloppy.app.controller import AppController
 from sloppy.hooks import guard, h11_deadline, hook_key
@@ -17,10 +19,8 @@ from sloppy.hooks.routes import build_app
 from sloppy.hooks.server import HookServer
 from sloppy.providers.chat import ChatSession
 from sloppy.providers.client import AIClient
-from testkit.hook_client import ApiHookClient, url_from_line
-from testkit.provider_stub import PROVIDERS, SDK_MODULES, Fault, base_urls
-from tests.damage import DAMAGE_KINDS, apply_damage
-from tests.hooks.conftest import warm_controller
+from tests.support.damage import DAMAGE_KINDS, apply_damage
+from tests.support.warmed import warm_controller
 
 KEY = "test-hook-key-0123456789"
 LOOPBACK = "http://127.0.0.1"
@@ -34,7 +34,7 @@ ENDPOINTS = [
 
 
 @pytest.fixture(scope="module")
-def controller():
+def controller(module_home):
     with warm_controller(*SDK_MODULES) as c:
         yield c
 

@@ -7,22 +7,14 @@ import threading
 import time
 
 import pytest
+from sloppy_testkit.provider_stub import PROVIDERS, Fault, Stub, base_urls
 
-from sloppy.app.controller import AppController
 from sloppy.providers.client import AIClient, CancelToken, ProviderError
 from sloppy.store.messages import Message
-from testkit.provider_stub import PROVIDERS, SDK_MODULES, Fault, Stub, base_urls
+
+pytestmark = pytest.mark.usefixtures("sdks")
 
 MODEL = {p: f"{p}-stub" for p in PROVIDERS}
-
-
-@pytest.fixture(scope="module")
-def warm_sdks():
-    c = AppController(warm_modules=list(SDK_MODULES))
-    assert c.wait_for_warmup(120)
-    assert not c.warmup_status()["failed"]
-    yield c
-    c.shutdown()
 
 
 def client_for(stub: Stub, *, timeout_s: float = 5.0, max_retries: int = 1) -> AIClient:
@@ -30,14 +22,6 @@ def client_for(stub: Stub, *, timeout_s: float = 5.0, max_retries: int = 1) -> A
     return AIClient(
         timeout_s=timeout_s, max_retries=max_retries, keys=keys, base_urls=base_urls(stub)
     )
-
-
-@pytest.fixture(autouse=True)
-def _activate(warm_sdks):
-    from sloppy.warm import engine
-
-    engine.activate(warm_sdks.warmup)
-    yield
 
 
 @pytest.mark.parametrize("provider", PROVIDERS)

@@ -9,35 +9,23 @@ import stat
 from pathlib import Path
 
 import keyring
+import keyring.backend
+import keyring.core
 import pytest
 from keyring.backends import fail
+from sloppy_testkit.keyring_backend import FileKeyring
+from sloppy_testkit.provider_stub import PROVIDERS, Stub, base_urls
 
-from sloppy.app.controller import AppController
 from sloppy.providers import keys, table
 from sloppy.providers.client import AIClient, ProviderError
 from sloppy.providers.keys import KeyStore
 from sloppy.providers.model_catalog import ModelCatalog
 from sloppy.warm import engine
-from testkit.provider_stub import PROVIDERS, SDK_MODULES, Stub, base_urls
-from tests.keyring_backend import FileKeyring
+
+pytestmark = pytest.mark.usefixtures("sdks")
 
 SECRET = "sk-app-saved-key-7c1e0b"
 ENV_SECRET = "sk-from-the-environment-93ad"
-
-
-@pytest.fixture(scope="module")
-def warm():
-    c = AppController(warm_modules=[*SDK_MODULES, "sloppy.store.keychain"])
-    assert c.wait_for_warmup(120)
-    assert not c.warmup_status()["failed"]
-    yield c
-    c.shutdown()
-
-
-@pytest.fixture(autouse=True)
-def _activate(warm):
-    engine.activate(warm.warmup)
-    yield
 
 
 @pytest.fixture
@@ -186,7 +174,7 @@ def test_a_damaged_key_file_is_set_aside(stub: Stub) -> None:
     assert not path.exists() and list(path.parent.glob("api_keys.json.bad-*"))
 
 
-def test_sends_wait_for_the_saved_keys(stub: Stub, chain: FileKeyring, warm) -> None:
+def test_sends_wait_for_the_saved_keys(stub: Stub, chain: FileKeyring, sdks) -> None:
     chain.set_password("sloppy", "openai", SECRET)
     store = KeyStore(AIClient(base_urls=base_urls(stub)))
     assert store.describe("openai") == "API key: missing"  # not asked yet: nothing to wait for
@@ -194,15 +182,20 @@ def test_sends_wait_for_the_saved_keys(stub: Stub, chain: FileKeyring, warm) -> 
     store.start_loading(gate.append)  # loading started, not run yet
     assert store.describe("openai") == "API key: checking the keychain..."
     assert not store.wait_loaded(0.05)
-    warm.submit_io(gate[0]).result(10)
+    sdks.submit_io(gate[0]).result(10)
     assert store.wait_loaded(0) and store.describe("openai") == "API key: saved in the keychain"
 
 
-def test_the_real_secret_service(stub: Stub, secret_service: str) -> None:
+def test_the_real_secret_service(
+    stub: Stub, secret_service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """keyring's own discovery finds gnome-keyring over D-Bus; the key survives a restart."""
     from keyring.backends import SecretService
 
-    keyring.set_keyring(SecretService.Keyring())  # what discovery picks, without a rescan
+    # keyring scans for viable backends once per process; an earlier scan (no bus) would hide
+    # this one: forget it for this test. No backend is chosen yet (the conftest resets it).
+    monkeypatch.delattr(keyring.backend.get_all_keyring, "saved_result", raising=False)
+    assert keyring.core._keyring_backend is None
     store = store_for(stub)
     assert store.keychain_ok is True and "SecretService" in store.keychain_name
     assert store.save("gemini", SECRET) == "keychain"

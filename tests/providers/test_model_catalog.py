@@ -8,29 +8,15 @@ import socket
 import time
 
 import pytest
+from sloppy_testkit.provider_stub import PROVIDERS, Fault, Stub, base_urls
 
-from sloppy.app.controller import AppController
 from sloppy.providers import model_catalog
 from sloppy.providers.client import AIClient
 from sloppy.providers.model_catalog import ModelCatalog
-from sloppy.warm import engine
-from testkit.provider_stub import PROVIDERS, SDK_MODULES, Fault, Stub, base_urls
+
+pytestmark = pytest.mark.usefixtures("sdks")
 
 KEYS = {p: f"k-{p}" for p in PROVIDERS}
-
-
-@pytest.fixture(scope="module")
-def warm():
-    c = AppController(warm_modules=list(SDK_MODULES))
-    assert c.wait_for_warmup(120)
-    yield c
-    c.shutdown()
-
-
-@pytest.fixture(autouse=True)
-def _activate(warm):
-    engine.activate(warm.warmup)
-    yield
 
 
 def catalog(stub: Stub, **kw) -> ModelCatalog:

@@ -16,7 +16,7 @@ import pytest
 from sloppy.providers.chat import ChatSession
 from sloppy.store import aside, discussions, files, settings
 from sloppy.store.messages import Discussion, Message
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 
 def test_round_trip(sloppy_home: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sloppy.store import files
-from tests.damage import DAMAGE_KINDS, apply_damage
+from tests.support.damage import DAMAGE_KINDS, apply_damage
 
 
 def test_read_bounded_reads_a_regular_file(tmp_path: Path) -> None:

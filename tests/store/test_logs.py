@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from sloppy.store import logs, paths
-from tests.live import Proc
-from tests.purity import shim_env, shim_loads
+from tests.support.live import Proc
+from tests.support.purity import shim_env, shim_loads
 
 
 def test_configure_once_then_attach_and_prune(sloppy_home: Path) -> None:

@@ -13,18 +13,24 @@ from sloppy import desktop
 from sloppy.store import paths
 from sloppy.store.paths import BUNDLE
 from sloppy.warm import cache_format, import_profile
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
+#: PyInstaller's onedir layout (``contents_directory`` left at its default) and the files the
+#: build puts there, spelled out here rather than read from ``BUNDLE``, the table under test.
+CONTENTS = "_internal"
+BUILD_ID = f"{CONTENTS}/sloppy/build_id.txt"
+BAKED_PROFILE = f"{CONTENTS}/sloppy/baked_profile.json"
+DESKTOP_TEMPLATE = f"{CONTENTS}/share/sloppy.desktop.in"
 
 
 @pytest.fixture
 def frozen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fake running bundle: ``sys.frozen`` and ``sys._MEIPASS`` at a built layout."""
-    bundle = tmp_path / "dist" / BUNDLE.dir_name
-    contents = BUNDLE.inside(bundle, "")
-    contents.mkdir(parents=True)
+    """A fake running bundle ``dist/sloppy``: ``sys.frozen``, and ``sys._MEIPASS`` at its
+    contents directory, as PyInstaller's bootloader sets them."""
+    bundle = tmp_path / "dist" / "sloppy"
+    (bundle / CONTENTS).mkdir(parents=True)
     monkeypatch.setattr(sys, "frozen", True, raising=False)
-    monkeypatch.setattr(sys, "_MEIPASS", str(contents), raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(bundle / CONTENTS), raising=False)
     return bundle
 
 
@@ -35,23 +41,27 @@ def test_not_frozen_has_no_bundle_paths() -> None:
 
 def test_built_and_running_paths_agree(frozen: Path) -> None:
     assert BUNDLE.root(frozen.parent) == frozen
-    assert BUNDLE.exe(frozen) == frozen / BUNDLE.executable
+    assert BUNDLE.exe(frozen) == frozen / ("sloppy.exe" if sys.platform == "win32" else "sloppy")
     for relative in (BUNDLE.build_id, BUNDLE.baked_profile, BUNDLE.share):
         assert BUNDLE.running(relative) == BUNDLE.inside(frozen, relative)
 
 
 def test_the_app_reads_what_the_build_writes_where_the_table_says(frozen: Path) -> None:
-    build_id = BUNDLE.inside(frozen, BUNDLE.build_id)
+    assert BUNDLE.inside(frozen, BUNDLE.build_id) == frozen / BUILD_ID  # what the build writes
+    build_id = frozen / BUILD_ID
     build_id.parent.mkdir(parents=True, exist_ok=True)
     build_id.write_text("abc123\n")
     assert cache_format.cache_key()["build"] == "abc123"
 
     run = {"key": {}, "warm": {"numpy": 0.1}}
-    baked = BUNDLE.inside(frozen, BUNDLE.baked_profile)
-    baked.write_text(json.dumps({"schema": import_profile.SCHEMA, "runs": [run]}))
+    assert BUNDLE.inside(frozen, BUNDLE.baked_profile) == frozen / BAKED_PROFILE
+    (frozen / BAKED_PROFILE).write_text(
+        json.dumps({"schema": import_profile.SCHEMA, "runs": [run]})
+    )
     assert import_profile.baked_runs() == [run]
 
-    template = BUNDLE.inside(frozen, f"{BUNDLE.share}/{desktop.TEMPLATE}")
+    template = frozen / DESKTOP_TEMPLATE
+    assert BUNDLE.inside(frozen, f"{BUNDLE.share}/{desktop.TEMPLATE}") == template
     template.parent.mkdir(parents=True)
     template.write_text("[Desktop Entry]\n")
     assert desktop.template() == template
@@ -79,7 +89,7 @@ def test_the_internal_paths_are_spelled_only_in_the_table() -> None:
     names = {BUNDLE.contents, Path(BUNDLE.build_id).name, Path(BUNDLE.baked_profile).name}
     table = Path(paths.__file__).resolve()
     # The code folders, and the frozen tests; other tests' fixtures draw fake bundles on purpose.
-    files = [ROOT / "sloppy.spec", ROOT / "tests" / "test_frozen.py"] + [
+    files = [ROOT / "sloppy.spec", ROOT / "tests" / "tooling" / "test_frozen.py"] + [
         path
         for folder in ("src", "testkit", "launcher", "build", "scripts")
         for path in sorted((ROOT / folder).rglob("*.py"))

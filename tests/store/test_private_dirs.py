@@ -1,7 +1,7 @@
 """sloppy's folders are the user's alone: created 0700 whatever the umask, tightened when an
 older sloppy left them open, refused when another user owns them; logs never follow a link.
 
-The other user is ``nobody`` (``tests.other_user``), acting under umask 000.
+The other user is ``nobody`` (``tests.support.other_user``), acting under umask 000.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from sloppy.store import files, logs, paths
-from tests import other_user
+from tests.support import other_user
 
 
 @pytest.fixture(autouse=True)

@@ -5,56 +5,24 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sloppy_testkit.hook_client import ApiHookClient
+from sloppy_testkit.provider_stub import env_for
 
 from sloppy.ui.frame_cap import FREE_FPS
 from sloppy.ui.theme import DEFAULT as DEFAULT_THEME
-from testkit.hook_client import ApiHookClient
-from testkit.provider_stub import env_for
-from tests.conftest import ROOT
-from tests.live import Proc
-from tests.screenshot import Image, grab
-from tests.xvfb import Display
+from tests.support.gui import poll, shot, shot_until
+from tests.support.live import Proc
+from tests.support.screenshot import Image
+from tests.support.xvfb import Display
 
 OK_RGBA, WARN_RGBA = DEFAULT_THEME.ok, DEFAULT_THEME.warn
 
 pytestmark = [pytest.mark.slow, pytest.mark.gui]
 KEY = "gui-test-key-abcdef123456"
-ARTIFACTS = ROOT / "artifacts"
-
-
-@pytest.fixture(scope="module")
-def display():
-    d = Display()
-    yield d
-    d.close()
-
-
-def poll(fn: Callable[[], Any], ok: Callable[[Any], bool], timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    value = fn()
-    while not ok(value) and time.monotonic() < deadline:
-        time.sleep(0.1)
-        value = fn()
-    assert ok(value), value
-    return value
-
-
-def shot(display: Display, name: str) -> Image:
-    ARTIFACTS.mkdir(exist_ok=True)
-    img = grab(display.name, ARTIFACTS / name)
-    assert img.distinct_colors() > 30, f"{name} looks blank"
-    return img
-
-
-def shot_until(display: Display, name: str, seen: Callable[[Image], bool]) -> Image:
-    """A screenshot once ``seen`` holds: the hook API reports state at request time, and
-    the frame that draws it may not have reached the screen yet."""
-    return poll(lambda: shot(display, name), seen, timeout=15)
 
 
 def window_size(display: Display) -> str:

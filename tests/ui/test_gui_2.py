@@ -17,7 +17,7 @@ from sloppy.ui.status_bar import StatusBar, status_bar
 from sloppy.ui.toasts import warm_done_toast
 from sloppy.warm import warmlist
 from sloppy.warm.engine import WarmStatus
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 
 @pytest.fixture

@@ -15,18 +15,11 @@ import pytest
 from sloppy_build.bench import input_latency
 
 from sloppy.ui.gui_2 import WARM_IDLE_FPS
-from tests.live import Proc
-from tests.xvfb import Display
+from tests.support.live import Proc
+from tests.support.xvfb import Display
 
 pytestmark = [pytest.mark.slow, pytest.mark.gui]
 SLEEP_S = 5.0
-
-
-@pytest.fixture(scope="module")
-def display():
-    d = Display()
-    yield d
-    d.close()
 
 
 def test_idle_while_the_lane_sleeps_and_a_frame_for_each_move(

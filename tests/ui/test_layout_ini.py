@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from sloppy.ui import layout_ini
-from tests.damage import DAMAGE_KINDS, apply_damage
-from tests.test_damage_matrix import LAYOUT_INI
+from tests.support.damage import DAMAGE_KINDS, LAYOUT_INI, apply_damage
 
 #: Damage imgui reads harmlessly: an empty file, or the first half of a real one.
 HARMLESS = {"empty", "truncated"}

@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from tests import engine_run
-from tests.conftest import ROOT, run_python
-from tests.damage import DAMAGE_KINDS, apply_damage
+from tests.support import ROOT, engine_run
+from tests.support.damage import DAMAGE_KINDS, apply_damage
+from tests.support.interpreter import run_python
 
 PKG = {
     "wcpkg/__init__.py": "from . import leaf\nVALUE = 'pkg'\n",
@@ -474,7 +474,7 @@ def test_full_disk_runs_fully_and_says_once(mods: Path, tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_full_disk_app_start_warms_every_sdk(tmp_path: Path) -> None:
     """The issue's case: the real headless app on a full disk, twice (build, then no cache)."""
-    from tests.live import SLOPPY
+    from tests.support.live import SLOPPY
 
     report = tmp_path / "report.json"
     with _full_tmpfs(tmp_path) as home:

@@ -1,9 +1,9 @@
 """The warm cache is executed, so only the user's own file is: never one another user planted
 or can write, and never a file planted at a build temp's name.
 
-The other user is ``nobody`` (``tests.other_user``), acting under umask 000 in folders an older
-sloppy left open (0777). A forged cache has recomputed CRC32s: the checksums guard against
-damage, and only the file's owner and mode against another user.
+The other user is ``nobody`` (``tests.support.other_user``), acting under umask 000 in folders an
+older sloppy left open (0777). A forged cache has recomputed CRC32s: the checksums guard
+against damage, and only the file's owner and mode against another user.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 
 from sloppy.warm import cache_format
 from sloppy.warm.cache_format import HEADER, Entry
-from tests import engine_run, other_user
+from tests.support import engine_run, other_user
 
 REAL, EVIL = b"model-aaaa-default", b"model-EVIL-default"
 

@@ -12,7 +12,7 @@ import pytest
 from sloppy.app.controller import AppController
 from sloppy.warm.engine import Warmup, WarmupError, _require_warmed, activate
 from sloppy.warm.import_recorder import ImportRecorder
-from tests.conftest import ModuleFactory
+from tests.support.modules import ModuleFactory
 
 
 @pytest.fixture

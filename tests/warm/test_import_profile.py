@@ -11,8 +11,8 @@ import pytest
 
 from sloppy.warm import import_profile
 from sloppy.warm.import_profile import ProfileStore, RunKey, RunRecord, run_key
-from tests import engine_run
-from tests.damage import DAMAGE_KINDS, apply_damage
+from tests.support import engine_run
+from tests.support.damage import DAMAGE_KINDS, apply_damage
 
 
 def _run(i: int, loads: list[list[Any]] | None = None) -> RunRecord:

@@ -19,10 +19,12 @@ import pytest
 from sloppy.store.paths import BUNDLE
 from sloppy.warm import import_profile, planner
 from sloppy.warm.warmlist import warm_modules
-from tests.conftest import ROOT
-from tests.live import Proc
-from tests.purity import check, keyring_discovery_env, profile_loads
-from tests.xvfb import Display
+from tests.support import ARTIFACTS, ROOT
+from tests.support.damage import apply_damage
+from tests.support.key_flow import frozen_backend, key_flow
+from tests.support.live import Proc
+from tests.support.purity import check, keyring_discovery_env, profile_loads
+from tests.support.xvfb import Display
 
 # Each build takes minutes on a loaded 2-core machine; the default 300 s would cut it short.
 pytestmark = [pytest.mark.slow, pytest.mark.frozen, pytest.mark.timeout(900)]
@@ -47,7 +49,8 @@ def built(tmp_path_factory: pytest.TempPathFactory):
         return result
     dist = tmp_path_factory.mktemp("dist")
     result = build(dist, work=tmp_path_factory.mktemp("pyi-work"))
-    print("\n" + result.summary())
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "frozen-build-summary.txt").write_text(result.summary() + "\n")
     return result
 
 
@@ -110,8 +113,6 @@ def test_headless_smoke_archive_then_warm_cache(
 
 
 def test_flipped_cache_byte_falls_back_to_the_archive_and_rebuilds(built, tmp_path: Path) -> None:
-    from tests.damage import apply_damage
-
     heavy = warm_modules(hooks=False)
     run_bundle(built.bundle, tmp_path, "--headless")
     cache = tmp_path / "cache" / "warm_cache.bin"
@@ -268,8 +269,6 @@ def test_bundle_keys_in_the_keychain(
     built, stub, sloppy_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """From the bundle: paste a key, test, pick a model, send, restart signed in, remove."""
-    from tests.ui.test_gui_keys import frozen_backend, key_flow
-
     monkeypatch.delenv("PYTHON_KEYRING_BACKEND", raising=False)  # keyringrc.cfg picks it
     backend, stored = frozen_backend(tmp_path)
     key_flow(stub, sloppy_home, tmp_path, backend, stored, cmd=[str(BUNDLE.exe(built.bundle))])
@@ -312,29 +311,32 @@ def test_verify_checks_every_byte_of_a_real_build(built) -> None:
     ok = verify()
     assert ok.returncode == 0, ok.stderr
     assert "check integrity: ok" in ok.stdout and "check coverage: ok" in ok.stdout
-    target = next((built.bundle / "_internal" / "numpy.libs").glob("libquadmath*"))
+    target = next((built.bundle / BUNDLE.contents / "numpy.libs").glob("libquadmath*"))
     original = target.read_bytes()
     try:
         target.write_bytes(original[:100] + bytes([original[100] ^ 1]) + original[101:])
         changed = verify()
         assert (
             changed.returncode == 1
-            and f"changed file (sha256): sloppy/_internal/numpy.libs/{target.name}"
+            and f"changed file (sha256): sloppy/{BUNDLE.contents}/numpy.libs/{target.name}"
             in changed.stderr
         )
         target.unlink()
         missing = verify()
         assert (
             missing.returncode == 1
-            and f"missing file: sloppy/_internal/numpy.libs/{target.name}" in missing.stderr
+            and f"missing file: sloppy/{BUNDLE.contents}/numpy.libs/{target.name}" in missing.stderr
         )
     finally:
         target.write_bytes(original)
-    extra = built.bundle / "_internal" / "extra.so"
+    extra = built.bundle / BUNDLE.contents / "extra.so"
     extra.write_bytes(b"\x7fELF")
     try:
         result = verify()
-        assert result.returncode == 1 and "extra file: sloppy/_internal/extra.so" in result.stderr
+        assert (
+            result.returncode == 1
+            and f"extra file: sloppy/{BUNDLE.contents}/extra.so" in result.stderr
+        )
     finally:
         extra.unlink()
 

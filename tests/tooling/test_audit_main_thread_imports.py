@@ -7,7 +7,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 SCRIPT = ROOT / "scripts" / "audit_main_thread_imports.py"
 

@@ -27,10 +27,45 @@ DAMAGE_KINDS = (
     "fifo",  # a named pipe: a blocking read
 )
 
+#: A layout file as hello_imgui writes it: the undamaged original of imgui's ini.
+LAYOUT_INI = """;;; !!! This configuration is handled by HelloImGui and stores several Ini Files
+           ;;;<<<INI_NAME>>>;;;
+
+;;;<<<AppWindow>>>;;;
+[AppWindow]
+DpiWindowSizeFactor=1
+WindowPosition=0,0
+WindowSize=1200,800
+;;;<<<ImGui_655921752_Default>>>;;;
+[Window][Discussion]
+Pos=0,21
+Size=838,750
+Collapsed=0
+DockId=0x00000001,0
+
+[Docking][Data]
+DockSpace   ID=0xAFC85805 Window=0x079D3A04 Pos=0,21 Size=1200,750 Split=X
+  DockNode  ID=0x00000001 Parent=0xAFC85805 SizeRef=838,750 CentralNode=1 Selected=0x439C0E8A
+
+;;;<<<Layout_655921752_Default>>>;;;
+[Visibility]
+646075187_Discussion=true
+;;;<<<HelloImGui_Misc>>>;;;
+[Layout]
+Name=Default
+;;;<<<SplitIds>>>;;;
+{"gImGuiSplitIDs":{"MainDockSpace":2949142533,"SideSpace":2}}
+"""
+
 
 def apply_damage(path: Path, kind: str) -> None:
-    """Replace ``path`` (which may or may not exist) with the damage named ``kind``."""
-    original = path.read_bytes() if path.is_file() else b'{"schema": 1, "x": "y"}'
+    """Replace ``path`` (which may or may not exist) with the damage named ``kind``.
+
+    A damaged regular file keeps the original's permission bits, as a torn write would.
+    """
+    was_file = path.is_file() and not path.is_symlink()
+    original = path.read_bytes() if was_file else b'{"schema": 1, "x": "y"}'
+    mode = path.stat().st_mode & 0o777 if was_file else None
     _remove(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if kind == "truncated":
@@ -59,6 +94,8 @@ def apply_damage(path: Path, kind: str) -> None:
         os.mkfifo(path)
     else:
         raise ValueError(f"unknown damage kind {kind!r}")
+    if mode is not None and path.is_file() and not path.is_symlink():
+        path.chmod(mode)
 
 
 def _remove(path: Path) -> None:

@@ -1,8 +1,9 @@
 """A keyring backend for tests: a JSON file named by ``SLOPPY_TEST_KEYRING`` (or memory).
 
-Selected with ``PYTHON_KEYRING_BACKEND=tests.keyring_backend.FileKeyring`` (``tests`` must be
-importable: put the checkout on ``PYTHONPATH``), so a sloppy subprocess and the test read the
-same store; in-process tests may ``keyring.set_keyring(FileKeyring(path))`` instead.
+Selected with ``PYTHON_KEYRING_BACKEND=sloppy_testkit.keyring_backend.FileKeyring``, so a
+sloppy subprocess and the test read the same store; in-process tests may
+``keyring.set_keyring(FileKeyring(path))`` instead. A bundle (which cannot import installed
+packages) loads it by file: ``keyring-path`` in keyring's own config names this folder.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ ENV = "SLOPPY_TEST_KEYRING"
 class FileKeyring(KeyringBackend):
     """Stores ``{service: {user: password}}`` in one JSON file; ``refuse`` fails every write."""
 
-    priority = 1
+    #: Loadable by name, but never what keyring's own discovery picks (nor chains): tests of
+    #: discovery must find the real keychain even in a process that imported this class.
+    priority = 0
 
     def __init__(self, path: Path | None = None, *, refuse: bool = False) -> None:
         super().__init__()

@@ -17,7 +17,8 @@ from sloppy_build.bench.compare import Comparison
 from sloppy_build.bench.runner import Run, Side
 from sloppy_build.bench.targets import BenchError, resolve
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support import ROOT
+
 SLOPPY = [sys.executable, "-m", "sloppy_launcher.sloppy_main"]
 
 

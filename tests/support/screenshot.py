@@ -7,7 +7,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from testkit.png_writer import write_png
+from sloppy_testkit.png_writer import write_png
 
 
 @dataclass

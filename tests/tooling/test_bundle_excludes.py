@@ -8,48 +8,43 @@ provider through the loopback stubs) and a GUI run with the diagnostics chart's 
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
+import sys
 from pathlib import Path
 
 import pytest
+from sloppy_build import stage0_env
+from sloppy_build.bench.targets import SHIM_DIR
+from sloppy_testkit.hook_client import ApiHookClient
+from sloppy_testkit.provider_stub import env_for, start_stub
 
-from testkit.hook_client import ApiHookClient
-from testkit.provider_stub import env_for, start_stub
-from tests.conftest import ROOT
-from tests.live import Proc
-from tests.purity import SHIM
-from tests.purity import shim_loads as loads
-from tests.test_main_thread_purity import KEY, shim_env
-from tests.xvfb import Display
+from tests.support import ROOT, module_from_file
+from tests.support.live import Proc
+from tests.support.purity import KEY, run_env, shim_loads
+from tests.support.xvfb import Display
 
-pytestmark = pytest.mark.slow
+# keyring's own discovery, as in the bundle: the tests' default backend would skip the Secret
+# Service modules, and a run that never loads them cannot show that the bundle needs them.
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("real_keyring_discovery")]
+
+
+#: What keyring's discovery loads on Linux: the Secret Service backend and its D-Bus client.
+KEYCHAIN_MODULES = {"keyring", *({"secretstorage", "jeepney"} if sys.platform == "linux" else ())}
 
 
 @pytest.fixture(scope="module")
 def bundle_env() -> tuple[list[str], dict[str, str]]:
     """The command and environment that run sloppy's sources on the locked build env."""
-    import sys
-
-    sys.path.insert(0, str(ROOT / "build"))
-    from sloppy_build import stage0_env
-
     env = stage0_env.isolated()
-    path = [str(SHIM), str(ROOT / "src"), str(ROOT / "launcher")]
+    path = [str(SHIM_DIR), str(ROOT / "src"), str(ROOT / "launcher")]
     return [str(env.python), "-m", "sloppy_launcher.sloppy_main"], {
         "PYTHONPATH": os.pathsep.join(path)
     }
 
 
 def excludes() -> dict[str, str]:
-    spec = importlib.util.spec_from_file_location(
-        "bundle_excludes", ROOT / "packaging" / "bundle_excludes.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    table: dict[str, str] = module.EXCLUDES
+    table: dict[str, str] = module_from_file("packaging/bundle_excludes.py").EXCLUDES
     return table
 
 
@@ -73,7 +68,7 @@ def test_a_full_headless_run_loads_nothing_excluded(bundle_env, tmp_path: Path) 
     stub = start_stub()
     proc = Proc(
         ["--headless", "--enable-test-hooks", "--hook-port", "0"],
-        {**shim_env(log), **env_for(stub), **path_env},
+        {**run_env(log), **env_for(stub), **path_env},
         cmd=cmd,
     )
     try:
@@ -87,8 +82,9 @@ def test_a_full_headless_run_loads_nothing_excluded(bundle_env, tmp_path: Path) 
     finally:
         proc.kill()
         stub.close()
-    modules = {m for _, m in loads(log)}
+    modules = {m for _, m in shim_loads(log)}
     assert {"numpy", "google.auth", "anthropic", "openai", "uvicorn"} <= modules
+    assert modules >= KEYCHAIN_MODULES
     assert excluded_loads(modules) == []
 
 
@@ -100,7 +96,7 @@ def test_a_gui_run_loads_nothing_excluded(bundle_env, tmp_path: Path) -> None:
     try:
         proc = Proc(
             ["--exit-when-warm", "--startup-report", str(tmp_path / "r.json")],
-            {**shim_env(log), **path_env, **display.env()},
+            {**run_env(log), **path_env, **display.env()},
             cmd=cmd,
         )
         try:
@@ -109,6 +105,6 @@ def test_a_gui_run_loads_nothing_excluded(bundle_env, tmp_path: Path) -> None:
             proc.kill()
     finally:
         display.close()
-    modules = {m for _, m in loads(log)}
-    assert {"imgui_bundle", "numpy"} <= modules
+    modules = {m for _, m in shim_loads(log)}
+    assert {"imgui_bundle", "numpy"} | KEYCHAIN_MODULES <= modules
     assert excluded_loads(modules) == []

@@ -11,7 +11,7 @@ import threading
 import time
 from pathlib import Path
 
-from testkit.hook_client import LISTENING, url_from_line
+from sloppy_testkit.hook_client import LISTENING, url_from_line
 
 SLOPPY = str(Path(sys.executable).with_name("sloppy"))
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 import shutil
 import struct
 import subprocess
-import sys
 import zlib
 from pathlib import Path
 
 import pytest
 
 from sloppy import desktop
-from tests.conftest import ROOT
-from tests.live import SLOPPY
+from tests.support import module_from_file
+from tests.support.live import SLOPPY
 
-sys.path.insert(0, str(ROOT / "packaging" / "icons"))
-import draw_icon
+#: packaging/icons is PyInstaller's folder, not a package.
+draw_icon = module_from_file("packaging/icons/draw_icon.py")
 
 
 def decode_png(data: bytes) -> tuple[int, int, bytes]:

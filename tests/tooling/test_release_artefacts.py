@@ -12,12 +12,9 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-
-from tests.conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "build"))
-
 from sloppy_build import archive, notices, sbom, sizes
+
+from tests.support import ROOT
 
 EPOCH = 1767225600
 

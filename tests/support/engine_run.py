@@ -8,16 +8,13 @@ few throwaway modules, then a clean shutdown; it returns what happened and the l
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.interpreter import run_code
 
 MODULES = {
     "wcpkg/__init__.py": "from . import leaf\nVALUE = 'pkg'\n",
@@ -93,15 +90,7 @@ def start(
 ) -> Start:
     """One engine start in a fresh interpreter; asserts it exits 0."""
     code = CHILD.format(mods=str(mods), warm=list(warm), after=list(after))
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=timeout,
-        env={**os.environ, **(env or {})},
-        cwd=ROOT,
-    )
+    proc = run_code(code, env=env, timeout=timeout)
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = proc.stderr.splitlines()
     return Start(

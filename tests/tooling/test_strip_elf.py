@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 import sysconfig
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.support import module_from_file
 
 LIBS = Path(sysconfig.get_path("platlib")) / "imgui_bundle.libs"
 
 
-def strip_elf():  # packaging/ is PyInstaller's folder, not a package
-    spec = importlib.util.spec_from_file_location("strip_elf", ROOT / "packaging" / "strip_elf.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def strip_elf() -> ModuleType:  # packaging/ is PyInstaller's folder, not a package
+    return module_from_file("packaging/strip_elf.py")
 
 
 def loads(data: bytes, module) -> list[tuple[int, int, bytes]]:

@@ -8,17 +8,16 @@ import subprocess
 import time
 
 import pytest
-
-from testkit.xvfb_display import start_xvfb
+from sloppy_build.bench.xvfb import start_xvfb
 
 
 class Display:
-    def __init__(self) -> None:
+    def __init__(self, *xvfb_options: str) -> None:
         if shutil.which("Xvfb") is None:
             if os.environ.get("CI"):
                 raise RuntimeError("Xvfb is missing: test.sh installs it (apt package xvfb)")
             pytest.skip("Xvfb not installed (./test.sh installs it)")
-        self.proc, self.name = start_xvfb()
+        self.proc, self.name = start_xvfb(extra=xvfb_options)
 
     def env(self) -> dict[str, str]:
         return {"DISPLAY": self.name}

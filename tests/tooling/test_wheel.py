@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import configparser
 import subprocess
 import sys
@@ -11,9 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "scripts"))
+from tests.support import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +37,18 @@ def test_only_sloppy_named_top_level_packages(wheel: Path) -> None:
 
 
 def test_console_script_is_the_audited_entry(wheel: Path) -> None:
-    import audit_main_thread_imports
-
+    gate = ast.parse((ROOT / "scripts" / "audit_main_thread_imports.py").read_text())
+    (entry,) = [
+        ast.literal_eval(node.value)
+        for node in gate.body
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "ENTRY"
+    ]
     zf = zipfile.ZipFile(wheel)
     (ep_name,) = [n for n in zf.namelist() if n.endswith(".dist-info/entry_points.txt")]
     parser = configparser.ConfigParser()
     parser.read_string(zf.read(ep_name).decode())
     target = parser["console_scripts"]["sloppy"]
-    assert target == f"{audit_main_thread_imports.ENTRY}:main"
+    assert target == f"{entry}:main"
 
 
 def test_unpacked_wheel_runs_from_its_own_files(wheel: Path, tmp_path: Path) -> None:

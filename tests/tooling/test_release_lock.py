@@ -12,7 +12,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.support import ROOT, module_from_file
 
 UV = Path(sys.executable).with_name("uv")
 
@@ -61,14 +61,7 @@ def test_lock_covers_three_platforms_and_the_dev_set_holds_the_build_set() -> No
 
 def test_no_locked_dependency_needs_what_the_bundle_excludes() -> None:
     """Tripwire: SecretStorage (keyring's Linux backend) imports cryptography when loaded."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "bundle_excludes", ROOT / "packaging" / "bundle_excludes.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = module_from_file("packaging/bundle_excludes.py")
     names = {p["name"] for p in lock()["package"]}
     needs = {"secretstorage": "cryptography"}
     wrong = {dep: mod for dep, mod in needs.items() if dep in names and mod in module.EXCLUDES}

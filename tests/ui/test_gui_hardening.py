@@ -7,23 +7,16 @@ import time
 from pathlib import Path
 
 import pytest
+from sloppy_testkit.hook_client import ApiHookClient
+from sloppy_testkit.provider_stub import env_for
 
 from sloppy.store import discussions
-from testkit.hook_client import ApiHookClient
-from testkit.provider_stub import env_for
-from tests.live import Proc
-from tests.test_headless_hardening import sigint_deliverable  # noqa: F401 - a fixture
-from tests.ui.test_gui import KEY, poll
-from tests.xvfb import Display
+from tests.support.gui import poll
+from tests.support.live import Proc
+from tests.support.xvfb import Display
 
 pytestmark = [pytest.mark.slow, pytest.mark.gui]
-
-
-@pytest.fixture(scope="module")
-def display():
-    d = Display()
-    yield d
-    d.close()
+KEY = "gui-hardening-key-0123456789"
 
 
 @pytest.mark.usefixtures("sigint_deliverable")
