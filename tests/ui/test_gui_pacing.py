@@ -54,8 +54,9 @@ def test_idle_while_the_lane_sleeps_and_a_frame_for_each_move(
     seen = [f for f in r["input_frames"] if lo <= f["epoch"] <= hi]
     moved = [s for s in sends if lo <= s.epoch <= hi - 0.3]
     assert len(moved) >= 8, sends
-    # Each move got its own frame (idling alone would show at most WARM_IDLE_FPS of them).
-    assert len(seen) >= 0.75 * len(moved), (len(seen), len(moved))
+    # Moves get frames of their own (idling alone would show at most WARM_IDLE_FPS of them a
+    # second, half the moves); a loaded machine may fold two moves into one slow frame.
+    assert len(seen) >= 0.6 * len(moved), (len(seen), len(moved))
     # And nothing else drew: at most the idle rate besides the frames that showed a move.
     idle_frames = len(frames) - len(seen)
     assert idle_frames <= (hi - lo) * WARM_IDLE_FPS + 2, (len(frames), len(seen), hi - lo)
