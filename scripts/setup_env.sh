@@ -59,3 +59,18 @@ if [[ ! -f $stamp || pyproject.toml -nt $stamp || uv.lock -nt $stamp ]]; then
   fi
   touch "$stamp"
 fi
+
+# Bytecode for everything a start reads, so the first launch after setup already starts from
+# .pyc (uv sync writes none by default, and PYTHONDONTWRITEBYTECODE=1 would keep the first
+# runs from writing any): site-packages once per install, sloppy's own sources when changed.
+bytecode=.venv/.sloppy-bytecode
+if [[ ! -f $bytecode || $stamp -nt $bytecode ]]; then
+  .venv/bin/uv sync --frozen --inexact --extra dev -q --compile-bytecode 2>/dev/null \
+    || .venv/bin/python -m compileall -q -j0 "$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" >/dev/null
+  rm -f "$bytecode.own"
+  touch "$bytecode"
+fi
+if [[ ! -f $bytecode.own ]] || [[ -n $(find src launcher build/sloppy_build -name '*.py' -newer "$bytecode.own" -print -quit) ]]; then
+  .venv/bin/python -m compileall -q -j0 src launcher build/sloppy_build >/dev/null
+  touch "$bytecode.own"
+fi

@@ -7,15 +7,11 @@ path), so it needs no ``sys.path`` edit; the app bundle has neither.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import click
 
 from sloppy.store import paths
-
-CHECKOUT = Path(__file__).resolve().parents[2]
 
 
 @click.group()
@@ -97,19 +93,18 @@ def verify(dist: Path) -> None:
 )
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def bench(args: tuple[str, ...]) -> None:
-    """Cold-start benchmark (scripts/benchmark_startup.py); ``bench compare BASE HEAD`` compares
+    """Cold-start benchmark (sloppy_build.bench.startup); ``bench compare BASE HEAD`` compares
     two builds, ``bench bisect GOOD BAD`` finds the commit that made start-up worse, ``bench
     history [RANGE]`` draws the recorded trend, ``bench record --from-json F`` records a
-    comparison (sloppy_build.bench). Try: sloppy bench compare --help."""
+    comparison (sloppy_build.bench). Try: sloppy bench --help, sloppy bench compare --help."""
     if args[:1] and args[0] in ("compare", "bisect", "history", "record"):
         from sloppy_build.bench import command
 
         sub = getattr(command, f"{args[0]}_command")
         sub.main(args=list(args[1:]), prog_name=f"sloppy bench {args[0]}")
-    script = CHECKOUT / "scripts" / "benchmark_startup.py"
-    if not script.is_file():
-        raise click.ClickException("sloppy bench runs from a source checkout (scripts/ missing)")
-    raise SystemExit(subprocess.call([sys.executable, str(script), *args]))
+    from sloppy_build.bench.startup import main as bench_startup
+
+    raise SystemExit(bench_startup(list(args)))
 
 
 def main(argv: list[str]) -> int:

@@ -7,11 +7,15 @@ not in the app bundle), which the GUI path never imports.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, cast
 
 from sloppy.hooks import DEFAULT_HOST, DEFAULT_PORT
+
+if TYPE_CHECKING:
+    import argparse
 
 #: Handed to the click CLI (``sloppy_build``): a checkout or the wheel, never the bundle.
 TOOLING_COMMANDS = frozenset({"build", "bench", "verify"})
@@ -24,6 +28,8 @@ def _frozen() -> bool:
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse  # not for a start without arguments (_no_arguments)
+
     tooling = (
         "Also: sloppy install-desktop-entry [--remove] (Linux menu entry)."
         if _frozen()
@@ -55,6 +61,8 @@ def _no_console_streams() -> None:
 
 def desktop_entry(argv: list[str]) -> int:
     """``install-desktop-entry [--remove]`` with the standard library (works in the bundle)."""
+    import argparse
+
     p = argparse.ArgumentParser(
         prog="sloppy install-desktop-entry",
         description="Add sloppy (this bundle or installation) to the Linux application menu.",
@@ -81,9 +89,28 @@ def desktop_entry(argv: list[str]) -> int:
     return 0
 
 
+def _no_arguments() -> argparse.Namespace:
+    """What ``_parser()`` gives for an empty command line, without importing argparse (the
+    plain ``sloppy`` start: argparse and gettext are first-frame time)."""
+    return cast(
+        "argparse.Namespace",
+        SimpleNamespace(
+            headless=False,
+            enable_test_hooks=False,
+            hook_port=DEFAULT_PORT,
+            web_host=DEFAULT_HOST,
+            startup_report=None,
+            exit_when_warm=False,
+            version=False,
+        ),
+    )
+
+
 def parse(argv: list[str]) -> argparse.Namespace | int:
     """The parsed flags, or an exit code when the work is already done (version, tooling)."""
     _no_console_streams()
+    if not argv:
+        return _no_arguments()
     if argv[:1] == [DESKTOP_ENTRY]:
         return desktop_entry(argv[1:])
     if argv and argv[0] in TOOLING_COMMANDS:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from sloppy.app.profiler import PROFILER
 from sloppy.store import logs
 from sloppy.warm import import_recorder
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_GRACE_S = 1.5
 #: Exit code when no window can be opened (as for bad arguments).
@@ -66,6 +69,9 @@ def run(args: argparse.Namespace, finders: import_recorder.Finders, stop: thread
         if args.headless:
             from sloppy.app.headless import run as run_app
         else:
+            from sloppy.ui import imgui_lean
+
+            imgui_lean.install()  # the native module without the package facade's imports
             from sloppy.ui.gui_2 import run as run_app
         # Loaded with the app above (after boot2's finders, so the warm cache serves it).
         from sloppy.app.runtime import RuntimeOptions

@@ -75,6 +75,8 @@ METRICS: tuple[Metric, ...] = (
         source="warm_done_s",
     ),
     Metric("frame_p99_ms", "ms", False, False, ("gui",), doc="p99 frame time while warming"),
+    Metric("input_latency_p99_ms", "ms", False, False, ("gui",), doc="mouse move to its frame"),
+    Metric("input_latency_max_ms", "ms", False, False, ("gui",), doc="the slowest of them"),
     Metric("peak_rss_mib", "MiB", False, False, doc="peak resident memory (rusage)"),
     Metric("cpu_s", "s", False, False, doc="child's user + system CPU time"),
     Metric("first_frame_modules", "", True, True, ("gui",), 0.0, "modules before frame 1"),

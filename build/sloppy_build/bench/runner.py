@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sloppy.store.paths import BUNDLE
+from sloppy_build.bench import input_latency
 from sloppy_build.bench.targets import BenchError, Target
 from sloppy_build.bench.xvfb import start_xvfb
 
@@ -79,7 +80,9 @@ class Side:
             evict(self.cold_files)
         cwd = self.dir if self.target.frozen else self.target.root
         err_path = self.dir / f"stderr-{self.count}.txt"
-        spawned, code, usage = spawn(cmd, child_env, cwd, err_path, RUN_TIMEOUT_S)
+        display = child_env.get("DISPLAY") if self.mode == "gui" else None
+        with input_latency.driving(display, seed=self.count) as sends:  # moves the mouse
+            spawned, code, usage = spawn(cmd, child_env, cwd, err_path, RUN_TIMEOUT_S)
         if code != 0:
             tail = err_path.read_bytes()[-800:].decode(errors="replace")
             raise BenchError(f"{self.name} ({self.target.label}) exited {code}: {tail}")
@@ -87,7 +90,10 @@ class Side:
             data = json.loads(report.read_text())
         except (OSError, ValueError) as exc:
             raise BenchError(f"{self.name}: no readable startup report ({exc})") from exc
-        return measure(data, spawned, usage, log, self.mode, self.code)
+        run = measure(data, spawned, usage, log, self.mode, self.code)
+        if self.mode == "gui":
+            run.values |= input_latency.metrics(data, sends, percentile)
+        return run
 
 
 def spawn(

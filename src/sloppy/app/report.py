@@ -19,6 +19,8 @@ from sloppy.warm.import_recorder import Finders
 
 SCHEMA = 1
 log = logging.getLogger(__name__)
+#: How long after warm done the frames that saw the mouse move are still listed.
+INPUT_AFTER_WARM_S = 2.0
 
 
 class WarmSource(Protocol):
@@ -47,6 +49,13 @@ class ReportModule(TypedDict):
     source: str
 
 
+class InputFrame(TypedDict):
+    """A presented frame in which ImGui saw the mouse at a new position."""
+
+    mouse: list[float]  # [x, y], window coordinates
+    epoch: float  # that frame's swap
+
+
 class StartupPath(TypedDict):
     """What the start-up path loaded (the bench's exact metrics for a frozen app, which a
     ``PYTHONPATH`` shim cannot reach): gui, every module loaded when the first frame was
@@ -57,7 +66,7 @@ class StartupPath(TypedDict):
 
 
 class StartupReport(TypedDict):
-    """The startup report contract (ARCHITECTURE.md); ``warmup`` is the status as served."""
+    """The startup report contract (docs/contracts.md); ``warmup`` is the status as served."""
 
     schema: int
     mode: str
@@ -65,6 +74,8 @@ class StartupReport(TypedDict):
     process_start_epoch: float
     first_frame_epoch: float | None
     warm_done_epoch: float | None
+    #: The configured provider's SDK warm and the saved keys read: a send would not wait.
+    chat_ready_epoch: float | None
     #: Process CPU time (user + sys, every thread) at the first frame and at warm done:
     #: steadier than wall time on a busy machine.
     first_frame_cpu_s: float | None
@@ -72,6 +83,8 @@ class StartupReport(TypedDict):
     phases: list[ReportPhase]
     modules: list[ReportModule]
     frame_times_ms: list[float]
+    #: GUI: each frame that saw the mouse move, from the first until warm done + 2 s.
+    input_frames: list[InputFrame]
     warmup: WarmStatus
     startup_path: StartupPath | None
 
@@ -85,6 +98,8 @@ def build(
     warm_done_epoch: float | None = None,
     first_frame_cpu_s: float | None = None,
     warm_done_cpu_s: float | None = None,
+    chat_ready_epoch: float | None = None,
+    input_frames: list[InputFrame] | None = None,
     first_frame_modules: list[str] | None = None,
 ) -> StartupReport:
     """The report; GUI-only fields are None or empty in headless mode."""
@@ -95,6 +110,7 @@ def build(
         process_start_epoch=controller.profiler.process_start_epoch,
         first_frame_epoch=first_frame_epoch,
         warm_done_epoch=warm_done_epoch,
+        chat_ready_epoch=chat_ready_epoch,
         first_frame_cpu_s=first_frame_cpu_s,
         warm_done_cpu_s=warm_done_cpu_s,
         phases=[
@@ -112,6 +128,7 @@ def build(
             for r in controller.warmup.records()
         ],
         frame_times_ms=list(frame_times_ms or []),
+        input_frames=list(input_frames or []),
         warmup=controller.warmup_status(),
         startup_path=startup_path(controller, mode, first_frame_modules),
     )
@@ -149,7 +166,10 @@ class ReportWriter:
         self.first_frame_epoch: float | None = None
         self.first_frame_cpu_s: float | None = None
         self.warm_done_cpu_s: float | None = None
+        self.chat_ready_epoch: float | None = None
         self.frame_times_ms: list[float] = []
+        self.input_frames: list[InputFrame] = []
+        self._last_mouse: tuple[float, float] | None = None
         self.first_frame_modules: list[str] | None = None
 
     def mark_first_frame(self) -> float:
@@ -158,6 +178,21 @@ class ReportWriter:
         self.first_frame_epoch = time.time()
         self.first_frame_modules = list(sys.modules)  # after the frame: costs it nothing
         return self.first_frame_epoch
+
+    def note_frame(self, epoch: float, mouse_x: float, mouse_y: float) -> None:
+        """A presented frame (GUI) and where ImGui saw the mouse in it: listed when it moved
+        (an input latency is measured from outside against these)."""
+        if (mouse_x, mouse_y) == self._last_mouse or mouse_x < -1e6:  # -FLT_MAX: not in window
+            return
+        done = self.warm_done_epoch
+        if done is not None and epoch > done + INPUT_AFTER_WARM_S:
+            return
+        self._last_mouse = (mouse_x, mouse_y)
+        self.input_frames.append(InputFrame(mouse=[mouse_x, mouse_y], epoch=epoch))
+
+    def mark_chat_ready(self) -> None:
+        if self.chat_ready_epoch is None:
+            self.chat_ready_epoch = time.time()
 
     def mark_warm(self) -> None:
         self.warm_done_cpu_s = time.process_time()
@@ -173,6 +208,8 @@ class ReportWriter:
             warm_done_epoch=self.warm_done_epoch,
             first_frame_cpu_s=self.first_frame_cpu_s,
             warm_done_cpu_s=self.warm_done_cpu_s,
+            chat_ready_epoch=self.chat_ready_epoch,
+            input_frames=self.input_frames,
             first_frame_modules=self.first_frame_modules,
         )
 

@@ -17,6 +17,7 @@ from sloppy.app.profiler import PROFILER, StartupProfiler
 from sloppy.app.report import ReportWriter
 from sloppy.hooks import DEFAULT_HOST, DEFAULT_PORT
 from sloppy.providers.chat import ChatSession
+from sloppy.providers.table import PROVIDER_BY_ID, PROVIDERS
 from sloppy.store import logs, settings
 from sloppy.warm import warmlist
 from sloppy.warm.import_recorder import Finders
@@ -107,13 +108,17 @@ class Runtime:
         Headless first continues the GUI's discussion (``settings.json`` names it), so
         ``/api/send`` adds to it instead of replacing it; the GUI restores after its first frame.
         """
+        provider = self.chat.settings.provider
         if self.options.mode == "headless":
             with self.profiler.phase("headless.restore"):
-                self.chat.restore(settings.load().discussion or "default")
+                saved = settings.load()
+                self.chat.restore(saved.discussion or "default")
+            provider = saved.provider if saved.provider in PROVIDERS else provider
         self.controller.on_warmup_complete(self._on_warm)
         self.controller.start_warmup()
         # Saved API keys from the keychain (the GUI asks earlier; asking again is a no-op).
         self.chat.keys.start_loading(self.controller.submit_io)
+        self._watch_chat_ready(PROVIDER_BY_ID[provider].sdk)
         if self.options.hooks:
             # Imported here: the hook server is not part of the window's first frame.
             from sloppy.hooks.server import HookServer
@@ -130,6 +135,23 @@ class Runtime:
             self.hooks.start_in_background()
         self.controller.spawn_io(logs.attach_file)
         self.controller.spawn_io(logs.prune_logs)
+
+    def _watch_chat_ready(self, sdk: str) -> None:
+        """Note in the report when ``sdk`` is warm and the saved keys are read (a send to the
+        configured provider would not wait), from whichever of the two comes last."""
+        warmup = self.controller.warmup
+
+        def check(_name: str = "") -> None:
+            if warmup.is_ready(sdk) and self.chat.keys.loaded:
+                self.report.mark_chat_ready()
+
+        warmup.on_progress.append(check)
+
+        def after_keys() -> None:
+            self.chat.keys.wait_loaded()
+            check()
+
+        self.controller.spawn_io(after_keys)
 
     def _on_warm(self) -> None:
         self.report.mark_warm()

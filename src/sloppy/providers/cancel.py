@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import socket
 import threading
 from collections.abc import Callable
 from typing import Any
+
+#: ``socket.SHUT_RDWR`` (2 on POSIX and Windows): the socket module stays off the import of the
+#: client and of the window's first frame (the SDKs bring it in on the lane).
+SHUT_RDWR = 2
 
 
 class CancelToken:
@@ -57,6 +60,6 @@ def abort(response: Any) -> None:
     sock = stream.get_extra_info("socket") if stream is not None else None
     if sock is not None:
         with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
+            sock.shutdown(SHUT_RDWR)
     with contextlib.suppress(Exception):
         response.close()

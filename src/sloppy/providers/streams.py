@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sloppy.providers.cancel import CancelToken, abort
 from sloppy.providers.errors import ProviderError
 from sloppy.store.messages import Message
 
 
-@dataclass(slots=True)
-class Reply:
+class Reply(NamedTuple):
     """What came back; ``cancelled`` if the caller stopped the stream (``text`` is partial)."""
 
     text: str

@@ -1,4 +1,4 @@
-"""Where sloppy keeps its files: platformdirs locations, or all of them under ``$SLOPPY_HOME``.
+"""Where sloppy keeps its files: the platform's folders, or all of them under ``$SLOPPY_HOME``.
 
 Instead of ``platformdirs.user_cache_dir("sloppy")`` scattered around, call ``cache_dir()``.
 Paths are computed on each call so tests (and ``SLOPPY_HOME``) can relocate them at any time.
@@ -13,7 +13,11 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
-import platformdirs
+if sys.platform != "linux":
+    # macOS and Windows: their conventions, through platformdirs. On Linux the XDG rules below
+    # give the same folders without it (platformdirs.unix imports tempfile, shutil, random,
+    # bz2 and lzma, all of which the window's first frame would pay for).
+    import platformdirs
 
 APP_NAME = "sloppy"
 HOME_ENV = "SLOPPY_HOME"
@@ -28,13 +32,34 @@ def _base(kind: str) -> Path:
     home = os.environ.get(HOME_ENV)
     if home:
         return Path(home).expanduser() / kind
-    getter = {
-        "config": platformdirs.user_config_dir,
-        "cache": platformdirs.user_cache_dir,
-        "data": platformdirs.user_data_dir,
-        "logs": platformdirs.user_log_dir,
-    }[kind]
-    return Path(getter(APP_NAME, appauthor=False))
+    if sys.platform == "linux":
+        return _xdg(kind)
+    else:  # an else: a type checker on one platform skips the other's branch
+        getter = {
+            "config": platformdirs.user_config_dir,
+            "cache": platformdirs.user_cache_dir,
+            "data": platformdirs.user_data_dir,
+            "logs": platformdirs.user_log_dir,
+        }[kind]
+        return Path(getter(APP_NAME, appauthor=False))
+
+
+#: kind -> (XDG variable, its default under the home folder, what follows the app name)
+_XDG = {
+    "config": ("XDG_CONFIG_HOME", ".config", ""),
+    "cache": ("XDG_CACHE_HOME", ".cache", ""),
+    "data": ("XDG_DATA_HOME", ".local/share", ""),
+    "logs": ("XDG_STATE_HOME", ".local/state", "log"),
+}
+
+
+def _xdg(kind: str) -> Path:
+    """The XDG Base Directory folder for ``kind``, as ``platformdirs.unix`` resolves it: a
+    variable that is unset, blank or not an absolute path means the default."""
+    var, default, leaf = _XDG[kind]
+    value = os.environ.get(var, "").strip()
+    base = value if os.path.isabs(value) else os.path.join(os.path.expanduser("~"), default)
+    return Path(base) / APP_NAME / leaf
 
 
 def config_dir() -> Path:

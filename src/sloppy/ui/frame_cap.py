@@ -1,4 +1,5 @@
-"""The window's frame-rate cap while warming: 50 fps, 35 when other processes want the CPU.
+"""Frames while warming: the rate cap (50 fps, 35 when other processes want the CPU), what
+wakes a frame from another thread, and which input asks for more than one frame.
 
 Instead of one fixed ``fps_max``, ask ``FrameCap.fps()`` each frame. Every frame drawn while
 the lane imports is CPU the lane does not get; on a free machine 50 fps keeps frame times
@@ -13,8 +14,18 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from typing import Any
+
+from imgui_bundle import imgui
+
+from sloppy.ui.events import EventBus
 
 log = logging.getLogger(__name__)
+
+#: ImGui input events a single frame answers (the pointer moved, or entered a viewport);
+#: anything else (a button, a key, text, the wheel, focus) may open, close or resize a window,
+#: which ImGui settles over the next frames.
+_ONE_FRAME_INPUT = frozenset({1, 4})  # ImGuiInputEventType_MousePos, _MouseViewport
 
 FREE_FPS = 50.0
 BUSY_FPS = 35.0
@@ -77,3 +88,22 @@ class FrameCap:
                 BUSY_FPS if busy else FREE_FPS,
             )
         self._busy = busy
+
+
+def input_wants_frames() -> bool:
+    """True when this frame's input needs the next frames at full speed (a click, a key, text,
+    the wheel): a window that appears is sized on its second frame, a popup opens on the next."""
+    trail = imgui.get_current_context().input_events_trail
+    return any(int(trail[i].type) not in _ONE_FRAME_INPUT for i in range(trail.size()))
+
+
+class WakingEventBus(EventBus):
+    """``EventBus`` whose ``post`` (from any thread) also wakes the window's idle wait."""
+
+    def __init__(self, wake: Callable[[], Any]) -> None:
+        super().__init__()
+        self._wake = wake
+
+    def post(self, kind: str, /, **data: Any) -> None:
+        super().post(kind, **data)
+        self._wake()

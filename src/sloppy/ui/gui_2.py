@@ -18,6 +18,7 @@ import imgui_bundle
 from imgui_bundle import hello_imgui, imgui
 
 from sloppy.app.profiler import PROFILER
+from sloppy.app.report import INPUT_AFTER_WARM_S
 from sloppy.app.runtime import Runtime, RuntimeOptions
 from sloppy.providers import keys
 from sloppy.providers.table import (
@@ -28,7 +29,7 @@ from sloppy.providers.table import (
 )
 from sloppy.store import aside, paths, settings
 from sloppy.ui import commands, events, panels, theme
-from sloppy.ui.frame_cap import FrameCap
+from sloppy.ui.frame_cap import FrameCap, WakingEventBus, input_wants_frames
 from sloppy.ui.layout_ini import LAYOUT_FILE, check_layout
 from sloppy.ui.status_bar import StatusBar, draw_status_bar, status_bar
 from sloppy.ui.theme_models import Theme
@@ -57,6 +58,14 @@ MSAA_SAMPLES = 0
 #: CPU in 3.5 s here) where idling takes 0.4 s.
 IDLE_FPS = 9.0
 IDLE_FPS_EFFECTS = 30.0
+#: While warming, the window draws when something changes: input (at once), the lane's
+#: progress and posted events (woken from the pool: ``hello_imgui.request_refresh``), and
+#: otherwise at this rate (the ETA's countdown, a toast's fade). Frames nobody needs are CPU
+#: taken from the lane; animations (a fade, NERV's beam) run at this rate until warm.
+WARM_IDLE_FPS = 2.0
+#: hello_imgui keeps drawing at full speed this long after an input event (its default, once
+#: warm); while warming one frame answers a move, and a click or key gets ``input_wants_frames``.
+ACTIVE_AFTER_EVENT_S = 3.0
 #: sloppy's own hello_imgui assets: ``app_settings/icon.png`` is the window icon (drawn by
 #: packaging/icons/draw_icon.py); fonts still come from imgui_bundle's assets.
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -102,7 +111,7 @@ class SloppyGui:
             # Asked for now (the panel says "checking the keychain..."), read after frame one.
             self._key_loads: list[Any] = []
             self.chat.keys.start_loading(self._key_loads.append)
-        self.events = events.EventBus()
+        self.events: events.EventBus = WakingEventBus(hello_imgui.request_refresh)
         self.theme: Theme = theme.DEFAULT
         self.toasts = Toasts()
         self.palette: Any = None
@@ -110,6 +119,7 @@ class SloppyGui:
         self.frames = 0
         self._run_epoch = self._post_init_epoch = time.time()
         self.last_swap: float | None = None
+        self._noting_input = True
         self.prompt = ""
         self._told_no_keychain = False
         self.panels = panels.Panels(self)
@@ -176,12 +186,21 @@ class SloppyGui:
         elif self.report.warm_done_epoch is None and self.last_swap is not None:
             self.report.frame_times_ms.append((now - self.last_swap) * 1000.0)
         self.last_swap = now
+        if self._noting_input:
+            pos = imgui.get_io().mouse_pos
+            self.report.note_frame(time.time(), pos.x, pos.y)
+            done = self.report.warm_done_epoch
+            self._noting_input = done is None or time.time() < done + INPUT_AFTER_WARM_S
 
     def _after_first_frame(self) -> None:
         """Everything that must not delay the first frame starts here."""
         with PROFILER.phase("gui.start_background"):
             self.controller.on_warmup_complete(self._on_warm_done)
+            # The lane's progress changes the status bar: draw it (called on the lane).
+            self.controller.warmup.on_progress.append(lambda _name: hello_imgui.request_refresh())
             self.runtime.start(gui_state=self.state)
+            # Last of the completion callbacks: after the report and the stop request.
+            self.controller.on_warmup_complete(hello_imgui.request_refresh)
             # Saved keys come from the keychain (warm-listed: this demand moves it up the lane).
             for load in self._key_loads:
                 self._load_keys(load)
@@ -239,14 +258,24 @@ class SloppyGui:
             self.params.app_shall_exit = True
 
     def _pace_idling(self) -> None:
-        """Render every frame while something moves; otherwise let hello_imgui idle."""
+        """While warming, draw only when something changed; once warm, idle as hello_imgui does
+        (every frame while a reply streams or a toast fades)."""
         warming = not self.controller.is_warmup_done()
-        moving = warming or self.chat.busy or len(self.toasts) > 0
         idling = self.params.fps_idling
-        idling.enable_idling = not moving
-        idling.fps_idle = IDLE_FPS_EFFECTS if self.theme.effects else IDLE_FPS
+        if warming:
+            # A streamed reply draws every frame (capped); otherwise input, the lane and posted
+            # events wake a frame, and nothing animated asks for more than WARM_IDLE_FPS.
+            idling.enable_idling = not self.chat.busy
+            idling.fps_idle = WARM_IDLE_FPS
+            idling.time_active_after_last_event = 0.0
+            if input_wants_frames():
+                hello_imgui.request_refresh()
+        else:
+            idling.enable_idling = not (self.chat.busy or len(self.toasts) > 0)
+            idling.fps_idle = IDLE_FPS_EFFECTS if self.theme.effects else IDLE_FPS
+            idling.time_active_after_last_event = ACTIVE_AFTER_EVENT_S
         # Capped from the second frame until warm: frames beyond what the eye needs are CPU
-        # taken from the lane (Xvfb/llvmpipe has no vsync); input still wakes a frame at once.
+        # taken from the lane (Xvfb/llvmpipe has no vsync).
         idling.fps_max = self.frame_cap.fps() if warming and self.frames > 0 else 0.0
 
     def _handle(self, ev: events.Event) -> None:

@@ -121,6 +121,9 @@ class Warmup:
         self.pace = pace
         #: The boot's import recorder: where loads come from, and the gate the lane attaches to.
         self.recorder = recorder
+        #: Called on the lane with each module's name once it is warm or failed: the window
+        #: redraws only then while warming, the report notes when chat is ready.
+        self.on_progress: list[Callable[[str], None]] = []
 
     # -- planning and the lane ---------------------------------------------------------
 
@@ -202,6 +205,11 @@ class Warmup:
             else:
                 self._failed[name] = error
             self._cv.notify_all()
+        for cb in self.on_progress:
+            try:
+                cb(name)
+            except Exception:
+                log.exception("a warm progress callback raised")
         return cancelled
 
     def fail_remaining(self, cause: str) -> None:
