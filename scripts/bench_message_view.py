@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/bench_message_view.py [--runs N] [--json FILE]
 
-Runs the message harness (``tests/ui/message_harness.py``, the renderer in a real window on
+Runs the message harness (``tests/support/message_harness.py``, the renderer in a real window on
 a private Xvfb) alternately on two sets, scrolling top to bottom and back: **control** (four
 ordinary long replies, about 25 kB each) and **huge** (ordinary replies, a 10,000-column
 table and a 10.5 MB single line). Per run: the longest, p99 and median frame (between
@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from testkit.xvfb_display import start_xvfb  # noqa: E402
 
-HARNESS = ROOT / "tests" / "ui" / "message_harness.py"
+HARNESS = ROOT / "tests" / "support" / "message_harness.py"
 NORMAL = (
     "# A heading\n\nSome **bold**, *italic*, _underscored_ and `inline code`.\n\n"
     "| name | cost |\n|---|--:|\n| a | 1 |\n\n```python\nprint('hi')\n```\n\n"

@@ -9,9 +9,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sloppy_testkit.hook_client import ApiHookClient
+
 from tests.support import ARTIFACTS
+from tests.support.live import Proc
 from tests.support.screenshot import Image, grab
 from tests.support.xvfb import Display
+
+#: The hook key the GUI tests start sloppy with.
+KEY = "gui-test-key-abcdef123456"
 
 
 def poll(fn: Callable[[], Any], ok: Callable[[Any], bool], timeout: float = 30) -> Any:
@@ -37,3 +43,15 @@ def shot_until(display: Display, name: str, seen: Callable[[Image], bool]) -> Im
     """A screenshot once ``seen`` holds: the hook API reports state at request time, and
     the frame that draws it may not have reached the screen yet."""
     return poll(lambda: shot(display, name), seen, timeout=15)
+
+
+def start_gui(
+    display: Display, env: dict[str, str], *, failures: int = 0
+) -> tuple[Proc, ApiHookClient]:
+    """sloppy's window with the hook API on ``display``, warm (with ``failures`` failed)."""
+    proc = Proc(["--enable-test-hooks", "--hook-port", "0"], {**env, **display.env()})
+    api = ApiHookClient(proc.wait_for_hook_url(90), KEY, timeout=150)
+    assert api.wait_for_server(10)
+    status = api.get("/api/warmup_wait?timeout=120")
+    assert status["done"] and not status["timed_out"] and len(status["failed"]) == failures
+    return proc, api

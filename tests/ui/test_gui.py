@@ -14,7 +14,7 @@ from sloppy_testkit.provider_stub import env_for
 
 from sloppy.ui.frame_cap import FREE_FPS
 from sloppy.ui.theme import DEFAULT as DEFAULT_THEME
-from tests.support.gui import poll, shot, shot_until
+from tests.support.gui import KEY, poll, shot, shot_until, start_gui
 from tests.support.live import Proc
 from tests.support.screenshot import Image
 from tests.support.xvfb import Display
@@ -22,23 +22,11 @@ from tests.support.xvfb import Display
 OK_RGBA, WARN_RGBA = DEFAULT_THEME.ok, DEFAULT_THEME.warn
 
 pytestmark = [pytest.mark.slow, pytest.mark.gui]
-KEY = "gui-test-key-abcdef123456"
 
 
 def window_size(display: Display) -> str:
     out = display.xdotool("getwindowgeometry", display.window())
     return out.split("Geometry:")[1].split()[0]
-
-
-def start_gui(
-    display: Display, env: dict[str, str], *, failures: int = 0
-) -> tuple[Proc, ApiHookClient]:
-    proc = Proc(["--enable-test-hooks", "--hook-port", "0"], {**env, **display.env()})
-    api = ApiHookClient(proc.wait_for_hook_url(90), KEY, timeout=150)
-    assert api.wait_for_server(10)
-    status = api.get("/api/warmup_wait?timeout=120")
-    assert status["done"] and not status["timed_out"] and len(status["failed"]) == failures
-    return proc, api
 
 
 def near(rgb: tuple[int, int, int], rgba: tuple[float, ...], tol: int = 40) -> bool:

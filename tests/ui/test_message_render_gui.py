@@ -15,10 +15,9 @@ from typing import Any
 import pytest
 
 from sloppy.ui import markdown_blocks
-from tests.conftest import ROOT
-from tests.screenshot import grab
-from tests.ui import clipboard, message_harness
-from tests.xvfb import Display
+from tests.support import ROOT, clipboard, message_harness
+from tests.support.screenshot import grab
+from tests.support.xvfb import Display
 
 pytestmark = [pytest.mark.slow, pytest.mark.gui]
 ARTIFACTS = ROOT / "artifacts"

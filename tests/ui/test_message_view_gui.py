@@ -10,14 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sloppy_testkit.hook_client import ApiHookClient
+from sloppy_testkit.provider_stub import Fault, env_for
 
-from testkit.hook_client import ApiHookClient
-from testkit.provider_stub import Fault, env_for
-from tests.conftest import ROOT
-from tests.screenshot import Image, grab
-from tests.ui import clipboard
-from tests.ui.test_gui import KEY, poll, start_gui
-from tests.xvfb import Display
+from tests.support import ROOT, clipboard
+from tests.support.gui import KEY, poll, start_gui
+from tests.support.screenshot import Image, grab
+from tests.support.xvfb import Display
 
 pytestmark = [pytest.mark.slow, pytest.mark.gui]
 ARTIFACTS = ROOT / "artifacts"
