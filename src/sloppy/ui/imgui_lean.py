@@ -21,6 +21,8 @@ from typing import Any
 NAME = "imgui_bundle"
 #: Native submodules published under their facade name, as the facade's ``_publish`` does.
 PUBLISHED = ("imgui", "hello_imgui", "implot")
+#: Names the facade publishes for a native submodule under another name.
+RENAMED = {"imgui_md": "rich_md"}
 
 
 def install() -> bool:
@@ -59,8 +61,11 @@ def _facade_name(name: str) -> Any:
     native = sys.modules[f"{NAME}._imgui_bundle"]
     if name.startswith("__"):
         raise AttributeError(name)
-    if hasattr(native, name):
-        value = getattr(native, name)
+    native_name = RENAMED.get(name, name)
+    if hasattr(native, native_name):
+        value = getattr(native, native_name)
+        if isinstance(value, types.ModuleType):  # as the facade's _publish does
+            sys.modules[f"{NAME}.{name}"] = value
     elif hasattr(native.imgui, name):  # ImVec2, ImVec4, FLT_MAX...
         value = getattr(native.imgui, name)
     else:
