@@ -20,7 +20,15 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
     from hatchling.builders.wheel import WheelBuilder
 
-    (built,) = list(WheelBuilder(str(ROOT)).build(directory=str(out), versions=["standard"]))
+    # The build writes src/sloppy/_version.py from HEAD; put the installed one back, so that
+    # processes the rest of the session starts report the same version as this one.
+    version_file = ROOT / "src" / "sloppy" / "_version.py"
+    before = version_file.read_bytes() if version_file.exists() else None
+    try:
+        (built,) = list(WheelBuilder(str(ROOT)).build(directory=str(out), versions=["standard"]))
+    finally:
+        if before is not None:
+            version_file.write_bytes(before)
     return Path(built)
 
 
