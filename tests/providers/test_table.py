@@ -46,7 +46,7 @@ exec(compile(src[:end] + row + src[end:], str(path), "exec"), mod.__dict__)
 from sloppy.providers import client
 from sloppy.hooks import routes
 from sloppy.providers import keys
-from sloppy.ui import panels
+from sloppy.ui import provider_panel
 from sloppy.warm import engine
 from sloppy.app.controller import AppController
 from sloppy.providers.chat import ChatSession
@@ -74,7 +74,7 @@ chat.select("acme")
 print(json.dumps({
     "schema_enum": list(enums(schema)),
     "table_hook_ids": list(mod.HOOK_PROVIDERS),
-    "panel": panels.provider_choices(),
+    "panel": provider_panel.provider_choices(),
     "keys": keys.KeyStore(ai).status().get("acme"),
     "model": chat.settings.model,
     "reply": ai.send("acme", "acme-1", [], "hi").text,

@@ -28,7 +28,7 @@ from sloppy.providers.table import (
     PROVIDERS,
 )
 from sloppy.store import aside, paths, settings
-from sloppy.ui import commands, events, panels, theme
+from sloppy.ui import commands, events, panel_host, panels, theme
 from sloppy.ui.frame_cap import FrameCap, WakingEventBus, input_wants_frames
 from sloppy.ui.layout_ini import LAYOUT_FILE, check_layout
 from sloppy.ui.status_bar import StatusBar, draw_status_bar, status_bar
@@ -98,7 +98,7 @@ class SloppyGui:
             pace=self.pacer.wait_turn,
             # What a send needs, first from the very first run: the saved keys (the panel
             # reads them right after the first frame), then the configured provider's SDK.
-            first_warm=(keys.KEYCHAIN, panels.sdk_of(provider)),
+            first_warm=(keys.KEYCHAIN, panel_host.sdk_of(provider)),
         )
         self.controller, self.chat, self.report = (
             self.runtime.controller,
@@ -337,8 +337,8 @@ class SloppyGui:
         self.settings.provider, self.settings.model = provider, self.chat.settings.model
         self.settings.base_url = ""
         self.controller.spawn_io(settings.save, self.settings)
-        sdk = warmlist.label(panels.sdk_of(provider))
-        if not is_warm(panels.sdk_of(provider)):
+        sdk = warmlist.label(panel_host.sdk_of(provider))
+        if not is_warm(panel_host.sdk_of(provider)):
             self.toast(f"Loading {sdk}...")
         if self.chat.keys.loaded:
             self.controller.spawn_io(self._refresh_models, provider)
