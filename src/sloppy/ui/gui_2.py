@@ -22,7 +22,6 @@ from sloppy.app.report import INPUT_AFTER_WARM_S
 from sloppy.app.runtime import Runtime, RuntimeOptions
 from sloppy.providers import keys
 from sloppy.providers.table import (
-    DEFAULT_MODELS,
     DEFAULT_PROVIDER,
     PROVIDER_BY_ID,
     PROVIDERS,
@@ -87,6 +86,7 @@ class SloppyGui:
         provider = (
             self.settings.provider if self.settings.provider in PROVIDERS else DEFAULT_PROVIDER
         )
+        self.settings.use_provider(provider)
         self.pacer = FramePacer()
         self.frame_cap = FrameCap()
         self.runtime = Runtime(
@@ -333,9 +333,10 @@ class SloppyGui:
         self.chat.stop()
 
     def set_provider(self, provider: str) -> None:
-        self.chat.select(provider, DEFAULT_MODELS[provider])
-        self.settings.provider, self.settings.model = provider, self.chat.settings.model
-        self.settings.base_url = ""
+        # Each provider keeps its own model and base URL (the default model the first time).
+        self.settings.use_provider(provider)
+        self.chat.select(provider, self.settings.model or None, self.settings.base_url)
+        self.settings.model = self.chat.settings.model
         self.controller.spawn_io(settings.save, self.settings)
         sdk = warmlist.label(panel_host.sdk_of(provider))
         if not is_warm(panel_host.sdk_of(provider)):
