@@ -136,7 +136,7 @@ def key_flow(
             click(display, panel(api)["rects"]["model:gpt-stub-large"])
             poll(lambda: panel(api), lambda p: p["model"] == "gpt-stub-large")
             # Send through the window: the stub sees the typed key.
-            click(display, [300, 660, 500, 700])
+            click(display, api.get("/api/gui/state")["discussion_panel"]["rects"]["prompt"])
             display.xdotool("type", "--delay", "20", "hello key")
             display.chord("ctrl", "Return")
             reply = stub.reply("openai")

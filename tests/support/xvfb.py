@@ -40,7 +40,7 @@ class Display:
         time.sleep(hold_s)
         self.xdotool("keyup", *reversed(keys))
 
-    def window(self, title: str = "^sloppy$", timeout: float = 30) -> str:
+    def window(self, title: str = "^sloppy($| )", timeout: float = 30) -> str:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:

@@ -77,7 +77,9 @@ def test_chat_palette_theme_and_restore(display: Display, stub, sloppy_home: Pat
         win = display.window()
         display.xdotool("windowfocus", "--sync", win)
         # Type a prompt into the input box and send it with Ctrl+Enter: a real keyboard.
-        display.xdotool("mousemove", "--window", win, "400", "680", "click", "1")
+        x0, y0, x1, y1 = api.get("/api/gui/state")["discussion_panel"]["rects"]["prompt"]
+        x, y = str(int((x0 + x1) / 2)), str(int((y0 + y1) / 2))
+        display.xdotool("mousemove", "--window", win, x, y, "click", "1")
         display.xdotool("type", "--delay", "30", "hello stub")
         display.chord("ctrl", "Return")
         reply = stub.reply("openai")

@@ -21,7 +21,7 @@ from tests.support.xvfb import Display
 pytestmark = [pytest.mark.slow, pytest.mark.gui]
 ARTIFACTS = ROOT / "artifacts"
 #: The discussion panel's area in the default layout (1200x800 window).
-AREA = (10, 45, 810, 648)
+AREA = (10, 55, 810, 690)  # inside the history child (its own background)
 LINK_RGB = (102, 161, 204)  # rich_md's link colour over the default theme
 
 REPLY = (

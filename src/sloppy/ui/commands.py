@@ -27,6 +27,8 @@ class Command(NamedTuple):
     palette: bool = True
 
 
+#: Ctrl+plus / Ctrl+minus step of the text size (``settings.font_scale``).
+ZOOM_STEP = 0.1
 #: The menu bar, in order; each menu lists the table's commands that name it.
 MENUS = ("File", "Theme", "Tools")
 
@@ -44,6 +46,7 @@ class CommandHost(Protocol):
     def toggle_palette(self) -> None: ...
     def focus(self, panel: str) -> None: ...
     def stop_reply(self) -> None: ...
+    def zoom(self, step: float) -> None: ...
 
 
 def command_table(host: CommandHost) -> tuple[Command, ...]:
@@ -103,7 +106,32 @@ def command_table(host: CommandHost) -> tuple[Command, ...]:
             menu="Tools",
             label="Diagnostics",
         ),
-        Command("reply.stop", "Stop the reply", host.stop_reply),
+        Command("reply.stop", "Stop the reply", host.stop_reply, shortcut="Esc"),
+        Command(
+            "view.zoom_in",
+            "Larger text",
+            functools.partial(host.zoom, ZOOM_STEP),
+            "view",
+            menu="Tools",
+            shortcut="Ctrl++",
+            separator=True,
+        ),
+        Command(
+            "view.zoom_out",
+            "Smaller text",
+            functools.partial(host.zoom, -ZOOM_STEP),
+            "view",
+            menu="Tools",
+            shortcut="Ctrl+-",
+        ),
+        Command(
+            "view.zoom_reset",
+            "Reset text size",
+            functools.partial(host.zoom, 0.0),
+            "view",
+            menu="Tools",
+            shortcut="Ctrl+0",
+        ),
     )
 
 

@@ -68,6 +68,16 @@ ACTIVE_AFTER_EVENT_S = 3.0
 #: sloppy's own hello_imgui assets: ``app_settings/icon.png`` is the window icon (drawn by
 #: packaging/icons/draw_icon.py); fonts still come from imgui_bundle's assets.
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
+WINDOW_TITLE = "sloppy.ui.window_title"
+#: Below this window width the side panels are hidden (the View menu shows them again), so
+#: the discussion keeps the width; they come back when the window is wider again.
+NARROW_W = 760.0
+SIDE_PANELS = ("Provider", "Diagnostics")
+
+
+def title_for(conversation: str) -> str:
+    """The window title: ``sloppy — <conversation>``, or ``sloppy`` while it has no title."""
+    return f"sloppy — {conversation}" if conversation else "sloppy"
 
 
 class SloppyGui:
@@ -122,6 +132,12 @@ class SloppyGui:
         self._noting_input = True
         self.prompt = ""
         self._told_no_keychain = False
+        self._narrow = False
+        self._viewport = (0.0, 0.0, 0.0, 0.0)
+        #: ``theme.style_digest()`` after the last theme change (the hook API reports it).
+        self.style_digest = ""
+        #: The title last given to the window (None: the one it started with).
+        self.window_title: str | None = None
         self.panels = panels.Panels(self)
         self.command_table = commands.command_table(self)
         with PROFILER.phase("gui.runner_params"):
@@ -159,6 +175,7 @@ class SloppyGui:
         # No idling while warming: the progress moves, and frame times must be real work.
         p.fps_idling.enable_idling = False
         p.callbacks.post_init = self._post_init
+        p.callbacks.setup_imgui_style = self._setup_style
         p.callbacks.show_gui = self._frame
         p.callbacks.show_status = self._status_bar
         p.callbacks.show_menus = functools.partial(commands.draw_menus, self.command_table)
@@ -169,11 +186,17 @@ class SloppyGui:
         p.docking_params = self.panels.docking()
         return p
 
+    def _setup_style(self) -> None:
+        # hello_imgui's own theme step: the Default theme is the look from the first frame on,
+        # the same as when switching back to it.
+        theme.apply(self.theme)
+        self.style_digest = theme.style_digest()
+
     def _post_init(self) -> None:
         # Window, GL context and font atlas: hello_imgui's part of the first frame.
         PROFILER.record("gui.window", self._run_epoch, time.time())
         with PROFILER.phase("gui.post_init"):
-            theme.apply(self.theme)
+            imgui.get_style().font_scale_main = settings.clamp_font_scale(self.settings.font_scale)
         self._post_init_epoch = time.time()
 
     def _after_swap(self) -> None:
@@ -235,6 +258,8 @@ class SloppyGui:
     # -- per frame ---------------------------------------------------------------------
 
     def _frame(self) -> None:
+        if self.frames == 0:  # the style the first frame is drawn with, whoever set it
+            self.style_digest = theme.style_digest()
         for ev in self.events.drain():
             self._handle(ev)
         for event in aside.events(self.last_aside):
@@ -243,6 +268,9 @@ class SloppyGui:
         io = imgui.get_io()
         if io.key_ctrl and io.key_shift and imgui.is_key_pressed(imgui.Key.p, False):
             self.toggle_palette()
+        self._keys(io)
+        self._fit_layout()
+        self._set_window_title()
         if self.palette_wanted and is_warm(PALETTE):
             self.palette_wanted = False
             self._palette().open()
@@ -256,6 +284,52 @@ class SloppyGui:
         self._pace_idling()
         if self.runtime.stop_requested.is_set():
             self.params.app_shall_exit = True
+
+    def _keys(self, io: imgui.IO) -> None:
+        """Esc stops a reply (unless it closes the palette); Ctrl+plus/minus/0 zoom."""
+        palette_open = self.palette is not None and self.palette.is_open
+        if self.chat.busy and not palette_open and imgui.is_key_pressed(imgui.Key.escape, False):
+            self.stop_reply()
+        if not io.key_ctrl:
+            return
+        if any(imgui.is_key_pressed(k) for k in (imgui.Key.equal, imgui.Key.keypad_add)):
+            self.zoom(commands.ZOOM_STEP)
+        elif any(imgui.is_key_pressed(k) for k in (imgui.Key.minus, imgui.Key.keypad_subtract)):
+            self.zoom(-commands.ZOOM_STEP)
+        elif any(imgui.is_key_pressed(k, False) for k in (imgui.Key._0, imgui.Key.keypad0)):
+            self.zoom(0.0)
+
+    def zoom(self, step: float) -> None:
+        """Text size up or down by ``step``; 0 resets it. Remembered."""
+        scale = 1.0 if step == 0 else self.settings.font_scale + step
+        self.settings.font_scale = round(settings.clamp_font_scale(scale), 2)
+        imgui.get_style().font_scale_main = self.settings.font_scale
+        self.save_settings()
+
+    def _docked(self, label: str) -> hello_imgui.DockableWindow | None:
+        return self.params.docking_params.dockable_window_of_name(label)
+
+    def _fit_layout(self) -> None:
+        """The Discussion is always shown; a narrow window hides the side panels."""
+        discussion = self._docked("Discussion")
+        if discussion is not None and not discussion.is_visible:
+            discussion.is_visible = True
+        vp = imgui.get_main_viewport()
+        self._viewport = (vp.pos.x, vp.pos.y, vp.size.x, vp.size.y)
+        narrow = vp.size.x < NARROW_W
+        if narrow == self._narrow:
+            return
+        self._narrow = narrow
+        for label in SIDE_PANELS:
+            w = self._docked(label)
+            if w is not None:
+                w.is_visible = not narrow
+
+    def _set_window_title(self) -> None:
+        wanted = title_for(getattr(self.chat.discussion, "title", ""))
+        if wanted != self.window_title and is_warm(WINDOW_TITLE):
+            self.window_title = wanted
+            _require_warmed(WINDOW_TITLE).set_title(wanted)
 
     def _pace_idling(self) -> None:
         """While warming, draw only when something changed; once warm, idle as hello_imgui does
@@ -331,6 +405,9 @@ class SloppyGui:
 
     def stop_reply(self) -> None:
         self.chat.stop()
+
+    def save_settings(self) -> None:
+        self.controller.spawn_io(settings.save, self.settings)
 
     def set_provider(self, provider: str) -> None:
         # Each provider keeps its own model and base URL (the default model the first time).
@@ -420,6 +497,7 @@ class SloppyGui:
     def _apply_theme(self, name: str) -> None:
         self.theme = theme.get(name)
         theme.apply(self.theme)
+        self.style_digest = theme.style_digest()
 
     def send(self) -> None:
         prompt = self.prompt.strip()
@@ -463,12 +541,48 @@ class SloppyGui:
             "palette_open": bool(self.palette is not None and self.palette.is_open),
             "provider": self.chat.settings.provider,
             "discussion": self.chat.discussion.name,
-            "messages": [{"role": m.role, "text": m.text} for m in self.chat.messages()],
+            "busy": self.chat.busy,
+            "discussion_title": getattr(self.chat.discussion, "title", ""),
+            "window_title": self.window_title or "sloppy",
+            "messages": [
+                {
+                    "role": m.role,
+                    "text": m.text,
+                    "error": m.error,
+                    "stopped": getattr(m, "stopped", False),
+                }
+                for m in self.chat.messages()
+            ],
             "toasts": self.toasts.texts(),
+            "font_scale": self.settings.font_scale,
+            "send_key": self.settings.send_key,
+            "style": self.style_digest,
+            "windows": self._windows_state(),
+            "discussion_panel": {
+                "rects": dict(self.panels.discussion.rects),
+                "prompt": self.prompt,
+                "welcome": self.panels.discussion.welcome_text(),
+            },
+            "diagnostics_panel": {
+                "rects": dict(self.panels.diagnostics.rects),
+                "waterfall": dict(self.panels.diagnostics.waterfall),
+            },
             "status_bar": self._status_bar_now()._asdict(),
             "first_run_hint": self.panels.first_run(),
             "provider_panel": self.panels.provider_state(),
         }
+
+    def _windows_state(self) -> dict[str, Any]:
+        """Each dockable window: shown or not, and where it was last drawn."""
+        out: dict[str, Any] = {}
+        for w in self.params.docking_params.dockable_windows:
+            out[w.label] = {
+                "visible": w.is_visible,
+                "can_close": w.can_be_closed,
+                "rect": self.panels.window_rects.get(w.label),
+            }
+        out["viewport"] = list(self._viewport)
+        return out
 
     # -- running -----------------------------------------------------------------------
 

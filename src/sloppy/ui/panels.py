@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from imgui_bundle import hello_imgui, imgui
@@ -20,6 +22,8 @@ class Panels:
         self.discussion = DiscussionPanel(gui)
         self.provider = ProviderPanel(gui)
         self.diagnostics = DiagnosticsPanel(gui)
+        #: Where each panel's window was last drawn, ``[x0, y0, x1, y1]`` (for the hook API).
+        self.window_rects: dict[str, list[float]] = {}
 
     @property
     def key_notes(self) -> dict[str, str]:
@@ -36,10 +40,18 @@ class Panels:
             ("Diagnostics", "SideSpace", self.diagnostics.draw),
         ):
             w = hello_imgui.DockableWindow()
-            w.label, w.dock_space_name, w.gui_function = label, space, fn
+            w.label, w.dock_space_name = label, space
+            w.gui_function = functools.partial(self._draw, label, fn)
             windows.append(w)
+        # The conversation is the app: it has no close button to leave a void behind.
+        windows[0].can_be_closed = False
         d.dockable_windows = windows
         return d
+
+    def _draw(self, label: str, fn: Callable[[], None]) -> None:
+        lo, size = imgui.get_window_pos(), imgui.get_window_size()
+        self.window_rects[label] = [lo.x, lo.y, lo.x + size.x, lo.y + size.y]
+        fn()
 
     def focus(self, label: str) -> None:
         w = self.gui.params.docking_params.dockable_window_of_name(label)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from imgui_bundle import imgui
@@ -28,6 +29,8 @@ class ProviderPanel:
         self.key_inputs: dict[str, str] = {}
         self.key_notes: dict[str, str] = {}
         self.model_filter = ""
+        #: The configured model is not among the models the server lists.
+        self.missing = False
         #: Screen rectangles of the key widgets (GUI tests click them).
         self.rects: dict[str, list[float]] = {}
 
@@ -64,7 +67,7 @@ class ProviderPanel:
             gui.set_model(model)
         imgui.same_line()
         flags = imgui.ComboFlags_.no_preview.value | imgui.ComboFlags_.height_large.value
-        for drawn in [k for k in self.rects if k.startswith("model:")]:
+        for drawn in [k for k in self.rects if k.startswith(("model:", "listed"))]:
             del self.rects[drawn]  # only the entries shown this frame
         if imgui.begin_combo("Model", "", flags):
             if not listing.models:
@@ -119,6 +122,7 @@ class ProviderPanel:
         if line:
             bad = listing.phase == "failed"
             imgui.text_colored(imgui.ImVec4(*(gui.theme.warn if bad else gui.theme.ok)), line)
+        self._missing_model(listing.models if listing.phase == "ok" else ())
         if store.problem:
             imgui.text_colored(imgui.ImVec4(*gui.theme.warn), store.problem)
         if store.keychain_ok is False:
@@ -128,6 +132,25 @@ class ProviderPanel:
                 gui.choose_key_file(on)
             if store.use_file:
                 imgui.text_disabled(f"{keys.key_file()} (readable only by you)")
+
+    def _missing_model(self, models: Sequence[str]) -> None:
+        """The configured model is not in the server's list: say so and offer the list."""
+        model = self.gui.chat.settings.model
+        self.missing = bool(models) and model not in models
+        if not self.missing:
+            return
+        imgui.text_colored(
+            imgui.ImVec4(*self.gui.theme.warn), f"The server does not list '{model}'."
+        )
+        imgui.set_next_item_width(-1)
+        flags = imgui.ComboFlags_.height_large.value
+        if imgui.begin_combo("##listed", "Pick a listed model", flags):
+            for name in models:
+                if imgui.selectable(name, False)[0]:
+                    self.gui.set_model(name, save=True)
+                self.rects[f"listed:{name}"] = item_rect()
+            imgui.end_combo()
+        self.rects["listed"] = item_rect()
 
     def state(self) -> dict[str, Any]:
         """What the Provider panel shows (the key field as drawn: masked), for the hook API."""
@@ -141,6 +164,7 @@ class ProviderPanel:
             "connection": listing.describe(),
             "models": list(listing.models),
             "model": chat.settings.model,
+            "model_missing": self.missing,
             "keychain_ok": chat.keys.keychain_ok,
             "keychain_problem": chat.keys.problem,
             "rects": dict(self.rects),

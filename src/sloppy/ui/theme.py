@@ -6,6 +6,9 @@ NERV theme through ``_require_warmed`` (``available(name)`` says whether that is
 
 from __future__ import annotations
 
+import zlib
+from typing import Any
+
 from imgui_bundle import imgui
 
 from sloppy.ui.theme_models import Theme
@@ -49,10 +52,49 @@ def get(name: str) -> Theme:
     return theme
 
 
-def apply(theme: Theme) -> None:
-    """Set imgui's style colours and rounding from ``theme`` (call on the GUI thread)."""
-    imgui.style_colors_dark()
+#: The style as it was before the first ``apply`` (sizes, spacing, rounding, colours), so that
+#: every theme starts from the same base: a theme that changes a field does not leave it
+#: behind for the next. Font scales are not part of a theme (zoom, DPI).
+_base: dict[str, Any] | None = None
+_KEPT = ("font_scale_main", "font_scale_dpi", "font_size_base")
+
+
+def _style_fields(style: imgui.Style) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for name in dir(style):
+        if name.startswith("_") or name in _KEPT:
+            continue
+        value = getattr(style, name)
+        if isinstance(value, imgui.ImVec2):
+            fields[name] = imgui.ImVec2(value.x, value.y)
+        elif isinstance(value, (bool, int, float, imgui.Dir)):
+            fields[name] = value
+    return fields
+
+
+def style_digest() -> str:
+    """A short fingerprint of the whole current style (tests compare two looks by it)."""
     style = imgui.get_style()
+    parts = [
+        f"{k}={(v.x, v.y) if isinstance(v, imgui.ImVec2) else v}"
+        for k, v in sorted(_style_fields(style).items())
+    ]
+    for i in range(imgui.Col_.count.value):
+        c = style.color_(i)
+        parts.append(f"{c.x:.3f},{c.y:.3f},{c.z:.3f},{c.w:.3f}")
+    return f"{zlib.crc32(';'.join(parts).encode()):08x}"
+
+
+def apply(theme: Theme) -> None:
+    """Set imgui's style from ``theme`` on the base style (call on the GUI thread)."""
+    global _base
+    style = imgui.get_style()
+    if _base is None:
+        _base = _style_fields(style)
+    else:
+        for name, value in _base.items():
+            setattr(style, name, value)
+    imgui.style_colors_dark()
     for name, rgba in theme.colors.items():
         col = getattr(imgui.Col_, name, None)
         if col is not None:

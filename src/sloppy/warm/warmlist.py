@@ -36,6 +36,7 @@ WARM_LIST: tuple[WarmEntry, ...] = (
     WarmEntry("sloppy.ui.theme_nerv_fx", "NERV effects"),
     WarmEntry("sloppy.ui.markdown_table", "markdown tables"),
     WarmEntry("sloppy.ui.markdown_view", "message formatting"),
+    WarmEntry("sloppy.ui.window_title", "window title"),
     # Links in replies open in the browser from the pool.
     WarmEntry("webbrowser", "web links"),
     # keyring and the backend it picks (Linux: SecretStorage, jeepney, cryptography).
