@@ -261,11 +261,11 @@ def test_a_failing_save_warns_once_until_one_works(
 
     monkeypatch.setattr(discussions, "save", read_only)
     with caplog.at_level(logging.WARNING, logger="sloppy.providers.chat"):
-        for _ in range(3):
-            chat.clear()
+        for i in range(3):
+            chat.set_system(f"system {i}")
         assert len(caplog.records) == 1
         monkeypatch.setattr(discussions, "save", real)
-        chat.clear()
+        chat.set_system("works")
         monkeypatch.setattr(discussions, "save", read_only)
-        chat.clear()
+        chat.set_system("fails again")
     assert len(caplog.records) == 2
