@@ -17,6 +17,7 @@ from sloppy.providers.chat import ChatSession
 from sloppy.store import aside, discussions, files, settings
 from sloppy.store.messages import Discussion, Message
 from tests.support import ROOT
+from tests.support.together import run_together
 
 
 def test_round_trip(sloppy_home: Path) -> None:
@@ -208,7 +209,7 @@ import sys, time
 from pathlib import Path
 from sloppy.providers.chat import ChatSession
 from sloppy.store.messages import Message
-tag, go = sys.argv[1], Path(sys.argv[2])
+go, tag = Path(sys.argv[1]), sys.argv[2]
 chat = ChatSession()
 chat.restore("shared")
 print("ready", flush=True)
@@ -226,20 +227,7 @@ def test_two_processes_saving_one_discussion_lose_nothing(
     sloppy_home: Path, tmp_path: Path
 ) -> None:
     discussions.save(Discussion(name="shared", messages=[Message("user", "before")]))
-    go = tmp_path / "go"
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", WRITER, tag, str(go)],
-            stdout=subprocess.PIPE,
-            cwd=ROOT,
-            text=True,
-        )
-        for tag in ("A", "B")
-    ]
-    for proc in procs:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-    go.touch()
-    seen = [int(proc.communicate(timeout=60)[0].strip()) for proc in procs]
+    seen = [int(out) for out in run_together(WRITER, [["A"], ["B"]], tmp_path / "go")]
     loaded, problem = discussions.load("shared")
     assert problem is None and loaded is not None
     texts = [m.text for m in loaded.messages]
