@@ -75,6 +75,7 @@ def test_prune_removes_only_what_is_older_than_30_days_with_one_log_line(
     for i in range(3):
         _discard_at(monkeypatch, _file(folder, f"old{i}.json"), now - 31 * DAY)
     young = _discard_at(monkeypatch, _file(folder, "young.json"), now - 29 * DAY)
+    caplog.clear()
     with caplog.at_level(logging.INFO, logger="sloppy.store.trash"):
         assert trash.prune() == 3
     [line] = [r.getMessage() for r in caplog.records if r.name == "sloppy.store.trash"]
