@@ -257,3 +257,16 @@ def test_a_failing_save_warns_once_until_one_works(
         monkeypatch.setattr(discussions, "save", read_only)
         chat.set_system("fails again")
     assert len(caplog.records) == 2
+
+
+def test_listing_sees_every_change_to_a_file_it_listed_before(sloppy_home: Path) -> None:
+    d = Discussion(name="x", title="ab", messages=[Message("user", "q", at=1.0)])
+    discussions.save(d)
+    assert [s.title for s in discussions.listing()] == ["ab"]
+    d.title = "ba"  # the same size, likely the same mtime tick: the new inode tells
+    discussions.save(d)
+    assert [s.title for s in discussions.listing()] == ["ba"]
+    discussions.save(Discussion(name="y", messages=[Message("user", "newer", at=2.0)]))
+    assert [s.title for s in discussions.listing()] == ["newer", "ba"]
+    discussions.file_of("x").unlink()
+    assert [s.name for s in discussions.listing()] == ["y"]

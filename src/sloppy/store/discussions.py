@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -39,6 +40,11 @@ class Summary(NamedTuple):
     title: str
     updated_at: float
     count: int  # type: ignore[assignment]  # the number of messages (shadows tuple.count)
+
+
+#: ``listing``'s summaries by file, with the (inode, mtime_ns, size) they were read at.
+_listed: dict[str, tuple[tuple[int, int, int], Summary]] = {}
+_cache_lock = threading.Lock()
 
 
 class NotSaved(OSError):
@@ -97,8 +103,33 @@ def exists(name: str) -> bool:
 
 
 def listing() -> list[Summary]:
-    """Every discussion on disk, newest activity first; a bad file is set aside and skipped."""
-    return _summaries(lambda _d: True)
+    """Every discussion on disk, newest activity first; a bad file is set aside and skipped.
+
+    A file unchanged since the last listing (same inode, size and modification time) is not
+    read again: the list is redrawn after every reply.
+    """
+    found, seen = [], {}
+    for name in names():
+        path = str(file_of(name))
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)  # each save is a new file
+        with _cache_lock:
+            cached = _listed.get(path)
+        if cached is not None and cached[0] == stamp:
+            found.append(cached[1])
+        else:
+            d, _problem = load(name)  # a bad file: set aside and logged by ``_read``
+            if d is None:
+                continue
+            found.append(summary(replace(d, name=name)))
+        seen[path] = (stamp, found[-1])
+    with _cache_lock:
+        _listed.clear()
+        _listed.update(seen)
+    return sorted(found, key=lambda s: s.updated_at, reverse=True)
 
 
 def search(query: str) -> list[Summary]:
@@ -125,8 +156,7 @@ def _summaries(keep: Callable[[Discussion], bool]) -> list[Summary]:
             d = replace(d, name=name)
             if keep(d):
                 found.append(summary(d))
-    found.sort(key=lambda s: s.updated_at, reverse=True)
-    return found
+    return sorted(found, key=lambda s: s.updated_at, reverse=True)
 
 
 def merge(mine: Discussion, theirs: Discussion) -> Discussion:
