@@ -11,7 +11,7 @@ import time
 
 import pytest
 from sloppy_testkit.hook_client import ApiHookClient, url_from_line
-from sloppy_testkit.provider_stub import PROVIDERS, SDK_MODULES, Fault, base_urls
+from sloppy_testkit.provider_stub import PROVIDERS, SDK_MODULES, Fault
 
 from sloppy.app.controller import AppController
 from sloppy.hooks import guard, h11_deadline, hook_key
@@ -20,6 +20,7 @@ from sloppy.hooks.server import HookServer
 from sloppy.providers.chat import ChatSession
 from sloppy.providers.client import AIClient
 from tests.support.damage import DAMAGE_KINDS, apply_damage
+from tests.support.hook_app import hook_client, stub_session
 from tests.support.warmed import warm_controller
 
 KEY = "test-hook-key-0123456789"
@@ -30,6 +31,7 @@ ENDPOINTS = [
     ("GET", "/api/warmup_wait?timeout=0", None),
     ("GET", "/api/startup_profile", None),
     ("POST", "/api/send", {"provider": "openai", "model": "m", "prompt": "hi"}),
+    ("GET", "/api/discussions", None),
 ]
 
 
@@ -41,18 +43,12 @@ def controller(module_home):
 
 @pytest.fixture
 def chat(stub):
-    keys = {p: f"sk-{p}" for p in PROVIDERS}
-    return ChatSession(AIClient(max_retries=0, keys=keys, base_urls=base_urls(stub)))
+    return stub_session(stub)
 
 
 @pytest.fixture
 def client(controller, chat):
-    from fastapi.testclient import TestClient
-
-    from sloppy.warm import engine
-
-    engine.activate(controller.warmup)
-    with TestClient(build_app(controller, chat, KEY, headless=True), base_url=LOOPBACK) as tc:
+    with hook_client(controller, chat, KEY) as tc:
         yield tc
 
 

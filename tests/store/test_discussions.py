@@ -17,6 +17,7 @@ from sloppy.providers.chat import ChatSession
 from sloppy.store import aside, discussions, files, settings
 from sloppy.store.messages import Discussion, Message
 from tests.support import ROOT
+from tests.support.together import run_together
 
 
 def test_round_trip(sloppy_home: Path) -> None:
@@ -208,7 +209,7 @@ import sys, time
 from pathlib import Path
 from sloppy.providers.chat import ChatSession
 from sloppy.store.messages import Message
-tag, go = sys.argv[1], Path(sys.argv[2])
+go, tag = Path(sys.argv[1]), sys.argv[2]
 chat = ChatSession()
 chat.restore("shared")
 print("ready", flush=True)
@@ -226,20 +227,7 @@ def test_two_processes_saving_one_discussion_lose_nothing(
     sloppy_home: Path, tmp_path: Path
 ) -> None:
     discussions.save(Discussion(name="shared", messages=[Message("user", "before")]))
-    go = tmp_path / "go"
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", WRITER, tag, str(go)],
-            stdout=subprocess.PIPE,
-            cwd=ROOT,
-            text=True,
-        )
-        for tag in ("A", "B")
-    ]
-    for proc in procs:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-    go.touch()
-    seen = [int(proc.communicate(timeout=60)[0].strip()) for proc in procs]
+    seen = [int(out) for out in run_together(WRITER, [["A"], ["B"]], tmp_path / "go")]
     loaded, problem = discussions.load("shared")
     assert problem is None and loaded is not None
     texts = [m.text for m in loaded.messages]
@@ -261,11 +249,24 @@ def test_a_failing_save_warns_once_until_one_works(
 
     monkeypatch.setattr(discussions, "save", read_only)
     with caplog.at_level(logging.WARNING, logger="sloppy.providers.chat"):
-        for _ in range(3):
-            chat.clear()
+        for i in range(3):
+            chat.set_system(f"system {i}")
         assert len(caplog.records) == 1
         monkeypatch.setattr(discussions, "save", real)
-        chat.clear()
+        chat.set_system("works")
         monkeypatch.setattr(discussions, "save", read_only)
-        chat.clear()
+        chat.set_system("fails again")
     assert len(caplog.records) == 2
+
+
+def test_listing_sees_every_change_to_a_file_it_listed_before(sloppy_home: Path) -> None:
+    d = Discussion(name="x", title="ab", messages=[Message("user", "q", at=1.0)])
+    discussions.save(d)
+    assert [s.title for s in discussions.listing()] == ["ab"]
+    d.title = "ba"  # the same size, likely the same mtime tick: the new inode tells
+    discussions.save(d)
+    assert [s.title for s in discussions.listing()] == ["ba"]
+    discussions.save(Discussion(name="y", messages=[Message("user", "newer", at=2.0)]))
+    assert [s.title for s in discussions.listing()] == ["newer", "ba"]
+    discussions.file_of("x").unlink()
+    assert [s.name for s in discussions.listing()] == ["y"]

@@ -150,12 +150,33 @@ def build_app(
     # The schema's provider enum is the provider table's hook rows.
     ProviderId = Literal[HOOK_PROVIDERS]  # type: ignore[valid-type]
 
+    @app.get("/api/discussions")
+    async def list_discussions(
+        q: Annotated[str, Query(max_length=1000)] = "",
+    ) -> dict[str, Any]:
+        """Every discussion, newest activity first (with ``q``: titles or text containing it)."""
+        found = await asyncio.wrap_future(controller.submit_io(chat.conversations, q))
+        return {
+            "discussions": [
+                {"name": s.name, "title": s.title, "updated_at": s.updated_at, "messages": s.count}
+                for s in found
+            ],
+            "current": chat.current_name,
+        }
+
     @app.post("/api/send")
     async def send(
         provider: Annotated[ProviderId, Body()],
         model: Annotated[str, Body(min_length=1, max_length=200)],
         prompt: Annotated[str, Body(max_length=200_000)],
+        discussion: Annotated[str | None, Body(min_length=1, max_length=200)] = None,
     ) -> Any:
+        if discussion is not None:
+            # Opened first (the window shows it too); an unknown name is a 404, nothing sent.
+            problem = await asyncio.wrap_future(controller.submit_io(chat.open, discussion))
+            if chat.current_name != discussion:
+                body = {"provider": provider, "status": None, "message": problem}
+                return fastapi.responses.JSONResponse({"error": body}, status_code=404)
         future = controller.submit_io(chat.send, prompt, provider=provider, model=model)
         try:
             reply = await asyncio.wrap_future(future)

@@ -13,9 +13,11 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 from sloppy.store import aside, files, paths
 from sloppy.store.messages import Discussion
@@ -29,6 +31,20 @@ log = logging.getLogger(__name__)
 
 #: A discussion file larger than this is not read (set aside instead): far past any real chat.
 MAX_BYTES = 64 * 1024 * 1024
+
+
+class Summary(NamedTuple):
+    """One discussion in the list: ``name`` is its id (the file's), ``title`` what is shown."""
+
+    name: str
+    title: str
+    updated_at: float
+    count: int  # type: ignore[assignment]  # the number of messages (shadows tuple.count)
+
+
+#: ``listing``'s summaries by file, with the (inode, mtime_ns, size) they were read at.
+_listed: dict[str, tuple[tuple[int, int, int], Summary]] = {}
+_cache_lock = threading.Lock()
 
 
 class NotSaved(OSError):
@@ -72,14 +88,95 @@ def load(name: str) -> tuple[Discussion | None, str | None]:
     return found, None
 
 
+def names() -> list[str]:
+    """The names of the discussions on disk (file stems; ``file_of`` maps each back)."""
+    try:
+        found = os.listdir(directory())
+    except OSError:
+        return []
+    stems = [n[:-5] for n in found if n.endswith(".json") and not n.startswith(".")]
+    return sorted(s for s in stems if file_of(s).name == f"{s}.json")
+
+
+def exists(name: str) -> bool:
+    return file_of(name).is_file()
+
+
+def listing() -> list[Summary]:
+    """Every discussion on disk, newest activity first; a bad file is set aside and skipped.
+
+    A file unchanged since the last listing (same inode, size and modification time) is not
+    read again: the list is redrawn after every reply.
+    """
+    found, seen = [], {}
+    for name in names():
+        path = str(file_of(name))
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)  # each save is a new file
+        with _cache_lock:
+            cached = _listed.get(path)
+        if cached is not None and cached[0] == stamp:
+            found.append(cached[1])
+        else:
+            d, _problem = load(name)  # a bad file: set aside and logged by ``_read``
+            if d is None:
+                continue
+            found.append(summary(replace(d, name=name)))
+        seen[path] = (stamp, found[-1])
+    with _cache_lock:
+        _listed.clear()
+        _listed.update(seen)
+    return sorted(found, key=lambda s: s.updated_at, reverse=True)
+
+
+def search(query: str) -> list[Summary]:
+    """The discussions whose title or message text contains ``query`` (any case), newest first."""
+    needle = query.casefold().strip()
+    if not needle:
+        return listing()
+
+    def matches(d: Discussion) -> bool:
+        return needle in d.title.casefold() or any(needle in m.text.casefold() for m in d.messages)
+
+    return _summaries(matches)
+
+
+def summary(d: Discussion) -> Summary:
+    return Summary(d.name, d.shown_title(), d.last_activity(), len(d.messages))
+
+
+def _summaries(keep: Callable[[Discussion], bool]) -> list[Summary]:
+    found = []
+    for name in names():
+        d, _problem = load(name)  # a bad file: set aside and logged by ``_read``
+        if d is not None:
+            d = replace(d, name=name)
+            if keep(d):
+                found.append(summary(d))
+    return sorted(found, key=lambda s: s.updated_at, reverse=True)
+
+
 def merge(mine: Discussion, theirs: Discussion) -> Discussion:
-    """Every message of both (by id, ``mine`` wins a tie) after the later clear, in time order."""
+    """Every message of both (by id, ``mine`` wins a tie) after the later clear, in time order;
+    ``mine``'s title and system prompt (``theirs``' title if ``mine`` has none)."""
     cleared = max(mine.cleared_at, theirs.cleared_at)
+    dropped = list(dict.fromkeys([*theirs.dropped, *mine.dropped]))
+    gone = set(dropped)
     by_id = {m.id: m for m in theirs.messages}
     by_id.update({m.id: m for m in mine.messages})
-    kept = [m for m in by_id.values() if m.at > cleared]
+    kept = [m for m in by_id.values() if m.at > cleared and m.id not in gone]
     kept.sort(key=lambda m: m.at)  # stable: equal times keep insertion order
-    return replace(mine, messages=kept, cleared_at=cleared)
+    return replace(
+        mine,
+        messages=kept,
+        cleared_at=cleared,
+        dropped=dropped,
+        title=mine.title or theirs.title,
+        updated_at=max(mine.updated_at, theirs.updated_at),
+    )
 
 
 def _read(path: Path) -> tuple[Discussion | None, str | None]:

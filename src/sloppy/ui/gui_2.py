@@ -118,6 +118,8 @@ class SloppyGui:
         with PROFILER.phase("gui.chat_settings"):
             self.chat.select(provider, self.settings.model or None, self.settings.base_url)
             self.chat.discussion.name = self.settings.discussion or "default"
+            # Opened here, from the hook API or by clear/delete: the next start reopens it.
+            self.chat.on_switch.append(lambda name: setattr(self.settings, "discussion", name))
             # Asked for now (the panel says "checking the keychain..."), read after frame one.
             self._key_loads: list[Any] = []
             self.chat.keys.start_loading(self._key_loads.append)
