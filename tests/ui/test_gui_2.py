@@ -82,8 +82,9 @@ def test_menus_and_palette_read_one_command_table(gui: SloppyGui) -> None:
     # Every menu command is in the palette too, except the palette's own toggle.
     assert {c.id for c in table if c.menu} - palette == {"palette"}
     assert {f"provider.{p}" for p in PROVIDERS} <= palette
-    theme_checks = {c.id: c.checked() for c in table if c.checked is not None}
-    assert theme_checks == {f"theme.{n}": n == gui.theme.name for n in theme.LABELS}
+    checks = {c.id: c.checked() for c in table if c.checked is not None}
+    themes = {f"theme.{n}": n == gui.theme.name for n in theme.LABELS}
+    assert checks == {**themes, "view.conversations": gui.settings.side_panel}
     next(c for c in gui.palette_commands() if c.id == "quit").action()
     assert gui.runtime.stop_requested.is_set()
 

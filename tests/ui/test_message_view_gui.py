@@ -20,8 +20,7 @@ from tests.support.xvfb import Display
 
 pytestmark = [pytest.mark.slow, pytest.mark.gui]
 ARTIFACTS = ROOT / "artifacts"
-#: The discussion panel's area in the default layout (1200x800 window).
-AREA = (10, 55, 810, 690)  # inside the history child (its own background)
+Area = tuple[int, int, int, int]
 LINK_RGB = (102, 161, 204)  # rich_md's link colour over the default theme
 
 REPLY = (
@@ -38,9 +37,15 @@ def display():
     d.close()
 
 
-def long_lines(img: Image) -> int:
+def history_area(api: ApiHookClient) -> Area:
+    """The messages' area (the history child, inside its edges) as the window lays it out."""
+    x0, y0, x1, y1 = api.get("/api/gui/state")["discussion_panel"]["rects"]["history"]
+    return int(x0) + 4, int(y0) + 4, int(x1) - 20, int(y1) - 4
+
+
+def long_lines(img: Image, area: Area) -> int:
     """Rows of the discussion area crossed by a uniform line of 400+ px (rules, borders)."""
-    x0, y0, x1, y1 = AREA
+    x0, y0, x1, y1 = area
     rows = 0
     for y in range(y0, y1):
         run, best, prev = 0, 0, None
@@ -54,8 +59,10 @@ def long_lines(img: Image) -> int:
     return rows
 
 
-def find_color(img: Image, rgb: tuple[int, int, int], tol: int = 12) -> tuple[int, int] | None:
-    x0, y0, x1, y1 = AREA
+def find_color(
+    img: Image, area: Area, rgb: tuple[int, int, int], tol: int = 12
+) -> tuple[int, int] | None:
+    x0, y0, x1, y1 = area
     hits = [
         (x, y)
         for y in range(y0, y1, 2)
@@ -91,7 +98,8 @@ def test_streamed_reply_is_formatted_copied_and_its_link_opens(
     proc, api = start_gui(display, env)
     ARTIFACTS.mkdir(exist_ok=True)
     try:
-        before = long_lines(grab(display.name))
+        area = history_area(api)
+        before = long_lines(grab(display.name), area)
         result: dict[str, Any] = {}
         sender = send(api, "show me markdown", result)
         # While it streams: the heading's rule is drawn (raw text has no rule).
@@ -99,7 +107,7 @@ def test_streamed_reply_is_formatted_copied_and_its_link_opens(
         deadline = time.monotonic() + 60
         while sender.is_alive() and time.monotonic() < deadline:
             img = grab(display.name, ARTIFACTS / "message-streaming.png")
-            if sender.is_alive() and long_lines(img) > before:
+            if sender.is_alive() and long_lines(img, area) > before:
                 seen_while_streaming = True
                 break
             time.sleep(0.3)
@@ -112,7 +120,7 @@ def test_streamed_reply_is_formatted_copied_and_its_link_opens(
         display.xdotool("windowfocus", "--sync", win)
         # The link, found by its colour, opens in the browser (from the pool).
         img = grab(display.name, ARTIFACTS / "message-done.png")
-        at = find_color(img, LINK_RGB)
+        at = find_color(img, area, LINK_RGB)
         assert at is not None, "no link drawn"
         display.xdotool("mousemove", str(at[0]), str(at[1]), "click", "1")
         poll(

@@ -47,6 +47,8 @@ class CommandHost(Protocol):
     def focus(self, panel: str) -> None: ...
     def stop_reply(self) -> None: ...
     def zoom(self, step: float) -> None: ...
+    def toggle_conversations(self) -> None: ...
+    def conversations_shown(self) -> bool: ...
 
 
 def command_table(host: CommandHost) -> tuple[Command, ...]:
@@ -108,13 +110,22 @@ def command_table(host: CommandHost) -> tuple[Command, ...]:
         ),
         Command("reply.stop", "Stop the reply", host.stop_reply, shortcut="Esc"),
         Command(
+            "view.conversations",
+            "Show or hide the conversations list",
+            host.toggle_conversations,
+            "view",
+            menu="Tools",
+            label="Conversations",
+            checked=host.conversations_shown,
+            separator=True,
+        ),
+        Command(
             "view.zoom_in",
             "Larger text",
             functools.partial(host.zoom, ZOOM_STEP),
             "view",
             menu="Tools",
             shortcut="Ctrl++",
-            separator=True,
         ),
         Command(
             "view.zoom_out",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from imgui_bundle import imgui
 
+from sloppy.store.messages import Message
 from sloppy.ui import message_view
 from sloppy.ui.panel_host import PanelHost, item_rect, sdk_of
 from sloppy.warm import warmlist
@@ -36,6 +37,10 @@ class DiscussionPanel:
         self._scroll_to_end = True
         self._last_count = -1
         self._refocus = False
+        #: The prompt box holds the last user message being edited (sending replaces it).
+        self.editing = False
+        self.system_text = ""
+        self._system_active = False
         #: Screen rectangles of the widgets drawn last frame (GUI tests click them).
         self.rects: dict[str, list[float]] = {}
         self.message_view = message_view.MessageView(gui.controller.spawn_io)
@@ -56,19 +61,29 @@ class DiscussionPanel:
         prompt_h = self._prompt_height(imgui.get_content_region_avail().x)
         style = imgui.get_style()
         footer = prompt_h + imgui.get_frame_height_with_spacing() + 2 * style.item_spacing.y
+        if self.editing:
+            footer += imgui.get_frame_height_with_spacing()
+        self._system_prompt()
         imgui.begin_child("history", imgui.ImVec2(0, -footer))
         messages = chat.messages()
         hello = self.welcome_text()
         if hello:
             imgui.text_wrapped(hello)
-        for m in messages:
+        last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
+        for i, m in enumerate(messages):
             who = "You" if m.role == "user" else "Assistant"
+            if m.error:
+                who += " (error: not sent to the model)"
             color = theme.error if m.error else (theme.accent if m.role == "user" else theme.ok)
             imgui.text_colored(imgui.ImVec4(*color), who)
             self.message_view.render(m.id, m.text)
+            if m.stopped:
+                imgui.text_disabled("(stopped)")
+            if not chat.busy:
+                self._actions(m, last=i == len(messages) - 1, last_user=i == last_user)
             imgui.spacing()
-        streaming = chat.streaming
-        if chat.busy:
+        streaming = chat.streaming if chat.streaming_name == chat.current_name else None
+        if chat.busy and chat.streaming_name in (None, chat.current_name):
             sdk = sdk_of(chat.settings.provider)
             imgui.text_colored(imgui.ImVec4(*theme.ok), "Assistant")
             if not is_warm(sdk):
@@ -83,12 +98,20 @@ class DiscussionPanel:
                 imgui.set_scroll_here_y(1.0)
         imgui.end_child()
         self.rects["history"] = item_rect()
+        if self.editing:
+            imgui.text_colored(
+                imgui.ImVec4(*theme.warn), "Editing your last message: sending replaces it."
+            )
+            imgui.same_line()
+            if imgui.small_button("Cancel"):
+                self.cancel_edit()
+            self.rects["cancel_edit"] = item_rect()
         self._prompt_box(prompt_h)
         if chat.busy:
             if imgui.button("Stop"):
                 chat.stop()
-        elif imgui.button("Send"):
-            gui.send()
+        elif imgui.button("Resend" if self.editing else "Send"):
+            self._submit()
         self.rects["send"] = item_rect()
         imgui.same_line()
         enter_sends = gui.settings.send_key == "enter"
@@ -131,7 +154,65 @@ class DiscussionPanel:
         if validated:
             # Validating leaves the field: take the keyboard back for the next prompt.
             self._refocus = True
-            gui.send()
+            self._submit()
+
+    def _submit(self) -> None:
+        if self.editing:
+            if self.gui.prompt.strip() and not self.gui.chat.busy:
+                self.editing = False
+                self.gui.resend_edited()
+        else:
+            self.gui.send()
+
+    def _actions(self, m: Message, *, last: bool, last_user: bool) -> None:
+        """Retry a failed turn, regenerate the last reply, edit the last prompt."""
+        if last and m.role == "assistant":
+            if m.error:
+                if imgui.small_button("Retry"):
+                    self.gui.retry()
+                self.rects["retry"] = item_rect()
+            else:
+                if imgui.small_button("Regenerate"):
+                    self.gui.regenerate()
+                self.rects["regenerate"] = item_rect()
+        if last_user:
+            if imgui.small_button("Edit"):
+                self.start_edit(m.text)
+            self.rects["edit"] = item_rect()
+
+    def start_edit(self, text: str) -> None:
+        """Put the last prompt in the box; sending it replaces it (and what followed)."""
+        self.editing = True
+        self.gui.prompt = text
+        self._refocus = True
+
+    def cancel_edit(self) -> None:
+        self.editing = False
+        self.gui.prompt = ""
+
+    def _system_prompt(self) -> None:
+        """The open conversation's system prompt, folded; saved when the field is left."""
+        chat = self.gui.chat
+        if not self._system_active:
+            self.system_text = chat.discussion.system
+        shown = "System prompt" if self.system_text.strip() else "System prompt (none)"
+        opened = imgui.collapsing_header(f"{shown}###system")
+        self.rects["system_header"] = item_rect()
+        if not opened:
+            self._system_active = False
+            return
+        imgui.set_next_item_width(-1)
+        height = imgui.get_text_line_height() * 3 + 2 * imgui.get_style().frame_padding.y
+        flags = imgui.InputTextFlags_.word_wrap.value
+        _, self.system_text = imgui.input_text_multiline(
+            "##system", self.system_text, imgui.ImVec2(-1, height), flags
+        )
+        self.rects["system"] = item_rect()
+        self._system_active = imgui.is_item_active()
+        if imgui.is_item_deactivated_after_edit():
+            self.gui.set_system(self.system_text)
+        if not self.system_text.strip():
+            imgui.text_disabled("Empty: nothing is sent before the conversation.")
 
     def shutdown(self) -> None:
         self.message_view.shutdown()

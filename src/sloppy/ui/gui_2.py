@@ -11,6 +11,7 @@ import functools
 import logging
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from sloppy.app.profiler import PROFILER
 from sloppy.app.report import INPUT_AFTER_WARM_S
 from sloppy.app.runtime import Runtime, RuntimeOptions
 from sloppy.providers import keys
+from sloppy.providers.chat import Undo
 from sloppy.providers.table import (
     DEFAULT_PROVIDER,
     PROVIDER_BY_ID,
@@ -32,7 +34,14 @@ from sloppy.ui.frame_cap import FrameCap, WakingEventBus, input_wants_frames
 from sloppy.ui.layout_ini import LAYOUT_FILE, check_layout
 from sloppy.ui.status_bar import StatusBar, draw_status_bar, status_bar
 from sloppy.ui.theme_models import Theme
-from sloppy.ui.toasts import ASIDE_TOAST_S, TOAST_S, Toasts, aside_text, warm_done_toast
+from sloppy.ui.toasts import (
+    ASIDE_TOAST_S,
+    TOAST_S,
+    UNDO_TOAST_S,
+    Toasts,
+    aside_text,
+    warm_done_toast,
+)
 from sloppy.warm import import_recorder, warmlist
 from sloppy.warm.engine import WarmupError, _require_warmed, is_warm
 from sloppy.warm.pacer import FramePacer
@@ -72,7 +81,8 @@ WINDOW_TITLE = "sloppy.ui.window_title"
 #: Below this window width the side panels are hidden (the View menu shows them again), so
 #: the discussion keeps the width; they come back when the window is wider again.
 NARROW_W = 760.0
-SIDE_PANELS = ("Provider", "Diagnostics")
+CONVERSATIONS = "Conversations"
+SIDE_PANELS = (CONVERSATIONS, "Provider", "Diagnostics")
 
 
 def title_for(conversation: str) -> str:
@@ -328,7 +338,7 @@ class SloppyGui:
                 w.is_visible = not narrow
 
     def _set_window_title(self) -> None:
-        wanted = title_for(getattr(self.chat.discussion, "title", ""))
+        wanted = title_for(self.chat.discussion.shown_title())
         if wanted != self.window_title and is_warm(WINDOW_TITLE):
             self.window_title = wanted
             _require_warmed(WINDOW_TITLE).set_title(wanted)
@@ -362,6 +372,11 @@ class SloppyGui:
             self.toast(*warm_done_toast(ev.data["failed"], n_done))
         elif ev.kind == "theme_ready":
             self._apply_theme(ev.data["name"])
+        elif ev.kind == "undo":
+            undo = ev.data["undo"]
+            self.panels.conversations.refresh()
+            action = ("Undo", functools.partial(self._undo, undo))
+            self.toasts.add(undo.text, ttl=UNDO_TOAST_S, action=action)
         elif ev.kind == "key_note":
             self.panels.key_notes[ev.data["provider"]] = ev.data["text"]
 
@@ -501,28 +516,91 @@ class SloppyGui:
         theme.apply(self.theme)
         self.style_digest = theme.style_digest()
 
+    def _chat_job(self, fn: Callable[..., object], *args: object) -> None:
+        """``fn(*args)`` on the pool; what it raises is toasted (a failed reply is also
+        shown in the discussion)."""
+
+        def job() -> None:
+            try:
+                fn(*args)
+            except Exception as exc:
+                self.events.post("toast", text=str(exc), kind="error")
+
+        self.controller.spawn_io(job)
+
     def send(self) -> None:
         prompt = self.prompt.strip()
         if not prompt or self.chat.busy:
             return
         self.prompt = ""
+        self._chat_job(self.chat.send, prompt)
 
-        def job() -> None:
-            try:
-                self.chat.send(prompt)
-            except Exception as exc:  # shown in the discussion already; toast the summary
-                self.events.post("toast", text=str(exc), kind="error")
+    def resend_edited(self) -> None:
+        """Replace the last user message with the prompt box's text and ask again."""
+        text = self.prompt.strip()
+        if not text or self.chat.busy:
+            return
+        self.prompt = ""
+        self._chat_job(self.chat.edit_last, text)
 
-        self.controller.spawn_io(job)
+    def retry(self) -> None:
+        self._chat_job(self.chat.retry)
+
+    def regenerate(self) -> None:
+        self._chat_job(self.chat.regenerate)
+
+    def set_system(self, text: str) -> None:
+        self._chat_job(self.chat.set_system, text)
 
     def new_discussion(self) -> None:
-        name = time.strftime("discussion-%Y%m%d-%H%M%S")
-        self.settings.discussion = name
-        self.controller.spawn_io(self.chat.new, name)
-        self.controller.spawn_io(settings.save, self.settings)
+        self._chat_job(self.chat.new)
+
+    def open_discussion(self, name: str) -> None:
+        self._chat_job(self._open, name)
+
+    def _open(self, name: str) -> bool:
+        """On the pool: open ``name``; a problem is toasted. True if it is open now."""
+        problem = self.chat.open(name)
+        if problem:
+            self.events.post("toast", text=problem, kind="warn")
+        return self.chat.current_name == name
+
+    def rename_discussion(self, name: str, title: str) -> None:
+        def job() -> None:
+            if self._open(name):
+                self.chat.rename(title)
+
+        self._chat_job(job)
+
+    def delete_discussion(self, name: str) -> None:
+        self._chat_job(self._offer_undo, self.chat.delete, name)
 
     def clear_discussion(self) -> None:
-        self.controller.spawn_io(self.chat.clear)
+        self._chat_job(self._offer_undo, self.chat.clear)
+
+    def _offer_undo(self, fn: Callable[..., Undo | None], *args: object) -> None:
+        """On the pool: ``fn`` sets something aside; a toast offers to put it back."""
+        undo = fn(*args)
+        if undo is not None:
+            self.events.post("undo", undo=undo)
+
+    def _undo(self, undo: Undo) -> None:
+        def job() -> None:
+            if not self.chat.undo(undo):
+                self.events.post("toast", text=f"Could not undo: {undo.text}", kind="error")
+
+        self._chat_job(job)
+
+    def toggle_conversations(self) -> None:
+        w = self._docked(CONVERSATIONS)
+        if w is not None:
+            w.is_visible = not w.is_visible
+            self.settings.side_panel = w.is_visible
+            self.save_settings()
+
+    def conversations_shown(self) -> bool:
+        w = self._docked(CONVERSATIONS)
+        return w is not None and w.is_visible
 
     def save_discussion(self) -> None:
         def job() -> None:
@@ -544,18 +622,21 @@ class SloppyGui:
             "provider": self.chat.settings.provider,
             "discussion": self.chat.discussion.name,
             "busy": self.chat.busy,
-            "discussion_title": getattr(self.chat.discussion, "title", ""),
+            "discussion_title": self.chat.discussion.shown_title(),
+            "system": self.chat.discussion.system,
             "window_title": self.window_title or "sloppy",
             "messages": [
                 {
                     "role": m.role,
                     "text": m.text,
                     "error": m.error,
-                    "stopped": getattr(m, "stopped", False),
+                    "stopped": m.stopped,
                 }
                 for m in self.chat.messages()
             ],
             "toasts": self.toasts.texts(),
+            "toast_rects": dict(self.toasts.rects),
+            "conversations": self.panels.conversations.state(),
             "font_scale": self.settings.font_scale,
             "send_key": self.settings.send_key,
             "style": self.style_digest,
@@ -564,6 +645,7 @@ class SloppyGui:
                 "rects": dict(self.panels.discussion.rects),
                 "prompt": self.prompt,
                 "welcome": self.panels.discussion.welcome_text(),
+                "editing": self.panels.discussion.editing,
             },
             "diagnostics_panel": {
                 "rects": dict(self.panels.diagnostics.rects),

@@ -8,6 +8,7 @@ from typing import Any
 
 from imgui_bundle import hello_imgui, imgui
 
+from sloppy.ui.conversations_panel import ConversationsPanel
 from sloppy.ui.diagnostics_panel import DiagnosticsPanel
 from sloppy.ui.discussion_panel import DiscussionPanel
 from sloppy.ui.panel_host import PanelHost
@@ -22,6 +23,7 @@ class Panels:
         self.discussion = DiscussionPanel(gui)
         self.provider = ProviderPanel(gui)
         self.diagnostics = DiagnosticsPanel(gui)
+        self.conversations = ConversationsPanel(gui)
         #: Where each panel's window was last drawn, ``[x0, y0, x1, y1]`` (for the hook API).
         self.window_rects: dict[str, list[float]] = {}
 
@@ -31,11 +33,14 @@ class Panels:
 
     def docking(self) -> hello_imgui.DockingParams:
         d = hello_imgui.DockingParams()
-        split = hello_imgui.DockingSplit("MainDockSpace", "SideSpace", imgui.Dir.right, 0.30)
-        d.docking_splits = [split]
+        d.docking_splits = [
+            hello_imgui.DockingSplit("MainDockSpace", "SideSpace", imgui.Dir.right, 0.30),
+            hello_imgui.DockingSplit("MainDockSpace", "ListSpace", imgui.Dir.left, 0.24),
+        ]
         windows = []
         for label, space, fn in (
             ("Discussion", "MainDockSpace", self.discussion.draw),
+            ("Conversations", "ListSpace", self.conversations.draw),
             ("Provider", "SideSpace", self.provider.draw),
             ("Diagnostics", "SideSpace", self.diagnostics.draw),
         ):
@@ -45,6 +50,7 @@ class Panels:
             windows.append(w)
         # The conversation is the app: it has no close button to leave a void behind.
         windows[0].can_be_closed = False
+        windows[1].is_visible = self.gui.settings.side_panel
         d.dockable_windows = windows
         return d
 

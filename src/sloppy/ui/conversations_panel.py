@@ -1,0 +1,119 @@
+"""The Conversations panel: every discussion, newest first; search, open, new, rename, delete.
+
+The list is read on the pool (the disk) and redrawn from the last reading; it is read again
+when something it shows may have changed (another one opened, a message, a title, the search).
+"""
+
+from __future__ import annotations
+
+import threading
+
+from imgui_bundle import imgui
+
+from sloppy.store.discussions import Summary
+from sloppy.ui.panel_host import PanelHost, item_rect
+
+
+class ConversationsPanel:
+    def __init__(self, gui: PanelHost) -> None:
+        self.gui = gui
+        self.query = ""
+        self.items: list[Summary] = []
+        #: What the list was read for (name, messages, title, query); read again when it changes.
+        self._read_for: tuple[object, ...] | None = None
+        self._reading = threading.Lock()
+        self.renaming: str | None = None
+        self.rename_text = ""
+        self._focus_rename = False
+        self.rects: dict[str, list[float]] = {}
+
+    def refresh(self) -> None:
+        """Read the list again (on the pool) at the next frame."""
+        self._read_for = None
+
+    def _stamp(self) -> tuple[object, ...]:
+        chat = self.gui.chat
+        d = chat.discussion
+        return (d.name, len(d.messages), d.title, chat.busy, self.query)
+
+    def _maybe_read(self) -> None:
+        stamp = self._stamp()
+        if stamp == self._read_for or self._reading.locked():
+            return
+        self._read_for = stamp
+        query = self.query
+
+        def job() -> None:
+            with self._reading:
+                self.items = self.gui.chat.conversations(query)
+
+        self.gui.controller.spawn_io(job)
+
+    def draw(self) -> None:
+        gui = self.gui
+        self.rects.clear()
+        self._maybe_read()
+        if imgui.button("New"):
+            gui.new_discussion()
+        self.rects["new"] = item_rect()
+        imgui.same_line()
+        imgui.set_next_item_width(-1)
+        _, self.query = imgui.input_text_with_hint("##search", "search", self.query)
+        self.rects["search"] = item_rect()
+        imgui.begin_child("conversations")
+        current = gui.chat.current_name
+        for item in list(self.items):
+            self._row(item, item.name == current)
+        if not self.items and self.query.strip():
+            imgui.text_disabled("nothing found")
+        imgui.end_child()
+
+    def _row(self, item: Summary, selected: bool) -> None:
+        gui = self.gui
+        if self.renaming == item.name:
+            if self._focus_rename:
+                self._focus_rename = False
+                imgui.set_keyboard_focus_here()
+            imgui.set_next_item_width(-1)
+            flags = imgui.InputTextFlags_.enter_returns_true.value
+            done, self.rename_text = imgui.input_text(
+                f"##rename{item.name}", self.rename_text, flags
+            )
+            self.rects["rename"] = item_rect()
+            if done:
+                gui.rename_discussion(item.name, self.rename_text)
+                self.renaming = None
+            elif imgui.is_item_deactivated():
+                self.renaming = None  # clicked away or Esc: unchanged
+            return
+        label = item.title or "(new conversation)"
+        flags = imgui.SelectableFlags_.allow_double_click.value
+        if imgui.selectable(f"{label}##{item.name}", selected, flags)[0]:
+            if imgui.is_mouse_double_clicked(imgui.MouseButton_.left):
+                self.start_rename(item)
+            elif not selected:
+                gui.open_discussion(item.name)
+        self.rects[f"item:{item.name}"] = item_rect()
+        if imgui.begin_popup_context_item(f"menu{item.name}"):
+            if imgui.menu_item("Rename", "", False)[0]:
+                self.start_rename(item)
+            self.rects["menu:Rename"] = item_rect()
+            if imgui.menu_item("Delete", "", False)[0]:
+                gui.delete_discussion(item.name)
+            self.rects["menu:Delete"] = item_rect()
+            imgui.end_popup()
+
+    def start_rename(self, item: Summary) -> None:
+        """Edit ``item``'s title in place (it is opened first: a rename names the open one)."""
+        if item.name != self.gui.chat.current_name:
+            self.gui.open_discussion(item.name)
+        self.renaming, self.rename_text = item.name, item.title
+        self._focus_rename = True
+
+    def state(self) -> dict[str, object]:
+        return {
+            "query": self.query,
+            "items": [{"name": s.name, "title": s.title, "count": s.count} for s in self.items],
+            "renaming": self.renaming,
+            "rects": dict(self.rects),
+        }
