@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import operator
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,10 @@ def state(api: ApiHookClient) -> dict[str, Any]:
 
 def has(key: str) -> Callable[[dict[str, Any]], bool]:
     return lambda d: key in d
+
+
+def model_is(name: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda panel: panel["model"] == name
 
 
 def saved(home: Path) -> dict[str, Any]:
@@ -117,9 +122,18 @@ def test_zoom_small_window_theme_reset_diagnostics_welcome(
         )
         small = poll(lambda: state(api), lambda s: s["windows"]["Discussion"]["rect"][2] >= 630)
         assert small["windows"]["Discussion"]["visible"]
+        assert not small["windows"]["Conversations"]["visible"]
         prompt = small["discussion_panel"]["rects"]["prompt"]
         assert prompt[2] - prompt[0] > 560 and prompt[3] < 400
         shot(display, "everyday-4-640x400.png")
+        # View > Restore default layout (hello_imgui's menu: fixed places) keeps it usable.
+        display.xdotool("mousemove", "--window", win, "80", "10", "click", "1")
+        time.sleep(0.5)
+        display.xdotool("mousemove", "--window", win, "120", "36", "click", "1")
+        time.sleep(1.0)
+        small = poll(lambda: state(api), lambda s: s["windows"]["Discussion"]["rect"][2] >= 630)
+        assert not small["windows"]["Provider"]["visible"]
+        shot(display, "everyday-4b-640x400-restored.png")
         display.xdotool("windowsize", win, "1200", "800")
         poll(lambda: state(api), lambda s: s["windows"]["Provider"]["visible"])
         # Diagnostics: the waterfall's x axis ends where its data ends.
@@ -195,6 +209,42 @@ def test_prompt_wraps_send_keys_esc_stops_and_restart(
         s = state(api)
         assert s["send_key"] == "enter" and s["font_scale"] == 1.1
         shot(display, "everyday-7-restarted.png")
+        proc.stop(within=5)
+    finally:
+        proc.kill()
+
+
+def test_missing_model_is_offered_and_each_provider_keeps_its_model(
+    display: Display, stub: Stub, sloppy_home: Path
+) -> None:
+    """The configured model is not one the server lists: said, with the list offered; a model
+    picked per provider survives switching away and back."""
+    env = {**env_for(stub), "SLOPPY_HOOK_KEY": KEY}
+    proc, api = start_gui(display, env)
+    try:
+        display.xdotool("windowfocus", "--sync", display.window())
+        for provider, label, pick in (
+            ("openai", "openai", "gpt-stub-large"),
+            ("anthropic", "anthropic", "claude-stub-sonnet"),
+        ):
+            if provider != "openai":
+                palette(display, api, f"switch provider {label}")
+                poll(lambda: state(api)["provider"], functools.partial(operator.eq, provider))
+            p = poll(lambda: state(api)["provider_panel"], lambda p: p["model_missing"])
+            assert p["model"] not in p["models"] and pick in p["models"]
+            shot(display, f"everyday-8-missing-{provider}.png")
+            click(display, p["rects"]["listed"], left=True)
+            item = f"listed:{pick}"
+            poll(lambda: state(api)["provider_panel"]["rects"], has(item))
+            time.sleep(0.3)  # a popup's first frame is laid out hidden: take a settled rect
+            click(display, state(api)["provider_panel"]["rects"][item])
+            p = poll(lambda: state(api)["provider_panel"], model_is(pick))
+            assert p["model_missing"] is False
+        palette(display, api, "switch provider openai")
+        poll(lambda: state(api)["provider_panel"]["model"], lambda m: m == "gpt-stub-large")
+        doc = poll(lambda: saved(sloppy_home), lambda d: d.get("provider") == "openai")
+        assert doc["providers"]["openai"]["model"] == "gpt-stub-large"
+        assert doc["providers"]["anthropic"]["model"] == "claude-stub-sonnet"
         proc.stop(within=5)
     finally:
         proc.kill()

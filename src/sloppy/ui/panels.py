@@ -14,6 +14,11 @@ from sloppy.ui.discussion_panel import DiscussionPanel
 from sloppy.ui.panel_host import PanelHost
 from sloppy.ui.provider_panel import ProviderPanel
 
+#: hello_imgui keeps a docking layout per name in its ini file. A layout saved before the
+#: Conversations panel existed ("Default") would leave that panel floating: a new name starts
+#: from the layout below once (the window's size and place are kept apart and stay).
+LAYOUT_NAME = "sloppy"
+
 
 class Panels:
     """The window's panels and their docking layout."""
@@ -33,6 +38,7 @@ class Panels:
 
     def docking(self) -> hello_imgui.DockingParams:
         d = hello_imgui.DockingParams()
+        d.layout_name = LAYOUT_NAME
         d.docking_splits = [
             hello_imgui.DockingSplit("MainDockSpace", "SideSpace", imgui.Dir.right, 0.30),
             hello_imgui.DockingSplit("MainDockSpace", "ListSpace", imgui.Dir.left, 0.24),
