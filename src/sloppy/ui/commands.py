@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from imgui_bundle import imgui
 
 from sloppy.providers.table import PROVIDER_LABELS, PROVIDERS
 from sloppy.ui import theme
+
+if TYPE_CHECKING:
+    from sloppy.ui.chat_actions import ChatActions
 
 
 class Command(NamedTuple):
@@ -36,9 +39,8 @@ MENUS = ("File", "Theme", "Tools")
 class CommandHost(Protocol):
     """What the commands act on (``gui_2.SloppyGui`` is one)."""
 
-    def new_discussion(self) -> None: ...
-    def clear_discussion(self) -> None: ...
-    def save_discussion(self) -> None: ...
+    actions: ChatActions
+
     def quit(self) -> None: ...
     def set_provider(self, provider: str) -> None: ...
     def set_theme(self, name: str, *, save: bool = True) -> None: ...
@@ -75,18 +77,18 @@ def command_table(host: CommandHost) -> tuple[Command, ...]:
         for p in PROVIDERS
     ]
     return (
-        Command("discussion.new", "New discussion", host.new_discussion, "discussion", menu="File"),
+        Command("discussion.new", "New discussion", host.actions.new, "discussion", menu="File"),
         Command(
             "discussion.clear",
             "Clear discussion",
-            host.clear_discussion,
+            host.actions.clear,
             "discussion",
             menu="File",
         ),
         Command(
             "discussion.save",
             "Save discussion",
-            host.save_discussion,
+            host.actions.save,
             "discussion",
             menu="File",
         ),

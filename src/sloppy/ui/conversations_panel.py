@@ -54,7 +54,7 @@ class ConversationsPanel:
         self.rects.clear()
         self._maybe_read()
         if imgui.button("New"):
-            gui.new_discussion()
+            gui.actions.new()
         self.rects["new"] = item_rect()
         imgui.same_line()
         imgui.set_next_item_width(-1)
@@ -81,7 +81,7 @@ class ConversationsPanel:
             )
             self.rects["rename"] = item_rect()
             if done:
-                gui.rename_discussion(item.name, self.rename_text)
+                gui.actions.rename(item.name, self.rename_text)
                 self.renaming = None
             elif imgui.is_item_deactivated():
                 self.renaming = None  # clicked away or Esc: unchanged
@@ -92,21 +92,21 @@ class ConversationsPanel:
             if imgui.is_mouse_double_clicked(imgui.MouseButton_.left):
                 self.start_rename(item)
             elif not selected:
-                gui.open_discussion(item.name)
+                gui.actions.open(item.name)
         self.rects[f"item:{item.name}"] = item_rect()
         if imgui.begin_popup_context_item(f"menu{item.name}"):
             if imgui.menu_item("Rename", "", False)[0]:
                 self.start_rename(item)
             self.rects["menu:Rename"] = item_rect()
             if imgui.menu_item("Delete", "", False)[0]:
-                gui.delete_discussion(item.name)
+                gui.actions.delete(item.name)
             self.rects["menu:Delete"] = item_rect()
             imgui.end_popup()
 
     def start_rename(self, item: Summary) -> None:
         """Edit ``item``'s title in place (it is opened first: a rename names the open one)."""
         if item.name != self.gui.chat.current_name:
-            self.gui.open_discussion(item.name)
+            self.gui.actions.open(item.name)
         self.renaming, self.rename_text = item.name, item.title
         self._focus_rename = True
 

@@ -169,11 +169,11 @@ class DiscussionPanel:
         if last and m.role == "assistant":
             if m.error:
                 if imgui.small_button("Retry"):
-                    self.gui.retry()
+                    self.gui.actions.retry()
                 self.rects["retry"] = item_rect()
             else:
                 if imgui.small_button("Regenerate"):
-                    self.gui.regenerate()
+                    self.gui.actions.regenerate()
                 self.rects["regenerate"] = item_rect()
         if last_user:
             if imgui.small_button("Edit"):
@@ -210,7 +210,7 @@ class DiscussionPanel:
         self.rects["system"] = item_rect()
         self._system_active = imgui.is_item_active()
         if imgui.is_item_deactivated_after_edit():
-            self.gui.set_system(self.system_text)
+            self.gui.actions.set_system(self.system_text)
         if not self.system_text.strip():
             imgui.text_disabled("Empty: nothing is sent before the conversation.")
 

@@ -11,7 +11,6 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +21,15 @@ from sloppy.app.profiler import PROFILER
 from sloppy.app.report import INPUT_AFTER_WARM_S
 from sloppy.app.runtime import Runtime, RuntimeOptions
 from sloppy.providers import keys
-from sloppy.providers.chat import Undo
 from sloppy.providers.table import (
     DEFAULT_PROVIDER,
-    PROVIDER_BY_ID,
     PROVIDERS,
 )
 from sloppy.store import aside, paths, settings
 from sloppy.ui import commands, events, panel_host, panels, theme
+from sloppy.ui.chat_actions import ChatActions
 from sloppy.ui.frame_cap import FrameCap, WakingEventBus, input_wants_frames
+from sloppy.ui.key_actions import KeyActions
 from sloppy.ui.layout_ini import LAYOUT_FILE, check_layout
 from sloppy.ui.status_bar import StatusBar, draw_status_bar, status_bar
 from sloppy.ui.theme_models import Theme
@@ -78,11 +77,6 @@ ACTIVE_AFTER_EVENT_S = 3.0
 #: packaging/icons/draw_icon.py); fonts still come from imgui_bundle's assets.
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 WINDOW_TITLE = "sloppy.ui.window_title"
-#: Below this window width the side panels are hidden (the View menu shows them again), so
-#: the discussion keeps the width; they come back when the window is wider again.
-NARROW_W = 760.0
-CONVERSATIONS = "Conversations"
-SIDE_PANELS = (CONVERSATIONS, "Provider", "Diagnostics")
 
 
 def title_for(conversation: str) -> str:
@@ -143,14 +137,15 @@ class SloppyGui:
         self.last_swap: float | None = None
         self._noting_input = True
         self.prompt = ""
-        self._told_no_keychain = False
-        self._narrow = False
-        self._viewport = (0.0, 0.0, 0.0, 0.0)
         #: ``theme.style_digest()`` after the last theme change (the hook API reports it).
         self.style_digest = ""
         #: The title last given to the window (None: the one it started with).
         self.window_title: str | None = None
+        self.actions = ChatActions(self.chat, self.controller.spawn_io, self.events.post)
         self.panels = panels.Panels(self)
+        self.key_actions = KeyActions(
+            self.chat, self.panels.key_notes, self.controller.spawn_io, self.events.post
+        )
         self.command_table = commands.command_table(self)
         with PROFILER.phase("gui.runner_params"):
             self.params = self._runner_params()
@@ -246,14 +241,9 @@ class SloppyGui:
     def _load_keys(self, load: Any) -> None:
         def job() -> None:
             load()
-            self._refresh_models(self.chat.settings.provider)
+            self.key_actions.refresh_models(self.chat.settings.provider)
 
         self.controller.spawn_io(job)
-
-    def _refresh_models(self, provider: str) -> None:
-        """On the pool: list the provider's models if a key is there and the list is stale."""
-        if self.chat.keys.source(provider) or PROVIDER_BY_ID[provider].key_optional:
-            self.chat.catalog.refresh_if_stale(provider)
 
     def _restore(self) -> None:
         # A file set aside is toasted from storage's record (like every other one).
@@ -281,7 +271,7 @@ class SloppyGui:
         if io.key_ctrl and io.key_shift and imgui.is_key_pressed(imgui.Key.p, False):
             self.toggle_palette()
         self._keys(io)
-        self._fit_layout()
+        self.panels.fit(imgui.get_main_viewport())
         self._set_window_title()
         if self.palette_wanted and is_warm(PALETTE):
             self.palette_wanted = False
@@ -317,25 +307,6 @@ class SloppyGui:
         self.settings.font_scale = round(settings.clamp_font_scale(scale), 2)
         imgui.get_style().font_scale_main = self.settings.font_scale
         self.save_settings()
-
-    def _docked(self, label: str) -> hello_imgui.DockableWindow | None:
-        return self.params.docking_params.dockable_window_of_name(label)
-
-    def _fit_layout(self) -> None:
-        """The Discussion is always shown; a narrow window hides the side panels."""
-        discussion = self._docked("Discussion")
-        if discussion is not None and not discussion.is_visible:
-            discussion.is_visible = True
-        vp = imgui.get_main_viewport()
-        self._viewport = (vp.pos.x, vp.pos.y, vp.size.x, vp.size.y)
-        narrow = vp.size.x < NARROW_W
-        if narrow == self._narrow:
-            return
-        self._narrow = narrow
-        for label in SIDE_PANELS:
-            w = self._docked(label)
-            if w is not None:
-                w.is_visible = not narrow
 
     def _set_window_title(self) -> None:
         wanted = title_for(self.chat.discussion.shown_title())
@@ -375,7 +346,7 @@ class SloppyGui:
         elif ev.kind == "undo":
             undo = ev.data["undo"]
             self.panels.conversations.refresh()
-            action = ("Undo", functools.partial(self._undo, undo))
+            action = ("Undo", functools.partial(self.actions.undo, undo))
             self.toasts.add(undo.text, ttl=UNDO_TOAST_S, action=action)
         elif ev.kind == "key_note":
             self.panels.key_notes[ev.data["provider"]] = ev.data["text"]
@@ -436,7 +407,7 @@ class SloppyGui:
         if not is_warm(panel_host.sdk_of(provider)):
             self.toast(f"Loading {sdk}...")
         if self.chat.keys.loaded:
-            self.controller.spawn_io(self._refresh_models, provider)
+            self.controller.spawn_io(self.key_actions.refresh_models, provider)
 
     def set_model(self, model: str, *, save: bool = False) -> None:
         """Typed: kept (saved at exit); picked from the list: saved now."""
@@ -445,47 +416,6 @@ class SloppyGui:
         self.settings.model = model
         if save:
             self.controller.spawn_io(settings.save, self.settings)
-
-    def save_key(self, provider: str, key: str) -> None:
-        """Save a pasted key (keychain, else this session), then test it; on the pool."""
-        key = key.strip()
-        if not key:
-            return
-        self.panels.key_notes[provider] = "Saving..."
-
-        def job() -> None:
-            try:
-                where = self.chat.keys.save(provider, key)
-            except (OSError, ValueError) as exc:
-                self.events.post("key_note", provider=provider, text=f"Not saved: {exc}")
-                return
-            if where == keys.SESSION and not self._told_no_keychain:
-                self._told_no_keychain = True
-                self.events.post("toast", text=keys.NO_KEYCHAIN, kind="warn")
-            notes = {
-                keys.KEYCHAIN_SOURCE: "Saved in the keychain.",
-                keys.FILE: f"Saved in {keys.key_file()} (plain text, only you can read).",
-                keys.SESSION: "Kept for this session only.",
-            }
-            self.events.post("key_note", provider=provider, text=notes[where])
-            self.chat.catalog.refresh(provider)
-
-        self.controller.spawn_io(job)
-
-    def remove_key(self, provider: str) -> None:
-        def job() -> None:
-            self.chat.keys.remove(provider)
-            self.events.post("key_note", provider=provider, text="Key removed from sloppy.")
-
-        self.controller.spawn_io(job)
-
-    def test_connection(self, provider: str) -> None:
-        """List the provider's models through its SDK, on the pool; the panel shows the result."""
-        self.panels.key_notes.pop(provider, None)
-        self.controller.spawn_io(self.chat.catalog.refresh, provider)
-
-    def choose_key_file(self, enabled: bool) -> None:
-        self.controller.spawn_io(self.chat.keys.choose_file, enabled)
 
     def set_theme(self, name: str, *, save: bool = True) -> None:
         if name not in theme.THEMES:
@@ -516,24 +446,12 @@ class SloppyGui:
         theme.apply(self.theme)
         self.style_digest = theme.style_digest()
 
-    def _chat_job(self, fn: Callable[..., object], *args: object) -> None:
-        """``fn(*args)`` on the pool; what it raises is toasted (a failed reply is also
-        shown in the discussion)."""
-
-        def job() -> None:
-            try:
-                fn(*args)
-            except Exception as exc:
-                self.events.post("toast", text=str(exc), kind="error")
-
-        self.controller.spawn_io(job)
-
     def send(self) -> None:
         prompt = self.prompt.strip()
         if not prompt or self.chat.busy:
             return
         self.prompt = ""
-        self._chat_job(self.chat.send, prompt)
+        self.actions.send(prompt)
 
     def resend_edited(self) -> None:
         """Replace the last user message with the prompt box's text and ask again."""
@@ -541,74 +459,14 @@ class SloppyGui:
         if not text or self.chat.busy:
             return
         self.prompt = ""
-        self._chat_job(self.chat.edit_last, text)
-
-    def retry(self) -> None:
-        self._chat_job(self.chat.retry)
-
-    def regenerate(self) -> None:
-        self._chat_job(self.chat.regenerate)
-
-    def set_system(self, text: str) -> None:
-        self._chat_job(self.chat.set_system, text)
-
-    def new_discussion(self) -> None:
-        self._chat_job(self.chat.new)
-
-    def open_discussion(self, name: str) -> None:
-        self._chat_job(self._open, name)
-
-    def _open(self, name: str) -> bool:
-        """On the pool: open ``name``; a problem is toasted. True if it is open now."""
-        problem = self.chat.open(name)
-        if problem:
-            self.events.post("toast", text=problem, kind="warn")
-        return self.chat.current_name == name
-
-    def rename_discussion(self, name: str, title: str) -> None:
-        def job() -> None:
-            if self._open(name):
-                self.chat.rename(title)
-
-        self._chat_job(job)
-
-    def delete_discussion(self, name: str) -> None:
-        self._chat_job(self._offer_undo, self.chat.delete, name)
-
-    def clear_discussion(self) -> None:
-        self._chat_job(self._offer_undo, self.chat.clear)
-
-    def _offer_undo(self, fn: Callable[..., Undo | None], *args: object) -> None:
-        """On the pool: ``fn`` sets something aside; a toast offers to put it back."""
-        undo = fn(*args)
-        if undo is not None:
-            self.events.post("undo", undo=undo)
-
-    def _undo(self, undo: Undo) -> None:
-        def job() -> None:
-            if not self.chat.undo(undo):
-                self.events.post("toast", text=f"Could not undo: {undo.text}", kind="error")
-
-        self._chat_job(job)
+        self.actions.edit_last(text)
 
     def toggle_conversations(self) -> None:
-        w = self._docked(CONVERSATIONS)
-        if w is not None:
-            w.is_visible = not w.is_visible
-            self.settings.side_panel = w.is_visible
-            self.save_settings()
+        self.settings.side_panel = self.panels.toggle(panels.CONVERSATIONS)
+        self.save_settings()
 
     def conversations_shown(self) -> bool:
-        w = self._docked(CONVERSATIONS)
-        return w is not None and w.is_visible
-
-    def save_discussion(self) -> None:
-        def job() -> None:
-            with self.chat.lock:
-                self.chat._save()
-            self.events.post("toast", text="Discussion saved", kind="ok")
-
-        self.controller.spawn_io(job)
+        return self.panels.shown(panels.CONVERSATIONS)
 
     def quit(self) -> None:
         self.runtime.request_stop()
@@ -626,47 +484,17 @@ class SloppyGui:
             "system": self.chat.discussion.system,
             "window_title": self.window_title or "sloppy",
             "messages": [
-                {
-                    "role": m.role,
-                    "text": m.text,
-                    "error": m.error,
-                    "stopped": m.stopped,
-                }
+                {"role": m.role, "text": m.text, "error": m.error, "stopped": m.stopped}
                 for m in self.chat.messages()
             ],
             "toasts": self.toasts.texts(),
             "toast_rects": dict(self.toasts.rects),
-            "conversations": self.panels.conversations.state(),
             "font_scale": self.settings.font_scale,
             "send_key": self.settings.send_key,
             "style": self.style_digest,
-            "windows": self._windows_state(),
-            "discussion_panel": {
-                "rects": dict(self.panels.discussion.rects),
-                "prompt": self.prompt,
-                "welcome": self.panels.discussion.welcome_text(),
-                "editing": self.panels.discussion.editing,
-            },
-            "diagnostics_panel": {
-                "rects": dict(self.panels.diagnostics.rects),
-                "waterfall": dict(self.panels.diagnostics.waterfall),
-            },
             "status_bar": self._status_bar_now()._asdict(),
-            "first_run_hint": self.panels.first_run(),
-            "provider_panel": self.panels.provider_state(),
+            **self.panels.state(),
         }
-
-    def _windows_state(self) -> dict[str, Any]:
-        """Each dockable window: shown or not, and where it was last drawn."""
-        out: dict[str, Any] = {}
-        for w in self.params.docking_params.dockable_windows:
-            out[w.label] = {
-                "visible": w.is_visible,
-                "can_close": w.can_be_closed,
-                "rect": self.panels.window_rects.get(w.label),
-            }
-        out["viewport"] = list(self._viewport)
-        return out
 
     # -- running -----------------------------------------------------------------------
 

@@ -18,6 +18,11 @@ from sloppy.ui.provider_panel import ProviderPanel
 #: Conversations panel existed ("Default") would leave that panel floating: a new name starts
 #: from the layout below once (the window's size and place are kept apart and stay).
 LAYOUT_NAME = "sloppy"
+DISCUSSION, CONVERSATIONS = "Discussion", "Conversations"
+SIDE_PANELS = (CONVERSATIONS, "Provider", "Diagnostics")
+#: Below this window width the side panels are hidden (the View menu shows them again), so
+#: the discussion keeps the width; they come back when the window is wider again.
+NARROW_W = 760.0
 
 
 class Panels:
@@ -31,6 +36,8 @@ class Panels:
         self.conversations = ConversationsPanel(gui)
         #: Where each panel's window was last drawn, ``[x0, y0, x1, y1]`` (for the hook API).
         self.window_rects: dict[str, list[float]] = {}
+        self._narrow = False
+        self._viewport = [0.0, 0.0, 0.0, 0.0]
 
     @property
     def key_notes(self) -> dict[str, str]:
@@ -45,8 +52,8 @@ class Panels:
         ]
         windows = []
         for label, space, fn in (
-            ("Discussion", "MainDockSpace", self.discussion.draw),
-            ("Conversations", "ListSpace", self.conversations.draw),
+            (DISCUSSION, "MainDockSpace", self.discussion.draw),
+            (CONVERSATIONS, "ListSpace", self.conversations.draw),
             ("Provider", "SideSpace", self.provider.draw),
             ("Diagnostics", "SideSpace", self.diagnostics.draw),
         ):
@@ -71,11 +78,65 @@ class Panels:
             w.is_visible = True
             w.focus_window_at_next_frame = True
 
-    def first_run(self) -> bool:
-        return self.discussion.first_run()
+    def _docked(self, label: str) -> hello_imgui.DockableWindow | None:
+        return self.gui.params.docking_params.dockable_window_of_name(label)
 
-    def provider_state(self) -> dict[str, Any]:
-        return self.provider.state()
+    def toggle(self, label: str) -> bool:
+        """Show or hide panel ``label``; True if it is shown now."""
+        w = self._docked(label)
+        if w is None:
+            return False
+        w.is_visible = not w.is_visible
+        return w.is_visible
+
+    def shown(self, label: str) -> bool:
+        w = self._docked(label)
+        return w is not None and w.is_visible
+
+    def fit(self, viewport: imgui.Viewport) -> None:
+        """Each frame: the Discussion is always shown; a narrow window hides the side panels
+        (when it becomes narrow: View shows them again) and a wide one shows them again."""
+        discussion = self._docked(DISCUSSION)
+        if discussion is not None and not discussion.is_visible:
+            discussion.is_visible = True
+        pos, size = viewport.pos, viewport.size
+        self._viewport = [pos.x, pos.y, size.x, size.y]
+        narrow = size.x < NARROW_W
+        if narrow == self._narrow:
+            return
+        self._narrow = narrow
+        for label in SIDE_PANELS:
+            w = self._docked(label)
+            if w is not None:
+                w.is_visible = not narrow
+
+    def state(self) -> dict[str, Any]:
+        """What the panels show (for the hook API), with widget rectangles to click."""
+        windows: dict[str, Any] = {
+            w.label: {
+                "visible": w.is_visible,
+                "can_close": w.can_be_closed,
+                "rect": self.window_rects.get(w.label),
+            }
+            for w in self.gui.params.docking_params.dockable_windows
+        }
+        windows["viewport"] = list(self._viewport)
+        return {
+            "windows": windows,
+            "first_run_hint": self.discussion.first_run(),
+            "discussion_panel": {
+                "rects": dict(self.discussion.rects),
+                "prompt": self.gui.prompt,
+                "welcome": self.discussion.welcome_text(),
+                "editing": self.discussion.editing,
+            },
+            "conversations": self.conversations.state(),
+            "provider_panel": self.provider.state(),
+            "diagnostics_panel": {
+                "rects": dict(self.diagnostics.rects),
+                "waterfall": dict(self.diagnostics.waterfall),
+            },
+        }
 
     def shutdown(self) -> None:
         self.discussion.shutdown()

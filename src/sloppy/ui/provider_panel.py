@@ -104,15 +104,15 @@ class ProviderPanel:
         self.rects["key_input"] = item_rect()
         self.key_inputs[provider] = buf
         if imgui.button("Save") or (entered and buf.strip()):
-            gui.save_key(provider, self.key_inputs.pop(provider, ""))
+            gui.key_actions.save(provider, self.key_inputs.pop(provider, ""))
         self.rects["key_save"] = item_rect()
         imgui.same_line()
         if imgui.button("Remove"):
-            gui.remove_key(provider)
+            gui.key_actions.remove(provider)
         self.rects["key_remove"] = item_rect()
         imgui.same_line()
         if imgui.button("Test connection"):
-            gui.test_connection(provider)
+            gui.key_actions.test_connection(provider)
         self.rects["key_test"] = item_rect()
         note = self.key_notes.get(provider)
         if note:
@@ -129,7 +129,7 @@ class ProviderPanel:
             imgui.text_wrapped(keys.NO_KEYCHAIN)
             changed, on = imgui.checkbox("Keep keys in a plain file instead", store.use_file)
             if changed:
-                gui.choose_key_file(on)
+                gui.key_actions.choose_file(on)
             if store.use_file:
                 imgui.text_disabled(f"{keys.key_file()} (readable only by you)")
 
