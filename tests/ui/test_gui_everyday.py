@@ -195,8 +195,12 @@ def test_prompt_wraps_send_keys_esc_stops_and_restart(
         display.xdotool("type", "--delay", "20", "slowly")
         display.chord("Return")
         poll(lambda: state(api), lambda s: s["busy"])
+        time.sleep(0.5)  # the box takes the keyboard back on the frame after a send
+        display.xdotool("type", "--delay", "20", "a draft")  # typed while it streams
+        poll(lambda: state(api)["discussion_panel"]["prompt"], lambda p: p == "a draft")
         display.chord("Escape")
         s = poll(lambda: state(api), lambda s: not s["busy"], 20)
+        assert s["discussion_panel"]["prompt"] == "a draft"  # Esc kept the draft
         assert s["messages"][-2]["text"] == "slowly"
         assert s["messages"][-1]["text"] != reply
         display.chord("ctrl", "plus")

@@ -12,7 +12,7 @@ from sloppy.providers.table import PROVIDER_LABELS, PROVIDERS
 from sloppy.ui import theme
 
 if TYPE_CHECKING:
-    from sloppy.ui.chat_actions import ChatActions
+    from sloppy.ui.actions import ChatActions
 
 
 class Command(NamedTuple):

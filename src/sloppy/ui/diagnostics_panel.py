@@ -123,6 +123,9 @@ class DiagnosticsPanel:
             implot.end_plot()
         imgui.text_disabled(f"{len(loads)} loads recorded; bars show loads over 2 ms")
 
+    def state(self) -> dict[str, object]:
+        return {"rects": dict(self.rects), "waterfall": dict(self.waterfall)}
+
     def shutdown(self) -> None:
         if self._implot_ready:
             implot.destroy_context()

@@ -147,10 +147,15 @@ class DiscussionPanel:
         if self._refocus:
             self._refocus = False
             imgui.set_keyboard_focus_here()
+        draft = gui.prompt
         validated, gui.prompt = imgui.input_text_multiline(
             "##prompt", gui.prompt, imgui.ImVec2(-1, height), flags
         )
         self.rects["prompt"] = item_rect()
+        if imgui.is_item_deactivated() and imgui.is_key_pressed(imgui.Key.escape, False):
+            # Esc stops a reply; imgui would also undo what was typed since the box took
+            # the keyboard: keep the draft and the keyboard.
+            gui.prompt, self._refocus = draft, True
         if validated:
             # Validating leaves the field: take the keyboard back for the next prompt.
             self._refocus = True

@@ -27,9 +27,8 @@ from sloppy.providers.table import (
 )
 from sloppy.store import aside, paths, settings
 from sloppy.ui import commands, events, panel_host, panels, theme
-from sloppy.ui.chat_actions import ChatActions
+from sloppy.ui.actions import ChatActions, KeyActions
 from sloppy.ui.frame_cap import FrameCap, WakingEventBus, input_wants_frames
-from sloppy.ui.key_actions import KeyActions
 from sloppy.ui.layout_ini import LAYOUT_FILE, check_layout
 from sloppy.ui.status_bar import StatusBar, draw_status_bar, status_bar
 from sloppy.ui.theme_models import Theme
@@ -345,7 +344,9 @@ class SloppyGui:
             self._apply_theme(ev.data["name"])
         elif ev.kind == "undo":
             undo = ev.data["undo"]
-            self.panels.conversations.refresh()
+            listing = self.panels.conversations.get()
+            if listing is not None:
+                listing.refresh()
             action = ("Undo", functools.partial(self.actions.undo, undo))
             self.toasts.add(undo.text, ttl=UNDO_TOAST_S, action=action)
         elif ev.kind == "key_note":

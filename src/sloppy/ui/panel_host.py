@@ -16,8 +16,7 @@ if TYPE_CHECKING:
     from sloppy.app.report import ReportWriter
     from sloppy.providers.chat import ChatSession
     from sloppy.store.settings import Settings
-    from sloppy.ui.chat_actions import ChatActions
-    from sloppy.ui.key_actions import KeyActions
+    from sloppy.ui.actions import ChatActions, KeyActions
     from sloppy.ui.theme_models import Theme
 
 

@@ -8,11 +8,10 @@ from typing import Any
 
 from imgui_bundle import hello_imgui, imgui
 
-from sloppy.ui.conversations_panel import ConversationsPanel
-from sloppy.ui.diagnostics_panel import DiagnosticsPanel
 from sloppy.ui.discussion_panel import DiscussionPanel
 from sloppy.ui.panel_host import PanelHost
 from sloppy.ui.provider_panel import ProviderPanel
+from sloppy.warm.engine import _require_warmed, is_warm
 
 #: hello_imgui keeps a docking layout per name in its ini file. A layout saved before the
 #: Conversations panel existed ("Default") would leave that panel floating: a new name starts
@@ -25,6 +24,36 @@ SIDE_PANELS = (CONVERSATIONS, "Provider", "Diagnostics")
 NARROW_W = 760.0
 
 
+class WarmPanel:
+    """A panel whose module is warm-listed (off the first frame's path): until the lane has
+    loaded it, its window says so; the first draw asks the lane for it (a demand)."""
+
+    def __init__(self, gui: PanelHost, module: str, cls: str, label: str) -> None:
+        self.gui, self.module, self.cls, self.label = gui, module, cls, label
+        self.panel: Any = None
+        self._asked = False
+
+    def get(self) -> Any:
+        """The panel, or None while its module is not warm yet."""
+        if self.panel is None:
+            if is_warm(self.module):
+                self.panel = getattr(_require_warmed(self.module), self.cls)(self.gui)
+            elif not self._asked:
+                self._asked = True  # first in the lane's queue
+                self.gui.controller.spawn_io(_require_warmed, self.module)
+        return self.panel
+
+    def draw(self) -> None:
+        panel = self.get()
+        if panel is None:
+            imgui.text_disabled(f"Loading {self.label}...")
+        else:
+            panel.draw()
+
+    def state(self, empty: dict[str, Any]) -> dict[str, Any]:
+        return self.panel.state() if self.panel is not None else empty
+
+
 class Panels:
     """The window's panels and their docking layout."""
 
@@ -32,8 +61,14 @@ class Panels:
         self.gui = gui
         self.discussion = DiscussionPanel(gui)
         self.provider = ProviderPanel(gui)
-        self.diagnostics = DiagnosticsPanel(gui)
-        self.conversations = ConversationsPanel(gui)
+        # Warm-listed: the Diagnostics panel (versions, implot charts) is a tab behind
+        # Provider at start, and the conversation list is read from disk on the pool anyway.
+        self.diagnostics = WarmPanel(
+            gui, "sloppy.ui.diagnostics_panel", "DiagnosticsPanel", "diagnostics"
+        )
+        self.conversations = WarmPanel(
+            gui, "sloppy.ui.conversations_panel", "ConversationsPanel", "conversations"
+        )
         #: Where each panel's window was last drawn, ``[x0, y0, x1, y1]`` (for the hook API).
         self.window_rects: dict[str, list[float]] = {}
         self._narrow = False
@@ -130,14 +165,14 @@ class Panels:
                 "welcome": self.discussion.welcome_text(),
                 "editing": self.discussion.editing,
             },
-            "conversations": self.conversations.state(),
+            "conversations": self.conversations.state(
+                {"query": "", "items": [], "renaming": None, "rects": {}}
+            ),
             "provider_panel": self.provider.state(),
-            "diagnostics_panel": {
-                "rects": dict(self.diagnostics.rects),
-                "waterfall": dict(self.diagnostics.waterfall),
-            },
+            "diagnostics_panel": self.diagnostics.state({"rects": {}, "waterfall": {}}),
         }
 
     def shutdown(self) -> None:
         self.discussion.shutdown()
-        self.diagnostics.shutdown()
+        if self.diagnostics.panel is not None:
+            self.diagnostics.panel.shutdown()

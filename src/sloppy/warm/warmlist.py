@@ -37,6 +37,8 @@ WARM_LIST: tuple[WarmEntry, ...] = (
     WarmEntry("sloppy.ui.markdown_table", "markdown tables"),
     WarmEntry("sloppy.ui.markdown_view", "message formatting"),
     WarmEntry("sloppy.ui.window_title", "window title"),
+    WarmEntry("sloppy.ui.conversations_panel", "conversation list"),
+    WarmEntry("sloppy.ui.diagnostics_panel", "diagnostics panel"),
     # Links in replies open in the browser from the pool.
     WarmEntry("webbrowser", "web links"),
     # keyring and the backend it picks (Linux: SecretStorage, jeepney, cryptography).
