@@ -293,7 +293,8 @@ class ChatSession:
         found, problem = discussions.load(name)
         if found is None:
             return problem or f"there is no discussion {name!r}"
-        self._switch(replace(found, name=name))
+        found.name = name
+        self._switch(found)
         return problem
 
     def new(self, name: str | None = None) -> str:
@@ -367,13 +368,15 @@ class ChatSession:
             # Its name was taken meanwhile (another instance saved under it): merge the two.
             restored, _problem = discussions.load(path.stem)
             if restored is not None:
-                discussions.save(replace(restored, name=u.name))
+                restored.name = u.name
+                discussions.save(restored)
                 trash.discard(path, title=u.title)
         found, problem = discussions.load(u.name)
         if found is None:
             log.warning("could not open %r after restoring it: %s", u.name, problem)
             return False
-        self._switch(replace(found, name=u.name))
+        found.name = u.name
+        self._switch(found)
         return True
 
     def restore(self, name: str = "default") -> str | None:
@@ -385,7 +388,8 @@ class ChatSession:
         found, problem = discussions.load(name)
         with self.lock:
             if found is not None:
-                self.discussion = replace(found, name=name)
+                found.name = name
+                self.discussion = found
             elif problem is not None and discussions.file_of(name).exists():
                 fresh = f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
                 self.discussion = Discussion(name=fresh)
