@@ -206,6 +206,19 @@ def test_a_reply_arriving_after_delete_does_not_bring_the_file_back(sloppy_home:
     assert not discussions.exists("late")
 
 
+def test_a_deleted_name_opened_again_is_saved_again(sloppy_home: Path) -> None:
+    chat = _chat_with("again", "q")
+    chat.delete("again")
+    # Another instance, still holding it, saves it back; this one opens it and goes on.
+    discussions.save(Discussion(name="again", messages=[Message("user", "kept alive")]))
+    assert chat.open("again") is None
+    with chat.lock:
+        chat.discussion.messages.append(Message("assistant", "and saved"))
+        chat._save()
+    texts = [m.text for m in discussions.load("again")[0].messages]  # type: ignore[union-attr]
+    assert texts == ["kept alive", "and saved"]
+
+
 def test_a_message_taken_back_stays_gone_after_a_merge(sloppy_home: Path) -> None:
     """Retry, regenerate and edit take messages back: another instance's copy of them (or the
     file) must not bring them back (dropped ids)."""

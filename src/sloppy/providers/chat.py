@@ -362,8 +362,6 @@ class ChatSession:
         except OSError as exc:
             log.warning("could not restore %r from the trash: %s", u.name, exc)
             return False
-        with self.lock:
-            self._gone.discard(u.name)
         if path != discussions.file_of(u.name):
             # Its name was taken meanwhile (another instance saved under it): merge the two.
             restored, _problem = discussions.load(path.stem)
@@ -387,6 +385,7 @@ class ChatSession:
         """
         found, problem = discussions.load(name)
         with self.lock:
+            self._gone.discard(name)
             if found is not None:
                 found.name = name
                 self.discussion = found
@@ -401,6 +400,7 @@ class ChatSession:
     def _switch(self, d: Discussion) -> None:
         with self.lock:
             self.discussion = d
+            self._gone.discard(d.name)  # opened again (restored, or saved by another instance)
             callbacks = list(self.on_switch)
         for cb in callbacks:
             cb(d.name)
