@@ -7,11 +7,9 @@ log jobs, and shuts it all down. ``ui.gui_2`` and ``app.headless`` are shells ar
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Literal
 
 from sloppy.app.controller import AppController
@@ -137,7 +135,7 @@ class Runtime:
             self.hooks.start_in_background()
         attached = self.controller.spawn_io(logs.attach_file)
         self.controller.spawn_io(logs.prune_logs)
-        self.controller.spawn_io(_prune_trash, attached)
+        self.controller.spawn_io(trash.prune_after, attached)
 
     def _watch_chat_ready(self, sdk: str) -> None:
         """Note in the report when ``sdk`` is warm and the saved keys are read (a send to the
@@ -172,13 +170,3 @@ class Runtime:
             self.hooks.stop()
         self.controller.shutdown()
         self.report.write()
-
-
-def _prune_trash(attached: Future[Any]) -> None:
-    """Prune the trash once the log file is attached (its one line must reach the file).
-
-    Queued after ``attach_file`` on the pool, so waiting for it cannot starve the pool.
-    """
-    with contextlib.suppress(Exception):  # no log file: the line still goes to the console
-        attached.result(timeout=10)
-    trash.prune()

@@ -14,9 +14,12 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sloppy.store import aside, files, paths
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +135,15 @@ def prune(max_age_days: float = MAX_AGE_DAYS) -> int:
         folder,
     )
     return removed
+
+
+def prune_after(first: Future[Any], max_age_days: float = MAX_AGE_DAYS) -> int:
+    """``prune`` once ``first`` is done: at start, after the log file is attached, so that the
+    one line reaches it. Queue it on the pool after ``first`` (waiting cannot starve the pool).
+    """
+    with contextlib.suppress(Exception):  # no log file: the line still goes to the console
+        first.result(timeout=10)
+    return prune(max_age_days)
 
 
 def _meta_of(trashed: Path) -> Path:
