@@ -13,15 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sloppy_testkit.hook_client import ApiHookClient
+from sloppy_testkit.provider_stub import env_for
 
 from sloppy.app.profiler import StartupProfiler
 from sloppy.app.runtime import Runtime, RuntimeOptions
 from sloppy.providers.cancel import CancelToken
 from sloppy.providers.streams import Reply
 from sloppy.store import discussions
+from tests.support.live import Proc
+from tests.support.quitting import QUIT_BOUND_S, is_partial, start_slow_stream, timed_exit
 
-#: The whole quit, with a generous margin for a loaded machine (it measures about 0.5 s).
-QUIT_BOUND_S = 1.5
+KEY = "quit-test-key-0123456789ab"
 
 
 class StreamingClient:
@@ -93,9 +96,30 @@ def test_quit_saves_the_prompt_of_a_send_still_waiting(runtime: Runtime) -> None
         assert saved_texts() == [("user", "are you there?")]
     finally:
         client.release.set()
+        job.result(10)  # its save lands in this test's home, not a later one's
 
 
 def test_quit_records_its_phases_for_the_report(runtime: Runtime) -> None:
     runtime.shutdown()
     names = {p["name"] for p in runtime.profiler.phases()}
     assert {"quit", "quit.cancel", "quit.jobs", "quit.profile", "quit.save"} <= names
+
+
+@pytest.mark.slow
+def test_sigterm_mid_reply_quits_at_once_and_keeps_the_partial_reply(stub) -> None:
+    """Headless, a real process and a real stream: SIGTERM while the stub streams slowly."""
+    env = {**env_for(stub), "SLOPPY_HOOK_KEY": KEY}
+    proc = Proc(["--headless", "--enable-test-hooks", "--hook-port", "0"], env)
+    try:
+        api = ApiHookClient(proc.wait_for_hook_url(60), KEY, timeout=130)
+        assert api.get("/api/warmup_wait?timeout=120")["done"]
+        start_slow_stream(api, stub, "tell me a long story")
+        elapsed = timed_exit(proc, proc.popen.terminate)
+    finally:
+        proc.kill()
+    assert elapsed < QUIT_BOUND_S, f"quit took {elapsed:.2f} s"
+    texts = saved_texts()
+    assert len(texts) == 2, (texts, "".join(proc.stderr)[-3000:])
+    (user, reply) = texts
+    assert user == ("user", "tell me a long story")
+    assert reply[0] == "assistant" and is_partial(reply[1], stub.reply("openai"))
