@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from sloppy_build.bench.compare import METRICS
 from sloppy_launcher import boot1_argv
 
 from sloppy.app.report import StartupReport
+from sloppy.warm.warmlist import WARM_LIST
 from tests.support import ROOT
 
 #: What a file outside the repository is cited as (the repository must stand alone).
@@ -184,3 +186,21 @@ def test_the_readme_layout_names_real_modules(folder: str) -> None:
 def test_the_layout_check_sees_an_old_name() -> None:
     row = "| `src/sloppy/` | `warm/` (`list` what, `planner` + `profile` order, `markdown_*`) |"
     assert unknown_modules(row, SRC) == ["list", "profile"]
+
+
+def test_design_says_where_every_warm_module_is_warmed() -> None:
+    design = (ROOT / "docs" / "design.md").read_text()
+    table = design[design.index("## Where is module X warmed") :].split("\n\n| question", 1)[0]
+    assert not [e.module for e in WARM_LIST if e.module not in code_spans(table)]
+
+
+def test_design_describes_every_layer() -> None:
+    """Each layer of the import-linter contract in pyproject.toml has a row in docs/design.md."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    layers = next(c for c in config["contracts"] if c["type"] == "layers")["layers"]
+    design = (ROOT / "docs" / "design.md").read_text()
+    section = design[design.index("## Layers") :].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    names = [n.strip() for layer in layers for n in layer.split("|")]
+    assert len(rows) == len(layers)
+    assert all(any(f"`{n}`" in row for row in rows) for n in names)
