@@ -10,6 +10,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from sloppy_build import cli
+from sloppy_build.bench import command, startup
 from sloppy_build.bench.compare import METRICS
 from sloppy_launcher import boot1_argv
 
@@ -204,3 +206,42 @@ def test_design_describes_every_layer() -> None:
     names = [n.strip() for layer in layers for n in layer.split("|")]
     assert len(rows) == len(layers)
     assert all(any(f"`{n}`" in row for row in rows) for n in names)
+
+
+def tooling_options() -> dict[str, set[str]]:
+    """Every ``--option`` of each tooling command, from the click commands and argparse."""
+    commands = {
+        "build": cli.build,
+        "verify": cli.verify,
+        "bench compare": command.compare_command,
+        "bench bisect": command.bisect_command,
+        "bench history": command.history_command,
+        "bench record": command.record_command,
+    }
+    out = {
+        name: {o for p in cmd.params for o in p.opts if o.startswith("--")}
+        for name, cmd in commands.items()
+    }
+    out["bench"] = {
+        s for a in startup.parser()._actions for s in a.option_strings if s.startswith("--")
+    } - {"--help"}
+    out["install-desktop-entry"] = {"--remove", "--data-home"}
+    return out
+
+
+def test_contracts_name_every_tooling_option() -> None:
+    """Each command's section of docs/contracts.md names each of its options."""
+    options = tooling_options()
+    assert sum(len(o) for o in options.values()) >= 30
+    missing = {}
+    for name, opts in options.items():
+        heading = re.search(
+            rf"^#+ (?:Command line: )?`sloppy {re.escape(name)}(?:`| [A-Z\[])", CONTRACTS, re.M
+        )
+        assert heading is not None, name
+        section = CONTRACTS[heading.start() : CONTRACTS.find("\n#", heading.end())]
+        spans = " ".join(code_spans(section))
+        lost = {o for o in opts if not re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", spans)}
+        if lost:
+            missing[name] = lost
+    assert not missing
