@@ -107,7 +107,9 @@ def test_the_path_check_sees_a_missing_file() -> None:
 def code_spans(text: str) -> set[str]:
     """The inline code spans of a Markdown text (fenced blocks are dropped first)."""
     prose = re.sub(r"^```.*?^```", "", text, flags=re.S | re.M)
-    return set(re.findall(r"`([^`]+)`", prose))
+    # A span opens and closes with backtick runs of one length (``a `b` c`` is one span).
+    spans = re.findall(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)", prose, flags=re.S)
+    return {body.strip() for _ticks, body in spans}
 
 
 def named_in_contracts(names: set[str]) -> set[str]:
@@ -245,3 +247,7 @@ def test_contracts_name_every_tooling_option() -> None:
         if lost:
             missing[name] = lost
     assert not missing
+
+
+def test_code_spans_pair_backtick_runs() -> None:
+    assert code_spans("a ``x `y` z`` and `w`\n```\n`not` code\n```\n") == {"x `y` z", "w"}
