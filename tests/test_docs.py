@@ -16,6 +16,7 @@ from sloppy_build.bench.compare import METRICS
 from sloppy_launcher import boot1_argv
 
 from sloppy.app.report import StartupReport
+from sloppy.warm.engine import WarmStatus
 from sloppy.warm.warmlist import WARM_LIST
 from tests.support import ROOT
 
@@ -251,3 +252,14 @@ def test_contracts_name_every_tooling_option() -> None:
 
 def test_code_spans_pair_backtick_runs() -> None:
     assert code_spans("a ``x `y` z`` and `w`\n```\n`not` code\n```\n") == {"x `y` z", "w"}
+
+
+def test_contracts_name_every_status_field() -> None:
+    """``/api/status`` and the warm status answer what docs/contracts.md says they do."""
+    source = (ROOT / "src" / "sloppy" / "hooks" / "routes.py").read_text()
+    body = source[
+        source.index("def status()") : source.index("@app.get", source.index("def status()"))
+    ]
+    fields = set(re.findall(r"\"(\w+)\":", body)) | set(WarmStatus.__annotations__)
+    assert {"keys", "set_aside", "pending", "done"} <= fields
+    assert not named_in_contracts(fields)
