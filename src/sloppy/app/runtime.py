@@ -8,6 +8,7 @@ log jobs, and shuts it all down. ``ui.gui_2`` and ``app.headless`` are shells ar
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
@@ -26,6 +27,13 @@ if TYPE_CHECKING:
     import argparse
 
     from sloppy.hooks.server import HookServer
+
+log = logging.getLogger(__name__)
+
+#: How long the hook server gets to close once forced (its thread is a daemon: never longer).
+HOOKS_STOP_S = 0.2
+#: How long quitting waits for the discussion's lock before leaving its saving to its holder.
+SAVE_LOCK_S = 0.2
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -165,8 +173,33 @@ class Runtime:
             pass
 
     def shutdown(self) -> None:
-        """Stop the hook server and the controller, then write the final report."""
-        if self.hooks is not None:
-            self.hooks.stop()
-        self.controller.shutdown()
+        """End the run within about a second: save what the user has, then stop the rest.
+
+        A reply being streamed is cancelled first, so its job saves the partial reply within
+        the controller's grace; the hook server stops taking requests meanwhile. Then the
+        discussion is saved once more (a send still waiting, e.g. for its SDK, has its prompt
+        in memory only), the hook server is forced down and the report written.
+        """
+        with self.profiler.phase("quit"):
+            with self.profiler.phase("quit.cancel"):
+                self.chat.stop()
+                if self.hooks is not None:
+                    self.hooks.begin_stop()
+            self.controller.shutdown()
+            with self.profiler.phase("quit.save"):
+                self._save_discussion()
+            if self.hooks is not None:
+                with self.profiler.phase("quit.hooks"):
+                    self.hooks.stop(HOOKS_STOP_S)
         self.report.write()
+
+    def _save_discussion(self) -> None:
+        """Save the discussion unless a job holds it past ``SAVE_LOCK_S`` (it saves itself)."""
+        if not self.chat.lock.acquire(timeout=SAVE_LOCK_S):
+            log.warning("quitting while the discussion is locked: not saved again")
+            return
+        try:
+            if self.chat.busy:
+                self.chat._save()
+        finally:
+            self.chat.lock.release()
