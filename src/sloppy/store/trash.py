@@ -85,13 +85,6 @@ def restore(item: Trashed) -> Path:
     return dest
 
 
-def forget(item: Trashed) -> None:
-    """Remove ``item`` from the trash: only once its content is safe elsewhere (merged back)."""
-    for p in (item.path, _meta_of(item.path)):
-        with contextlib.suppress(FileNotFoundError):
-            p.unlink()
-
-
 def items() -> list[Trashed]:
     """Everything in the trash that can be restored, newest first. A metadata file that cannot
     be read is set aside (one log line) and its item skipped."""
