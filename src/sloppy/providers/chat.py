@@ -62,27 +62,29 @@ def new_name() -> str:
 
 
 def history_for_model(messages: Sequence[Message]) -> list[Message]:
-    """The turns to send before a new prompt: user and assistant alternating, from a user turn.
+    """The turns to send before a new prompt: each prompt with its answer, in order.
 
-    Left out: error turns and the prompt each one answered, empty stopped replies and the
-    prompt they answered, any other unanswered turn, and a trailing prompt (the caller sends
-    the new one). A stopped reply's partial text is sent as it is (it carries no mark).
+    An answer is the last reply after the prompt that is neither an error nor an empty stopped
+    reply; a stopped reply's partial text is sent as it is (it carries no mark). A prompt
+    without an answer (it failed, it was stopped at once, another prompt followed, or it is
+    the trailing one) is left out, so roles alternate from a user turn.
     """
     kept: list[Message] = []
-    for m in messages:
-        if m.role not in ("user", "assistant"):
-            continue
-        if m.error or (m.stopped and not m.text.strip()):
-            if kept and kept[-1].role == "user":
-                kept.pop()  # the prompt it answered
-            continue
-        if kept and kept[-1].role == m.role:
-            kept.pop()  # an unanswered prompt, or a second reply: the later one stands
-        if kept or m.role == "user":
-            kept.append(m)
-    if kept and kept[-1].role == "user":
-        kept.pop()
+    prompt: Message | None = None
+    answer: Message | None = None
+    for m in [*messages, None]:
+        if m is None or m.role == "user":
+            if prompt is not None and answer is not None:
+                kept += (prompt, answer)
+            prompt, answer = m, None
+        elif m.role == "assistant" and prompt is not None and not _shown_only(m):
+            answer = m
     return kept
+
+
+def _shown_only(m: Message) -> bool:
+    """An error turn, or a reply stopped before any text: shown, never sent."""
+    return m.error or (m.stopped and not m.text.strip())
 
 
 class ChatSession:
