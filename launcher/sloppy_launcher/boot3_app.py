@@ -16,7 +16,8 @@ from sloppy.warm import import_recorder
 if TYPE_CHECKING:
     import argparse
 
-EXIT_GRACE_S = 1.5
+#: Idle pool threads end within milliseconds of the pool's shutdown; a busy one will not.
+EXIT_GRACE_S = 0.1
 #: Exit code when no window can be opened (as for bad arguments).
 NO_WINDOW = 2
 #: What to do instead, the end of each no-window line.
@@ -89,8 +90,10 @@ def run(args: argparse.Namespace, finders: import_recorder.Finders, stop: thread
 def exit_promptly(code: int) -> int:
     """Give worker threads a short grace, then leave even if an import is still running.
 
-    Interpreter exit joins pool threads, and a warm import cannot be interrupted inside C code;
-    everything worth keeping (profile, report, discussions) is already written by now.
+    Interpreter exit joins every pool thread with no bound (``concurrent.futures`` registers
+    that join at exit), and a warm import or a blocking SDK call cannot be interrupted inside
+    C code; everything worth keeping (discussion, settings, profile, report) is written by
+    now, so a thread still busy is left behind with ``os._exit`` after the logs are flushed.
     """
     deadline = time.monotonic() + EXIT_GRACE_S
     for thread in threading.enumerate():

@@ -332,7 +332,7 @@ class _Handler(BaseHTTPRequestHandler):
                 time.sleep(fault.token_delay_s)
 
     def _error(self, provider: str, status: int) -> None:
-        message = f"stub error {status}"
+        message = "stub error, as the test asked"  # no status in it: sloppy adds it once
         if provider == "openai":
             body: dict[str, Any] = {
                 "error": {

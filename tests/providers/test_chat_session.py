@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sloppy.providers.chat import ChatSession, history_for_model
 from sloppy.store import discussions, trash
@@ -56,6 +58,25 @@ def test_a_stopped_reply_is_sent_as_its_partial_text_and_an_empty_one_not_at_all
 def test_roles_alternate_from_a_user_turn_and_end_with_a_reply(spec: tuple[str, ...]) -> None:
     sent = _sent(*spec)
     assert [r for r, _ in sent] == ["user", "assistant"] * (len(sent) // 2)
+
+
+@given(st.lists(st.sampled_from(["u:q", "a:r", "e:err", "s:part", "s:"]), max_size=30))
+def test_whatever_happened_what_is_sent_alternates_and_keeps_every_answered_prompt(
+    spec: list[str],
+) -> None:
+    turns = _turns(*spec)
+    sent = history_for_model(turns)
+    assert [m.role for m in sent] == ["user", "assistant"] * (len(sent) // 2)
+    assert not any(m.error or (m.stopped and not m.text) for m in sent)
+
+    def answer(m: Message) -> bool:
+        return m.role == "assistant" and not m.error and not (m.stopped and not m.text)
+
+    for i in range(len(turns) - 1):
+        q, a = turns[i], turns[i + 1]
+        last = i + 2 == len(turns) or turns[i + 2].role == "user"
+        if q.role == "user" and answer(a) and last:  # a prompt and its one answer
+            assert any(m is q for m in sent) and any(m is a for m in sent)
 
 
 def test_title_of_a_first_prompt() -> None:
@@ -204,6 +225,19 @@ def test_a_reply_arriving_after_delete_does_not_bring_the_file_back(sloppy_home:
         d.messages.append(Message("assistant", "late reply"))
         chat._save_discussion(d)
     assert not discussions.exists("late")
+
+
+def test_a_deleted_name_opened_again_is_saved_again(sloppy_home: Path) -> None:
+    chat = _chat_with("again", "q")
+    chat.delete("again")
+    # Another instance, still holding it, saves it back; this one opens it and goes on.
+    discussions.save(Discussion(name="again", messages=[Message("user", "kept alive")]))
+    assert chat.open("again") is None
+    with chat.lock:
+        chat.discussion.messages.append(Message("assistant", "and saved"))
+        chat._save()
+    texts = [m.text for m in discussions.load("again")[0].messages]  # type: ignore[union-attr]
+    assert texts == ["kept alive", "and saved"]
 
 
 def test_a_message_taken_back_stays_gone_after_a_merge(sloppy_home: Path) -> None:

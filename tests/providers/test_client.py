@@ -82,7 +82,14 @@ def test_http_errors_become_provider_errors(stub: Stub, provider: str, status: i
     assert err.provider == provider
     assert err.status == status
     # A rejected key gets a fixed text: some servers echo part of the key back.
-    assert ("rejected" if status == 401 else "stub error") in err.message
+    said = {
+        401: "the API key was rejected",
+        404: "not found (is the model name right?): stub error, as the test asked",
+        429: "rate limited: stub error, as the test asked",
+        500: "server error: stub error, as the test asked",
+    }[status]
+    # The same sentence from every SDK, the status said once (not also the SDK's "Error code").
+    assert str(err) == f"{provider}: {said} (HTTP {status})"
     assert 1 <= stub.count(provider) <= 2  # retries are bounded
 
 

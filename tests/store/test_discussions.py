@@ -270,3 +270,27 @@ def test_listing_sees_every_change_to_a_file_it_listed_before(sloppy_home: Path)
     assert [s.title for s in discussions.listing()] == ["newer", "ba"]
     discussions.file_of("x").unlink()
     assert [s.name for s in discussions.listing()] == ["y"]
+
+
+def test_every_field_round_trips(sloppy_home: Path) -> None:
+    d = Discussion(
+        name="all",
+        system="Be brief.",
+        messages=[
+            Message("user", "q", at=1.0),
+            Message("assistant", "boom", at=2.0, error=True),
+            Message("assistant", "half", at=3.0, stopped=True),
+        ],
+        title="Everything",
+        updated_at=4.0,
+        dropped=["gone-1"],
+    )
+    discussions.save(d)
+    loaded, problem = discussions.load("all")
+    assert problem is None and loaded == d
+    assert loaded is not d and loaded != Discussion(name="all")
+    assert [(m.error, m.stopped) for m in loaded.messages] == [
+        (False, False),
+        (True, False),
+        (False, True),
+    ]

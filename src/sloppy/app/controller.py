@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_futures
 from typing import Any, ParamSpec, TypeVar
 
 from sloppy.app.profiler import PROFILER, StartupProfiler
@@ -27,7 +28,8 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 IO_WORKERS = 4
-SHUTDOWN_GRACE_S = 1.5
+#: How long ``shutdown`` lets the jobs in flight finish (a cancelled reply being saved).
+SHUTDOWN_GRACE_S = 0.5
 
 
 def _log_failure(future: Future[Any]) -> None:
@@ -64,6 +66,9 @@ class AppController:
                 self._io_pool = ThreadPoolExecutor(
                     max_workers=IO_WORKERS, thread_name_prefix="controller-io"
                 )
+                #: Jobs submitted and not yet done: ``shutdown`` gives them a short grace.
+                self._jobs: set[Future[Any]] = set()
+                self._jobs_lock = threading.Lock()
             with self.profiler.phase("controller.warm_list"):
                 modules = (
                     list(warm_modules)
@@ -97,11 +102,19 @@ class AppController:
 
     def submit_io(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         """Run ``fn`` on the shared pool; the Future carries its result or exception."""
-        return self._io_pool.submit(fn, *args, **kwargs)
+        future = self._io_pool.submit(fn, *args, **kwargs)
+        with self._jobs_lock:
+            self._jobs.add(future)
+        future.add_done_callback(self._job_done)
+        return future
+
+    def _job_done(self, future: Future[Any]) -> None:
+        with self._jobs_lock:
+            self._jobs.discard(future)
 
     def spawn_io(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         """``submit_io`` for fire-and-forget jobs: an exception is logged, not left unread."""
-        future = self._io_pool.submit(fn, *args, **kwargs)
+        future = self.submit_io(fn, *args, **kwargs)
         future.add_done_callback(_log_failure)
         return future
 
@@ -209,23 +222,29 @@ class AppController:
 
     # -- shutdown ----------------------------------------------------------------------
 
-    def shutdown(self) -> None:
-        """Cancel queued jobs, stop the lane, save the profile; returns within about 2 s."""
+    def shutdown(self, grace_s: float = SHUTDOWN_GRACE_S) -> None:
+        """Cancel queued jobs, stop the lane, save the profile; returns within ``grace_s`` + saves.
+
+        Jobs in flight get ``grace_s`` to finish (a cancelled reply saving itself). The warm
+        lane is not waited for: an import cannot be interrupted inside C code, and what it
+        would produce is rebuilt next run. A thread still busy after that is left to the
+        launcher (``boot3_app.exit_promptly``), which exits without joining it.
+        """
         if self._closed:
             return
         self._closed = True
         self.warmup.stop()
         self._io_pool.shutdown(wait=False, cancel_futures=True)
-        self.save_profile()
-        cache = self.finders.cache
-        if cache is not None:
-            if self.warmup.is_done():
-                cache.save()  # modules first loaded after warmup (a provider's first call)
-            else:
-                cache.discard()  # a partial capture would only be rebuilt
-        lane = self._lane_future
-        if lane is not None:
-            done = threading.Event()
-            lane.add_done_callback(lambda _f: done.set())
-            done.wait(SHUTDOWN_GRACE_S)
+        with self._jobs_lock:
+            jobs = self._jobs - {self._lane_future}
+        with self.profiler.phase("quit.jobs"):
+            wait_futures(jobs, timeout=grace_s)
+        with self.profiler.phase("quit.profile"):
+            self.save_profile()
+            cache = self.finders.cache
+            if cache is not None:
+                if self.warmup.is_done():
+                    cache.save()  # modules first loaded after warmup (a provider's first call)
+                else:
+                    cache.discard()  # a partial capture would only be rebuilt
         activate(None)

@@ -7,11 +7,10 @@ log jobs, and shuts it all down. ``ui.gui_2`` and ``app.headless`` are shells ar
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
+import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any, Literal
 
 from sloppy.app.controller import AppController
@@ -28,6 +27,13 @@ if TYPE_CHECKING:
     import argparse
 
     from sloppy.hooks.server import HookServer
+
+log = logging.getLogger(__name__)
+
+#: How long the hook server gets to close once forced (its thread is a daemon: never longer).
+HOOKS_STOP_S = 0.2
+#: How long quitting waits for the discussion's lock before leaving its saving to its holder.
+SAVE_LOCK_S = 0.2
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -137,7 +143,7 @@ class Runtime:
             self.hooks.start_in_background()
         attached = self.controller.spawn_io(logs.attach_file)
         self.controller.spawn_io(logs.prune_logs)
-        self.controller.spawn_io(_prune_trash, attached)
+        self.controller.spawn_io(trash.prune_after, attached)
 
     def _watch_chat_ready(self, sdk: str) -> None:
         """Note in the report when ``sdk`` is warm and the saved keys are read (a send to the
@@ -167,18 +173,33 @@ class Runtime:
             pass
 
     def shutdown(self) -> None:
-        """Stop the hook server and the controller, then write the final report."""
-        if self.hooks is not None:
-            self.hooks.stop()
-        self.controller.shutdown()
+        """End the run within about a second: save what the user has, then stop the rest.
+
+        A reply being streamed is cancelled first, so its job saves the partial reply within
+        the controller's grace; the hook server stops taking requests meanwhile. Then the
+        discussion is saved once more (a send still waiting, e.g. for its SDK, has its prompt
+        in memory only), the hook server is forced down and the report written.
+        """
+        with self.profiler.phase("quit"):
+            with self.profiler.phase("quit.cancel"):
+                self.chat.stop()
+                if self.hooks is not None:
+                    self.hooks.begin_stop()
+            self.controller.shutdown()
+            with self.profiler.phase("quit.save"):
+                self._save_discussion()
+            if self.hooks is not None:
+                with self.profiler.phase("quit.hooks"):
+                    self.hooks.stop(HOOKS_STOP_S)
         self.report.write()
 
-
-def _prune_trash(attached: Future[Any]) -> None:
-    """Prune the trash once the log file is attached (its one line must reach the file).
-
-    Queued after ``attach_file`` on the pool, so waiting for it cannot starve the pool.
-    """
-    with contextlib.suppress(Exception):  # no log file: the line still goes to the console
-        attached.result(timeout=10)
-    trash.prune()
+    def _save_discussion(self) -> None:
+        """Save the discussion unless a job holds it past ``SAVE_LOCK_S`` (it saves itself)."""
+        if not self.chat.lock.acquire(timeout=SAVE_LOCK_S):
+            log.warning("quitting while the discussion is locked: not saved again")
+            return
+        try:
+            if self.chat.busy:
+                self.chat._save()
+        finally:
+            self.chat.lock.release()

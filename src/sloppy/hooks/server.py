@@ -139,11 +139,23 @@ class HookServer:
 
         self.controller.submit_io(start)
 
-    def stop(self, timeout: float = 2.0) -> None:
+    def begin_stop(self) -> None:
+        """Stop taking connections; the requests in flight may still answer (see ``stop``)."""
         with self._lock:
             self._stopping = True
+            server = self._server
+        if server is not None:
+            server.should_exit = True
+
+    def stop(self, timeout: float = 2.0) -> None:
+        """Stop now: open connections are dropped, the thread gets ``timeout`` to end.
+
+        uvicorn's graceful shutdown waits for every connection (an ``/api/send`` waiting for
+        a reply, a keep-alive client) with no bound; quitting must not.
+        """
+        self.begin_stop()
         if self._server is not None:
-            self._server.should_exit = True
+            self._server.force_exit = True
         if self._thread is not None:
             self._thread.join(timeout)
 

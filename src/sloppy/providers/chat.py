@@ -62,27 +62,29 @@ def new_name() -> str:
 
 
 def history_for_model(messages: Sequence[Message]) -> list[Message]:
-    """The turns to send before a new prompt: user and assistant alternating, from a user turn.
+    """The turns to send before a new prompt: each prompt with its answer, in order.
 
-    Left out: error turns and the prompt each one answered, empty stopped replies and the
-    prompt they answered, any other unanswered turn, and a trailing prompt (the caller sends
-    the new one). A stopped reply's partial text is sent as it is (it carries no mark).
+    An answer is the last reply after the prompt that is neither an error nor an empty stopped
+    reply; a stopped reply's partial text is sent as it is (it carries no mark). A prompt
+    without an answer (it failed, it was stopped at once, another prompt followed, or it is
+    the trailing one) is left out, so roles alternate from a user turn.
     """
     kept: list[Message] = []
-    for m in messages:
-        if m.role not in ("user", "assistant"):
-            continue
-        if m.error or (m.stopped and not m.text.strip()):
-            if kept and kept[-1].role == "user":
-                kept.pop()  # the prompt it answered
-            continue
-        if kept and kept[-1].role == m.role:
-            kept.pop()  # an unanswered prompt, or a second reply: the later one stands
-        if kept or m.role == "user":
-            kept.append(m)
-    if kept and kept[-1].role == "user":
-        kept.pop()
+    prompt: Message | None = None
+    answer: Message | None = None
+    for m in [*messages, None]:
+        if m is None or m.role == "user":
+            if prompt is not None and answer is not None:
+                kept += (prompt, answer)
+            prompt, answer = m, None
+        elif m.role == "assistant" and prompt is not None and not _shown_only(m):
+            answer = m
     return kept
+
+
+def _shown_only(m: Message) -> bool:
+    """An error turn, or a reply stopped before any text: shown, never sent."""
+    return m.error or (m.stopped and not m.text.strip())
 
 
 class ChatSession:
@@ -293,7 +295,8 @@ class ChatSession:
         found, problem = discussions.load(name)
         if found is None:
             return problem or f"there is no discussion {name!r}"
-        self._switch(replace(found, name=name))
+        found.name = name
+        self._switch(found)
         return problem
 
     def new(self, name: str | None = None) -> str:
@@ -361,19 +364,19 @@ class ChatSession:
         except OSError as exc:
             log.warning("could not restore %r from the trash: %s", u.name, exc)
             return False
-        with self.lock:
-            self._gone.discard(u.name)
         if path != discussions.file_of(u.name):
             # Its name was taken meanwhile (another instance saved under it): merge the two.
             restored, _problem = discussions.load(path.stem)
             if restored is not None:
-                discussions.save(replace(restored, name=u.name))
+                restored.name = u.name
+                discussions.save(restored)
                 trash.discard(path, title=u.title)
         found, problem = discussions.load(u.name)
         if found is None:
             log.warning("could not open %r after restoring it: %s", u.name, problem)
             return False
-        self._switch(replace(found, name=u.name))
+        found.name = u.name
+        self._switch(found)
         return True
 
     def restore(self, name: str = "default") -> str | None:
@@ -384,8 +387,10 @@ class ChatSession:
         """
         found, problem = discussions.load(name)
         with self.lock:
+            self._gone.discard(name)
             if found is not None:
-                self.discussion = replace(found, name=name)
+                found.name = name
+                self.discussion = found
             elif problem is not None and discussions.file_of(name).exists():
                 fresh = f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
                 self.discussion = Discussion(name=fresh)
@@ -397,6 +402,7 @@ class ChatSession:
     def _switch(self, d: Discussion) -> None:
         with self.lock:
             self.discussion = d
+            self._gone.discard(d.name)  # opened again (restored, or saved by another instance)
             callbacks = list(self.on_switch)
         for cb in callbacks:
             cb(d.name)

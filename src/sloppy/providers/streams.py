@@ -89,7 +89,8 @@ def anthropic_chunks(
             elif event.type == "message_stop":
                 finished = True
             elif event.type == "error":
-                raise ProviderError(provider, str(getattr(event, "error", "stream error")))
+                error = getattr(event, "error", None)
+                raise ProviderError(provider, getattr(error, "message", None) or "stream error")
     check_finished(provider, finished)
 
 

@@ -15,7 +15,6 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -124,7 +123,8 @@ def listing() -> list[Summary]:
             d, _problem = load(name)  # a bad file: set aside and logged by ``_read``
             if d is None:
                 continue
-            found.append(summary(replace(d, name=name)))
+            d.name = name
+            found.append(summary(d))
         seen[path] = (stamp, found[-1])
     with _cache_lock:
         _listed.clear()
@@ -153,7 +153,7 @@ def _summaries(keep: Callable[[Discussion], bool]) -> list[Summary]:
     for name in names():
         d, _problem = load(name)  # a bad file: set aside and logged by ``_read``
         if d is not None:
-            d = replace(d, name=name)
+            d.name = name
             if keep(d):
                 found.append(summary(d))
     return sorted(found, key=lambda s: s.updated_at, reverse=True)
@@ -169,13 +169,14 @@ def merge(mine: Discussion, theirs: Discussion) -> Discussion:
     by_id.update({m.id: m for m in mine.messages})
     kept = [m for m in by_id.values() if m.at > cleared and m.id not in gone]
     kept.sort(key=lambda m: m.at)  # stable: equal times keep insertion order
-    return replace(
-        mine,
+    return Discussion(
+        name=mine.name,
+        system=mine.system,
         messages=kept,
         cleared_at=cleared,
-        dropped=dropped,
         title=mine.title or theirs.title,
         updated_at=max(mine.updated_at, theirs.updated_at),
+        dropped=dropped,
     )
 
 

@@ -1,7 +1,9 @@
 """Plain data: a discussion and its messages, and how they are parsed from a saved file.
 
-Stdlib only (on the first-frame path). Parsing is strict: anything malformed raises
-``ValueError`` so that the caller sets the file aside instead of guessing.
+Stdlib only (on the first-frame path): plain classes with ``__slots__`` rather than
+dataclasses (the decorator's generated code costs import time; ``asdict``'s deep copy costs
+every save). Parsing is strict: anything malformed raises ``ValueError`` so that the caller
+sets the file aside instead of guessing.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ import math
 import os
 import time
 import zlib
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
@@ -24,7 +25,6 @@ OLD_STOP_MARKER = "\n\n*(stopped)*"
 TITLE_CHARS = 60
 
 
-@dataclass(slots=True)
 class Message:
     """One turn: ``role`` is ``user`` or ``assistant``; ``id`` identifies it across instances.
 
@@ -32,12 +32,44 @@ class Message:
     stopped the reply; the text is what had arrived, with no marker.
     """
 
-    role: str
-    text: str
-    at: float = field(default_factory=time.time)
-    error: bool = False
-    id: str = field(default_factory=_new_id)
-    stopped: bool = False
+    __slots__ = ("at", "error", "id", "role", "stopped", "text")
+
+    def __init__(
+        self,
+        role: str,
+        text: str,
+        at: float | None = None,
+        error: bool = False,
+        id: str | None = None,
+        stopped: bool = False,
+    ) -> None:
+        self.role = role
+        self.text = text
+        self.at = time.time() if at is None else at
+        self.error = error
+        self.id = id or _new_id()
+        self.stopped = stopped
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "role": self.role,
+            "text": self.text,
+            "at": self.at,
+            "error": self.error,
+            "id": self.id,
+            "stopped": self.stopped,
+        }
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Message):
+            return NotImplemented
+        return self.to_json() == other.to_json()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: compared by value, never hashed
+
+    def __repr__(self) -> str:
+        flags = "".join(f", {f}=True" for f in ("error", "stopped") if getattr(self, f))
+        return f"Message({self.role!r}, {self.text[:40]!r}{flags})"
 
     @classmethod
     def from_json(cls, m: Any) -> Message:
@@ -96,26 +128,56 @@ def title_of(prompt: str) -> str:
     return (cut.rsplit(" ", 1)[0] if " " in cut[TITLE_CHARS // 2 :] else cut).rstrip() + "\u2026"
 
 
-@dataclass(slots=True)
 class Discussion:
     """A conversation: ``name`` is its file's id (never changes), ``title`` what is shown.
 
     ``system`` is its system prompt (nothing is sent when empty); ``updated_at`` the epoch of
-    its last activity (newest first in the list).
+    its last activity (newest first in the list); ``cleared_at``: messages at or before it were
+    cleared (files from before the trash); ``dropped``: ids of messages taken back (retried,
+    regenerated, edited). A merge brings back neither.
     """
 
-    name: str = "default"
-    system: str = ""
-    messages: list[Message] = field(default_factory=list)
-    #: Messages at or before this epoch were cleared (so a merge does not bring them back).
-    cleared_at: float = 0.0
-    title: str = ""
-    updated_at: float = 0.0
-    #: Ids of messages taken back (retried, regenerated, edited): a merge drops them too.
-    dropped: list[str] = field(default_factory=list)
+    __slots__ = ("cleared_at", "dropped", "messages", "name", "system", "title", "updated_at")
+
+    def __init__(
+        self,
+        name: str = "default",
+        system: str = "",
+        messages: list[Message] | None = None,
+        cleared_at: float = 0.0,
+        title: str = "",
+        updated_at: float = 0.0,
+        dropped: list[str] | None = None,
+    ) -> None:
+        self.name = name
+        self.system = system
+        self.messages: list[Message] = [] if messages is None else messages
+        self.cleared_at = cleared_at
+        self.title = title
+        self.updated_at = updated_at
+        self.dropped: list[str] = [] if dropped is None else dropped
 
     def to_json(self) -> dict[str, Any]:
-        return {"schema": 1, **asdict(self)}
+        return {
+            "schema": 1,
+            "name": self.name,
+            "system": self.system,
+            "messages": [m.to_json() for m in self.messages],
+            "cleared_at": self.cleared_at,
+            "title": self.title,
+            "updated_at": self.updated_at,
+            "dropped": list(self.dropped),
+        }
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Discussion):
+            return NotImplemented
+        return self.to_json() == other.to_json()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable: compared by value, never hashed
+
+    def __repr__(self) -> str:
+        return f"Discussion({self.name!r}, {self.title!r}, {len(self.messages)} messages)"
 
     def shown_title(self) -> str:
         """The title, else the first prompt's (files from before titles), else ""."""

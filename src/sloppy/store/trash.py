@@ -14,9 +14,12 @@ import logging
 import os
 import time
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sloppy.store import aside, files, paths
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 log = logging.getLogger(__name__)
 
@@ -82,13 +85,6 @@ def restore(item: Trashed) -> Path:
     return dest
 
 
-def forget(item: Trashed) -> None:
-    """Remove ``item`` from the trash: only once its content is safe elsewhere (merged back)."""
-    for p in (item.path, _meta_of(item.path)):
-        with contextlib.suppress(FileNotFoundError):
-            p.unlink()
-
-
 def items() -> list[Trashed]:
     """Everything in the trash that can be restored, newest first. A metadata file that cannot
     be read is set aside (one log line) and its item skipped."""
@@ -132,6 +128,15 @@ def prune(max_age_days: float = MAX_AGE_DAYS) -> int:
         folder,
     )
     return removed
+
+
+def prune_after(first: Future[Any], max_age_days: float = MAX_AGE_DAYS) -> int:
+    """``prune`` once ``first`` is done: at start, after the log file is attached, so that the
+    one line reaches it. Queue it on the pool after ``first`` (waiting cannot starve the pool).
+    """
+    with contextlib.suppress(Exception):  # no log file: the line still goes to the console
+        first.result(timeout=10)
+    return prune(max_age_days)
 
 
 def _meta_of(trashed: Path) -> Path:

@@ -2,7 +2,7 @@
 
 Instead of ``import imgui_bundle`` running the package's ``__init__`` (which also imports
 asyncio, ssl, json, inspect, ctypes, subprocess, tokenize and a notebook patcher: about 140
-modules a window never uses, docs/startup_after.md), ``install()`` puts a bare package module
+modules a window never uses, docs/measurements.md), ``install()`` puts a bare package module
 in ``sys.modules`` that holds the native submodules (``imgui``, ``hello_imgui``, ``implot``...)
 and sets hello_imgui's assets folder as the facade does. Its Python submodules
 (``imgui_bundle.immapp``...) still import as usual, and any other name the facade exports is
