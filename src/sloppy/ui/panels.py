@@ -11,7 +11,7 @@ from imgui_bundle import hello_imgui, imgui
 from sloppy.ui.discussion_panel import DiscussionPanel
 from sloppy.ui.panel_host import PanelHost
 from sloppy.ui.provider_panel import ProviderPanel
-from sloppy.warm.engine import _require_warmed, is_warm
+from sloppy.warm.engine import WarmupError, _require_warmed, is_warm
 
 #: hello_imgui keeps a docking layout per name in its ini file. A layout saved before the
 #: Conversations panel existed ("Default") would leave that panel floating: a new name starts
@@ -32,6 +32,7 @@ class WarmPanel:
         self.gui, self.module, self.cls, self.label = gui, module, cls, label
         self.panel: Any = None
         self._asked = False
+        self.failed = ""  # why the lane could not load it (shown instead)
 
     def get(self) -> Any:
         """The panel, or None while its module is not warm yet."""
@@ -40,13 +41,19 @@ class WarmPanel:
                 self.panel = getattr(_require_warmed(self.module), self.cls)(self.gui)
             elif not self._asked:
                 self._asked = True  # first in the lane's queue
-                self.gui.controller.spawn_io(_require_warmed, self.module)
+                self.gui.controller.spawn_io(self._demand)
         return self.panel
+
+    def _demand(self) -> None:
+        try:
+            _require_warmed(self.module)
+        except WarmupError as exc:  # failed, or the app is quitting: said in the panel
+            self.failed = str(exc)
 
     def draw(self) -> None:
         panel = self.get()
         if panel is None:
-            imgui.text_disabled(f"Loading {self.label}...")
+            imgui.text_disabled(self.failed or f"Loading {self.label}...")
         else:
             panel.draw()
 
