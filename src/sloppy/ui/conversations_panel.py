@@ -26,6 +26,7 @@ class ConversationsPanel:
         self.rename_text = ""
         self._focus_rename = False
         self.rects: dict[str, list[float]] = {}
+        self._next: dict[str, list[float]] = {}  # this frame's, published whole at the end
 
     def refresh(self) -> None:
         """Read the list again (on the pool) at the next frame."""
@@ -51,15 +52,15 @@ class ConversationsPanel:
 
     def draw(self) -> None:
         gui = self.gui
-        self.rects.clear()
+        self._next = {}
         self._maybe_read()
         if imgui.button("New"):
             gui.actions.new()
-        self.rects["new"] = item_rect()
+        self._next["new"] = item_rect()
         imgui.same_line()
         imgui.set_next_item_width(-1)
         _, self.query = imgui.input_text_with_hint("##search", "search", self.query)
-        self.rects["search"] = item_rect()
+        self._next["search"] = item_rect()
         imgui.begin_child("conversations")
         current = gui.chat.current_name
         for item in list(self.items):
@@ -67,6 +68,7 @@ class ConversationsPanel:
         if not self.items and self.query.strip():
             imgui.text_disabled("nothing found")
         imgui.end_child()
+        self.rects = self._next
 
     def _row(self, item: Summary, selected: bool) -> None:
         gui = self.gui
@@ -79,7 +81,7 @@ class ConversationsPanel:
             done, self.rename_text = imgui.input_text(
                 f"##rename{item.name}", self.rename_text, flags
             )
-            self.rects["rename"] = item_rect()
+            self._next["rename"] = item_rect()
             if done:
                 gui.actions.rename(item.name, self.rename_text)
                 self.renaming = None
@@ -93,14 +95,14 @@ class ConversationsPanel:
                 self.start_rename(item)
             elif not selected:
                 gui.actions.open(item.name)
-        self.rects[f"item:{item.name}"] = item_rect()
+        self._next[f"item:{item.name}"] = item_rect()
         if imgui.begin_popup_context_item(f"menu{item.name}"):
             if imgui.menu_item("Rename", "", False)[0]:
                 self.start_rename(item)
-            self.rects["menu:Rename"] = item_rect()
+            self._next["menu:Rename"] = item_rect()
             if imgui.menu_item("Delete", "", False)[0]:
                 gui.actions.delete(item.name)
-            self.rects["menu:Delete"] = item_rect()
+            self._next["menu:Delete"] = item_rect()
             imgui.end_popup()
 
     def start_rename(self, item: Summary) -> None:

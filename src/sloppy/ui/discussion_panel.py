@@ -43,6 +43,7 @@ class DiscussionPanel:
         self._system_active = False
         #: Screen rectangles of the widgets drawn last frame (GUI tests click them).
         self.rects: dict[str, list[float]] = {}
+        self._next: dict[str, list[float]] = {}  # this frame's, published whole at the end
         self.message_view = message_view.MessageView(gui.controller.spawn_io)
 
     def first_run(self) -> bool:
@@ -57,7 +58,7 @@ class DiscussionPanel:
 
     def draw(self) -> None:
         gui, chat, theme = self.gui, self.gui.chat, self.gui.theme
-        self.rects.clear()
+        self._next = {}
         prompt_h = self._prompt_height(imgui.get_content_region_avail().x)
         style = imgui.get_style()
         footer = prompt_h + imgui.get_frame_height_with_spacing() + 2 * style.item_spacing.y
@@ -97,7 +98,7 @@ class DiscussionPanel:
             if self._scroll_to_end or imgui.get_scroll_y() >= imgui.get_scroll_max_y() - 20:
                 imgui.set_scroll_here_y(1.0)
         imgui.end_child()
-        self.rects["history"] = item_rect()
+        self._next["history"] = item_rect()
         if self.editing:
             imgui.text_colored(
                 imgui.ImVec4(*theme.warn), "Editing your last message: sending replaces it."
@@ -105,23 +106,24 @@ class DiscussionPanel:
             imgui.same_line()
             if imgui.small_button("Cancel"):
                 self.cancel_edit()
-            self.rects["cancel_edit"] = item_rect()
+            self._next["cancel_edit"] = item_rect()
         self._prompt_box(prompt_h)
         if chat.busy:
             if imgui.button("Stop"):
                 chat.stop()
         elif imgui.button("Resend" if self.editing else "Send"):
             self._submit()
-        self.rects["send"] = item_rect()
+        self._next["send"] = item_rect()
         imgui.same_line()
         enter_sends = gui.settings.send_key == "enter"
         changed, enter_sends = imgui.checkbox("Enter sends", enter_sends)
         if changed:
             gui.settings.send_key = "enter" if enter_sends else "ctrl+enter"
             gui.save_settings()
-        self.rects["enter_sends"] = item_rect()
+        self._next["enter_sends"] = item_rect()
         imgui.same_line()
         imgui.text_disabled(SEND_HINTS[gui.settings.send_key == "enter"])
+        self.rects = self._next
 
     def _prompt_height(self, width: float) -> float:
         """The prompt box grows with its wrapped text from ``PROMPT_LINES[0]`` to
@@ -151,7 +153,7 @@ class DiscussionPanel:
         validated, gui.prompt = imgui.input_text_multiline(
             "##prompt", gui.prompt, imgui.ImVec2(-1, height), flags
         )
-        self.rects["prompt"] = item_rect()
+        self._next["prompt"] = item_rect()
         if imgui.is_item_deactivated() and imgui.is_key_pressed(imgui.Key.escape, False):
             # Esc stops a reply; imgui would also undo what was typed since the box took
             # the keyboard: keep the draft and the keyboard.
@@ -175,15 +177,15 @@ class DiscussionPanel:
             if m.error:
                 if imgui.small_button("Retry"):
                     self.gui.actions.retry()
-                self.rects["retry"] = item_rect()
+                self._next["retry"] = item_rect()
             else:
                 if imgui.small_button("Regenerate"):
                     self.gui.actions.regenerate()
-                self.rects["regenerate"] = item_rect()
+                self._next["regenerate"] = item_rect()
         if last_user:
             if imgui.small_button("Edit"):
                 self.start_edit(m.text)
-            self.rects["edit"] = item_rect()
+            self._next["edit"] = item_rect()
 
     def start_edit(self, text: str) -> None:
         """Put the last prompt in the box; sending it replaces it (and what followed)."""
@@ -202,7 +204,7 @@ class DiscussionPanel:
             self.system_text = chat.discussion.system
         shown = "System prompt" if self.system_text.strip() else "System prompt (none)"
         opened = imgui.collapsing_header(f"{shown}###system")
-        self.rects["system_header"] = item_rect()
+        self._next["system_header"] = item_rect()
         if not opened:
             self._system_active = False
             return
@@ -212,7 +214,7 @@ class DiscussionPanel:
         _, self.system_text = imgui.input_text_multiline(
             "##system", self.system_text, imgui.ImVec2(-1, height), flags
         )
-        self.rects["system"] = item_rect()
+        self._next["system"] = item_rect()
         self._system_active = imgui.is_item_active()
         if imgui.is_item_deactivated_after_edit():
             self.gui.actions.set_system(self.system_text)
