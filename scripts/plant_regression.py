@@ -84,9 +84,24 @@ def compare(base: Path, head: Path, out: Path, args: argparse.Namespace, seed: i
     return result
 
 
+#: The demo branch's commits need an identity; a machine (or HOME) without a git config has none.
+DEMO_IDENTITY = {
+    "GIT_AUTHOR_NAME": "sloppy bisect demo",
+    "GIT_AUTHOR_EMAIL": "bisect-demo@localhost",
+    "GIT_COMMITTER_NAME": "sloppy bisect demo",
+    "GIT_COMMITTER_EMAIL": "bisect-demo@localhost",
+}
+
+
 def git(repo: Path, *args: str, stdin: str | None = None) -> str:
+    env = {**DEMO_IDENTITY, **os.environ}
     return subprocess.run(
-        ["git", "-C", str(repo), *args], input=stdin, capture_output=True, text=True, check=True
+        ["git", "-C", str(repo), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
     ).stdout.strip()
 
 
