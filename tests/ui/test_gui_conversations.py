@@ -116,16 +116,33 @@ def test_conversations_list_search_rename_delete_clear_undo(display: Display, st
         assert s["messages"] == []
         click(display, s["toast_rects"][cleared])
         poll(lambda: texts(api), lambda t: t == ["Tell me a joke about ducks", reply])
+        # Delete "Geography" and let its toast go: only the trash keeps it.
+        x0, y0, x1, y1 = rect(api, "conversations", f"item:{first}")
+        x, y = str(int((x0 + x1) / 2)), str(int((y0 + y1) / 2))
+        display.xdotool("mousemove", "--window", win, x, y, "click", "3")
+        time.sleep(0.3)
+        click(display, rect(api, "conversations", "menu:Delete"))
+        poll(lambda: titles(api), lambda t: t == ["Tell me a joke about ducks"])
         proc.stop(within=5)
     finally:
         proc.kill()
-    # A restart lists both and reopens the last one.
+    # A restart reopens the last one, and its trash still holds "Geography": Restore brings
+    # it back with its messages.
     proc, api = start_gui(display, env)
     try:
         poll(lambda: state(api)["discussion"], lambda d: d == second)
+        poll(lambda: titles(api), lambda t: t == ["Tell me a joke about ducks"])
+        trashed = poll(lambda: state(api)["conversations"]["trash"], lambda t: len(t) == 1)
+        assert trashed == [{"name": first, "title": "Geography"}]
+        click(display, rect(api, "conversations", "trash"))
+        click(display, rect(api, "conversations", f"restore:{first}"))
+        poll(lambda: state(api)["discussion"], lambda d: d == first)
+        poll(lambda: texts(api), lambda t: t == ["What is the capital of France?", reply])
         poll(
             lambda: sorted(titles(api)), lambda t: t == ["Geography", "Tell me a joke about ducks"]
         )
+        poll(lambda: state(api)["conversations"]["trash"], lambda t: t == [])
+        shot(display, "conversations-3-restored.png")
         proc.stop(within=5)
     finally:
         proc.kill()

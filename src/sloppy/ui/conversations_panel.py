@@ -1,4 +1,5 @@
-"""The Conversations panel: every discussion, newest first; search, open, new, rename, delete.
+"""The Conversations panel: every discussion, newest first; search, open, new, rename, delete;
+and the trash (deleted and cleared ones, restorable until they are pruned).
 
 The list is read on the pool (the disk) and redrawn from the last reading; it is read again
 when something it shows may have changed (another one opened, a message, a title, the search).
@@ -7,9 +8,12 @@ when something it shows may have changed (another one opened, a message, a title
 from __future__ import annotations
 
 import threading
+import time
 
 from imgui_bundle import imgui
 
+from sloppy.providers.chat import Undo
+from sloppy.store import trash
 from sloppy.store.discussions import Summary
 from sloppy.ui.panel_host import PanelHost, item_rect
 
@@ -19,6 +23,7 @@ class ConversationsPanel:
         self.gui = gui
         self.query = ""
         self.items: list[Summary] = []
+        self.trashed: list[trash.Trashed] = []
         #: What the list was read for (name, messages, title, query); read again when it changes.
         self._read_for: tuple[object, ...] | None = None
         self._reading = threading.Lock()
@@ -47,6 +52,7 @@ class ConversationsPanel:
         def job() -> None:
             with self._reading:
                 self.items = self.gui.chat.conversations(query)
+                self.trashed = trash.items()
 
         self.gui.controller.spawn_io(job)
 
@@ -67,8 +73,32 @@ class ConversationsPanel:
             self._row(item, item.name == current)
         if not self.items and self.query.strip():
             imgui.text_disabled("nothing found")
+        self._trash()
         imgui.end_child()
         self.rects = self._next
+
+    def _trash(self) -> None:
+        """Deleted and cleared conversations, newest first, each with Restore."""
+        shown = list(self.trashed)
+        if not shown:
+            return
+        imgui.spacing()
+        is_open = imgui.collapsing_header(f"Trash ({len(shown)})###trash")
+        self._next["trash"] = item_rect()
+        if not is_open:
+            return
+        imgui.text_disabled(f"kept {trash.MAX_AGE_DAYS} days")
+        now = time.time()
+        for item in shown:
+            name = item.origin.stem
+            if imgui.small_button(f"Restore##{item.path.name}"):
+                self.gui.actions.undo(Undo("delete", name, item.title, item))
+                self.refresh()
+            self._next[f"restore:{name}"] = item_rect()
+            imgui.same_line()
+            days = (now - item.at) / 86400
+            age = "today" if days < 1 else f"{days:.0f} d ago"
+            imgui.text_disabled(f"{item.title or name} ({age})")
 
     def _row(self, item: Summary, selected: bool) -> None:
         gui = self.gui
@@ -116,6 +146,7 @@ class ConversationsPanel:
         return {
             "query": self.query,
             "items": [{"name": s.name, "title": s.title, "count": s.count} for s in self.items],
+            "trash": [{"name": t.origin.stem, "title": t.title} for t in self.trashed],
             "renaming": self.renaming,
             "rects": dict(self.rects),
         }
