@@ -86,6 +86,20 @@ def test_title_of_a_first_prompt() -> None:
     assert len(t) <= 60 and t.endswith("\u2026") and t.startswith("word word")
 
 
+@pytest.mark.parametrize(
+    ("prompt", "title"),
+    [
+        ("Write **bold**, *italic* and `code`.", "Write bold, italic and code."),
+        ("## Plan for _today_", "Plan for today"),
+        ("- buy ~~milk~~ bread", "buy milk bread"),
+        ("snake_case_name and 2 * 3 * 4", "snake_case_name and 2 * 3 * 4"),
+        ("**", "**"),
+    ],
+)
+def test_a_title_shows_no_markdown_marks(prompt: str, title: str) -> None:
+    assert title_of(prompt) == title
+
+
 # -- conversations --------------------------------------------------------------------------
 
 

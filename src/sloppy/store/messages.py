@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import time
 import zlib
 from typing import Any
@@ -23,6 +24,10 @@ def _new_id() -> str:
 OLD_STOP_MARKER = "\n\n*(stopped)*"
 #: A title made from a first prompt is at most this long.
 TITLE_CHARS = 60
+#: Markdown a title does not show: a heading, quote or list mark at the start of the line, and
+#: emphasis, code and strike-through marks around words.
+_LINE_MARK = re.compile(r"^(?:#{1,6}\s+|>\s*|[-*+]\s+|\d+[.)]\s+)")
+_INLINE_MARK = re.compile(r"\*\*|__|~~|`|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|\b_|_\b")
 
 
 class Message:
@@ -122,6 +127,7 @@ def _legacy_id(role: str, text: str, at: float) -> str:
 def title_of(prompt: str) -> str:
     """A conversation's title from its first prompt: the first line, at most ``TITLE_CHARS``."""
     line = next((ln.strip() for ln in prompt.splitlines() if ln.strip()), "")
+    line = _INLINE_MARK.sub("", _LINE_MARK.sub("", line)).strip() or line
     if len(line) <= TITLE_CHARS:
         return line
     cut = line[: TITLE_CHARS - 1]
