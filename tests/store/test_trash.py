@@ -48,6 +48,31 @@ def test_discard_and_restore(sloppy_home: Path) -> None:
         trash.restore(item)
 
 
+def test_restore_goes_to_todays_data_dir_after_the_home_moved(
+    sloppy_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _file(sloppy_home / "data" / "discussions", "keep.json", "precious")
+    assert trash.discard(path, title="Keep") is not None
+    moved = tmp_path / "moved-home"
+    sloppy_home.rename(moved)
+    monkeypatch.setenv("SLOPPY_HOME", str(moved))
+    (item,) = trash.items()
+    assert item.origin == path  # recorded as it was
+    restored = trash.restore(item)
+    assert restored == moved / "data" / "discussions" / "keep.json"
+    assert restored.read_text() == "precious" and not path.parent.exists()
+
+
+@pytest.mark.parametrize("origin", ["", "keep.json", "/x/../..", "discussions/.."])
+def test_an_origin_that_names_no_place_is_refused(sloppy_home: Path, origin: str) -> None:
+    path = _file(sloppy_home / "data" / "discussions", "keep.json", "precious")
+    item = trash.discard(path)
+    assert item is not None
+    with pytest.raises(ValueError, match="no usable place"):
+        trash.restore(item._replace(origin=Path(origin)))
+    assert item.path.read_text() == "precious"  # still in the trash
+
+
 def test_restore_never_replaces_a_file_that_took_the_name(sloppy_home: Path) -> None:
     folder = sloppy_home / "data" / "discussions"
     item = trash.discard(_file(folder, "a.json", "old"))

@@ -71,9 +71,9 @@ def restore(item: Trashed) -> Path:
     """Put ``item`` back where it was; if that name is taken now, beside it under a free name.
 
     Raises ``FileNotFoundError`` when the item is no longer in the trash (pruned, or restored
-    by another instance).
+    by another instance), ``ValueError`` when its recorded origin names no usable place.
     """
-    dest = item.origin
+    dest = anchored(item.origin)
     if dest.exists() or dest.is_symlink():
         stamp = int(time.time() * 1000)
         dest = dest.with_name(f"{dest.stem}-restored-{stamp}-{os.urandom(2).hex()}{dest.suffix}")
@@ -83,6 +83,19 @@ def restore(item: Trashed) -> Path:
         _meta_of(item.path).unlink()
     log.info("restored %s from the trash to %s", item.path.name, dest)
     return dest
+
+
+def anchored(origin: Path) -> Path:
+    """Where ``origin`` is now: its folder's and file's names under today's data dir.
+
+    The data dir may have moved since (another home, another machine), and a damaged metadata
+    file must not make a restore write anywhere else.
+    """
+    folder, name = origin.parent.name, origin.name
+    for part in (folder, name):
+        if part in ("", ".", "..") or "/" in part or "\\" in part:
+            raise ValueError(f"the trash names no usable place to restore to: {origin}")
+    return paths.data_dir() / folder / name
 
 
 def items() -> list[Trashed]:
