@@ -203,12 +203,14 @@ def test_identical_trees_headless_with_the_json_contract(
         f"--json={out}",
         f"--markdown={md}",
     )
-    # 4 runs a side cannot bound a 95 % interval: the timed gate is inconclusive (exit 3),
-    # never "no regression".
-    assert proc.returncode == 3, proc.stderr[-2000:]
+    # Identical trees are never a regression. 4 runs a side seldom bound the interval
+    # within the minimum effect: inconclusive (exit 3) is the usual answer; on a quiet
+    # machine they may, and then the verdict is "same" (exit 0), never a silent pass.
+    assert proc.returncode in (0, 3), proc.stderr[-2000:]
     result = json.loads(out.read_text())
     assert result["mode"] == "headless" and result["runs"] == {"base": 4, "head": 4}
-    assert result["inconclusive"] == ["warm_done_s"] and result["failing"] == []
+    open_ = ["warm_done_s"] if proc.returncode == 3 else []
+    assert result["inconclusive"] == open_ and result["failing"] == []
     metrics = result["metrics"]
     for name in ("warm_done_s", "peak_rss_mib", "cpu_s", "startup_modules", "startup_code_kib"):
         m = metrics[name]
@@ -226,7 +228,10 @@ def test_identical_trees_headless_with_the_json_contract(
     assert path["base_modules"] == path["head_modules"]
     assert "sloppy.app.headless" in path["head_modules"]
     assert len(path["head_modules"]) == metrics["startup_modules"]["head"]
-    assert proc.stdout.rstrip().splitlines()[-1].startswith("INCONCLUSIVE (warm_done_s)")
+    if proc.returncode == 3:
+        assert proc.stdout.rstrip().splitlines()[-1].startswith("INCONCLUSIVE (warm_done_s)")
+    else:
+        assert metrics["warm_done_s"]["verdict"] == "same"
     text = md.read_text()
     assert "| warm_done_s |" in text and "| startup_modules | " in text
     svg = tmp_path / "r-warm_done_s.svg"
@@ -321,10 +326,14 @@ def test_gui_comparison_of_identical_trees(trees: dict[str, Path], tmp_path: Pat
         f"--json={out}",
         f"--markdown={md}",
     )
-    # 4 runs bound no interval: inconclusive at best, never a regression.
-    assert env_free.returncode == 3, env_free.stderr[-2000:]
+    # Never a regression: inconclusive (exit 3) as a rule with 4 runs, "same" (exit 0) when
+    # a quiet machine bounds the interval within the 25 % effect.
+    assert env_free.returncode in (0, 3), env_free.stderr[-2000:]
     result = json.loads(out.read_text())
     metrics = result["metrics"]
+    assert result["failing"] == []
+    if env_free.returncode == 0:
+        assert result["inconclusive"] == []
     for name in ("first_frame_s", "warm_done_s", "frame_p99_ms", "first_frame_modules"):
         assert name in metrics
     assert 0 < metrics["first_frame_s"]["base"] < metrics["warm_done_s"]["base"]
