@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 from sloppy import __version__
 from sloppy.hooks import DEFAULT_HOST
 from sloppy.hooks.guard import Guard
+from sloppy.providers.chat import Busy, Moved
 from sloppy.providers.client import ProviderError
 from sloppy.providers.table import HOOK_PROVIDERS
 from sloppy.store import aside
@@ -51,6 +52,9 @@ class Controller(Protocol):
     def is_warmup_done(self) -> bool: ...
     def on_warmup_complete(self, cb: Callable[[], None]) -> None: ...
     def submit_io(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]: ...
+    def submit_stream(
+        self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
+    ) -> Future[Any]: ...
 
 
 def build_app(
@@ -177,9 +181,16 @@ def build_app(
             if chat.current_name != discussion:
                 body = {"provider": provider, "status": None, "message": problem}
                 return fastapi.responses.JSONResponse({"error": body}, status_code=404)
-        future = controller.submit_io(chat.send, prompt, provider=provider, model=model)
+        # On the stream lane: a reply that streams for long never holds up the pool's jobs.
+        future = controller.submit_stream(
+            chat.send, prompt, provider=provider, model=model, expect=discussion
+        )
         try:
             reply = await asyncio.wrap_future(future)
+        except (Busy, Moved) as exc:
+            # A reply into it is on its way (one at a time), or another was opened meanwhile.
+            body = {"provider": provider, "status": None, "message": str(exc)}
+            return fastapi.responses.JSONResponse({"error": body}, status_code=409)
         except ProviderError as exc:
             code = 400 if exc.status is None and exc.message.startswith("no ") else 502
             return fastapi.responses.JSONResponse({"error": exc.to_json()}, status_code=code)

@@ -140,7 +140,13 @@ class SloppyGui:
         self.style_digest = ""
         #: The title last given to the window (None: the one it started with).
         self.window_title: str | None = None
-        self.actions = ChatActions(self.chat, self.controller.spawn_io, self.events.post)
+        self.actions = ChatActions(
+            self.chat,
+            self.controller.spawn_io,
+            self.events.post,
+            stream=self.controller.spawn_stream,
+            durable=self.controller.spawn_durable,
+        )
         self.panels = panels.Panels(self)
         self.key_actions = KeyActions(
             self.chat, self.panels.key_notes, self.controller.spawn_io, self.events.post
