@@ -38,7 +38,7 @@ class GatedClient(AIClient):
         self.started.setdefault(prompt, threading.Event())
         return self.gates.setdefault(prompt, threading.Event())
 
-    def send(  # type: ignore[override]
+    def send(
         self,
         provider: str,
         model: str,
@@ -87,6 +87,16 @@ def threads() -> Iterator[Callable[..., threading.Thread]]:
         t.join(WAIT_S)
 
 
+def _streaming(
+    chat: ChatSession, client: GatedClient, threads: Callable[..., threading.Thread], prompt: str
+) -> tuple[threading.Event, threading.Thread]:
+    """Send ``prompt`` on a thread; return its gate and thread once its reply streams."""
+    gate = client.gate(prompt)
+    t = threads(chat.send, prompt)
+    assert client.started[prompt].wait(WAIT_S)
+    return gate, t
+
+
 def _on_disk(name: str) -> list[tuple[str, str]]:
     found, _problem = discussions.load(name)
     return [(m.role, m.text) for m in found.messages] if found is not None else []
@@ -118,9 +128,7 @@ def test_a_second_prompt_into_a_discussion_being_answered_is_refused(
 ) -> None:
     chat = ChatSession(client)
     chat.new("A")
-    gate = client.gate("p1")
-    t = threads(chat.send, "p1")
-    assert client.started["p1"].wait(WAIT_S)
+    gate, t = _streaming(chat, client, threads, "p1")
     with pytest.raises(Busy):
         chat.send("p2")
     for again in (chat.begin_retry, chat.begin_regenerate):
@@ -141,14 +149,10 @@ def test_replies_into_two_discussions_stream_at_once_and_pair_with_their_prompts
     chat = ChatSession(client)
     chat.new("A")
     chat.send("a1")
-    gate_a = client.gate("a2")
-    ta = threads(chat.send, "a2")
-    assert client.started["a2"].wait(WAIT_S)
+    gate_a, ta = _streaming(chat, client, threads, "a2")
     chat.new("B")
     assert not chat.busy and chat.streaming is None  # B is idle while A streams
-    gate_b = client.gate("b1")
-    tb = threads(chat.send, "b1")
-    assert client.started["b1"].wait(WAIT_S)
+    gate_b, tb = _streaming(chat, client, threads, "b1")
     assert chat.streaming == "part" and set(chat.streaming_names()) == {"A", "B"}
     gate_a.set()
     gate_b.set()
@@ -170,9 +174,7 @@ def test_reopening_a_discussion_being_answered_shows_the_same_one(
     chat = ChatSession(client)
     chat.new("A")
     chat.send("first")
-    gate = client.gate("second")
-    t = threads(chat.send, "second")
-    assert client.started["second"].wait(WAIT_S)
+    gate, t = _streaming(chat, client, threads, "second")
     chat.new("B")
     assert chat.open("A") is None
     assert chat.busy and chat.streaming == "part"
@@ -213,9 +215,7 @@ def test_delete_while_a_reply_streams_keeps_the_prompt_in_the_trash_and_stops_it
 ) -> None:
     chat = ChatSession(client)
     chat.new("B")
-    gate = client.gate("b1")
-    t = threads(chat.send, "b1")
-    assert client.started["b1"].wait(WAIT_S)
+    gate, t = _streaming(chat, client, threads, "b1")
     chat.new("A")
     undo = chat.delete("B")
     assert undo is not None
@@ -233,9 +233,7 @@ def test_delete_of_a_first_prompt_in_flight_is_not_written_back(
     chat.new("B")
     # Saving fails (a full disk): nothing is on disk when the delete comes.
     monkeypatch.setattr(discussions, "save", _raise_oserror)
-    gate = client.gate("b1")
-    t = threads(chat.send, "b1")
-    assert client.started["b1"].wait(WAIT_S)
+    gate, t = _streaming(chat, client, threads, "b1")
     chat.new("A")
     assert chat.delete("B") is None
     monkeypatch.undo()
@@ -275,9 +273,7 @@ def test_the_streamed_text_is_joined_once_per_new_piece(client: GatedClient, thr
     chat = ChatSession(client)
     chat.new("A")
     client.piece = "x" * 10
-    gate = client.gate("p")
-    t = threads(chat.send, "p")
-    assert client.started["p"].wait(WAIT_S)
+    gate, t = _streaming(chat, client, threads, "p")
     first = chat.streaming
     assert first == "x" * 10 and chat.streaming is first  # cached: no join per frame
     gate.set()
@@ -290,9 +286,7 @@ def test_a_partial_reply_is_saved_while_it_streams_and_replaced_at_the_end(
     monkeypatch.setattr(chat_mod, "PARTIAL_SAVE_S", 0.0)
     chat = ChatSession(client)
     chat.new("A")
-    gate = client.gate("p")
-    t = threads(chat.send, "p")
-    assert client.started["p"].wait(WAIT_S)
+    gate, t = _streaming(chat, client, threads, "p")
     found, _ = discussions.load("A")
     assert found is not None
     assert [(m.role, m.text, m.stopped) for m in found.messages] == [
