@@ -121,6 +121,7 @@ class Runtime:
             with self.profiler.phase("headless.restore"):
                 saved = settings.load()
                 self.chat.restore(saved.discussion or "default")
+                self.chat.set_stream_limits(saved.stream_idle_s, saved.stream_total_s)
             provider = saved.provider if saved.provider in PROVIDERS else provider
         self.controller.on_warmup_complete(self._on_warm)
         self.controller.start_warmup()

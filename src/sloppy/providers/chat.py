@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from sloppy.providers.client import AIClient, CancelToken, ProviderError, Reply
+from sloppy.providers.errors import TIMED_OUT
 from sloppy.providers.keys import KeyStore
 from sloppy.providers.model_catalog import ModelCatalog
 from sloppy.providers.table import DEFAULT_MODELS, DEFAULT_PROVIDER
@@ -95,7 +96,7 @@ def _shown_only(m: Message) -> bool:
 class _Stream:
     """A reply on its way into ``discussion``: its pieces so far, its stop, its last save."""
 
-    __slots__ = ("_joined", "cancel", "discussion", "pieces", "reply_id", "saved_at")
+    __slots__ = ("_joined", "cancel", "cut", "discussion", "pieces", "reply_id", "saved_at")
 
     def __init__(self, discussion: Discussion) -> None:
         self.discussion = discussion
@@ -105,6 +106,8 @@ class _Stream:
         #: The id of the reply when it arrives (its partial saves carry it too: replaced).
         self.reply_id = Message("assistant", "").id
         self.saved_at = time.monotonic()
+        #: Why the stream was cut (its deadline), if it was.
+        self.cut: str | None = None
 
     def add(self, piece: str) -> None:
         self.pieces.append(piece)
@@ -154,6 +157,15 @@ class ChatSession:
         self._save_failing = False
         #: Discussions this session moved to the trash (never written back).
         self._gone: set[str] = set()
+        #: A stream is cut after ``stream_total_s`` in all (checked on each piece; a stream
+        #: without pieces is cut by the SDK's read timeout, ``stream_idle_s``).
+        self.stream_total_s = 900.0
+        self.stream_idle_s = self.client.timeout_s
+
+    def set_stream_limits(self, idle_s: float, total_s: float) -> None:
+        """Cut streams after ``idle_s`` without data (the read timeout) or ``total_s`` in all."""
+        self.stream_idle_s, self.stream_total_s = idle_s, total_s
+        self.client.timeout_s = idle_s
 
     @property
     def current_name(self) -> str:
@@ -324,6 +336,7 @@ class ChatSession:
         crash keeps it, as a stopped reply with the final reply's id: replaced at the end).
         """
         d = turn.discussion
+        idle_s = self.stream_idle_s
         with self.lock:
             st = self._streams.get(d.name)
             if st is None or st.discussion is not d:
@@ -336,8 +349,14 @@ class ChatSession:
                     provider=turn.provider or self.settings.provider,
                     model=turn.model or self.settings.model,
                 )
+                total_s = self.stream_total_s
+            deadline = time.monotonic() + total_s
 
             def token(piece: str) -> None:
+                if time.monotonic() > deadline:
+                    st.cut = f"cut after {total_s:g} s"
+                    st.cancel.cancel()
+                    return
                 with self.lock:
                     st.add(piece)
                     if time.monotonic() - st.saved_at >= PARTIAL_SAVE_S:
@@ -354,10 +373,14 @@ class ChatSession:
                 on_token=token if turn.stream else None,
                 cancel=st.cancel,
             )
+            if st.cut is not None:
+                raise ProviderError(settings.provider, st.cut)
         except ProviderError as exc:
+            if exc.status is None and exc.message == TIMED_OUT and turn.stream:
+                exc = ProviderError(exc.provider, f"cut after {idle_s:g} s without data")
             with self.lock:
                 d.messages.append(Message("assistant", str(exc), error=True, id=st.reply_id))
-            raise
+            raise exc from None
         finally:
             with self.lock:
                 if self._streams.get(d.name) is st:

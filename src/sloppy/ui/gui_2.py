@@ -120,6 +120,7 @@ class SloppyGui:
         )
         with PROFILER.phase("gui.chat_settings"):
             self.chat.select(provider, self.settings.model or None, self.settings.base_url)
+            self.chat.set_stream_limits(self.settings.stream_idle_s, self.settings.stream_total_s)
             self.chat.discussion.name = self.settings.discussion or "default"
             # Opened here, from the hook API or by clear/delete: the next start reopens it.
             self.chat.on_switch.append(lambda name: setattr(self.settings, "discussion", name))
