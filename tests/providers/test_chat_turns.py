@@ -297,3 +297,40 @@ def test_a_partial_reply_is_saved_while_it_streams_and_replaced_at_the_end(
     t.join(WAIT_S)
     assert _on_disk("A") == [("user", "p"), ("assistant", "answer to p")]
     assert len(chat.messages()) == 2
+
+
+class EndlessClient(AIClient):
+    """Streams a piece every few milliseconds until cancelled."""
+
+    def send(
+        self,
+        provider: str,
+        model: str,
+        history: Any,
+        prompt: str,
+        *,
+        system: str | None = None,
+        on_token: Callable[[str], None] | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Reply:
+        assert on_token is not None and cancel is not None
+        parts: list[str] = []
+        for _ in range(100_000):  # bounded: the deadline cuts it long before
+            if cancel.is_set():
+                return Reply("".join(parts), cancelled=True)
+            parts.append("word ")
+            on_token("word ")
+            time.sleep(0.002)
+        return Reply("".join(parts))
+
+
+def test_a_stream_past_its_total_deadline_is_cut_and_never_sent(sloppy_home: Path) -> None:
+    chat = ChatSession(EndlessClient())
+    chat.set_stream_limits(60.0, 0.3)
+    chat.new("A")
+    with pytest.raises(ProviderError, match=r"cut after 0\.3 s"):
+        chat.send("go on forever")
+    last = chat.messages()[-1]
+    assert last.error and last.text.endswith("cut after 0.3 s")
+    assert chat.history_for_model() == []
+    assert not chat.busy
