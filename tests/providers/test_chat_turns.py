@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
-from sloppy.providers import chat as chat_mod
 from sloppy.providers.cancel import CancelToken
 from sloppy.providers.chat import Busy, ChatSession, Moved
 from sloppy.providers.client import AIClient, ProviderError, Reply
 from sloppy.store import discussions
+from sloppy.store.messages import Message
 from sloppy.ui.actions import ChatActions
 
 WAIT_S = 10.0
@@ -197,14 +197,14 @@ def test_regenerate_and_retry_check_the_turns_before_dropping_anything(
     chat.new("A")
     chat.send("p1")
     with chat.lock:  # a reply merged in from another instance: two replies in a row
-        chat.discussion.messages.append(chat_mod.Message("assistant", "merged reply"))
+        chat.discussion.messages.append(Message("assistant", "merged reply"))
         chat._save()
     before = _shown(chat)
     with pytest.raises(ValueError, match="no prompt"):
         chat.regenerate()
     assert _shown(chat) == before
     with chat.lock:
-        chat.discussion.messages.append(chat_mod.Message("assistant", "boom", error=True))
+        chat.discussion.messages.append(Message("assistant", "boom", error=True))
     with pytest.raises(ValueError, match="no prompt"):
         chat.retry()
     assert len(_shown(chat)) == len(before) + 1
@@ -283,7 +283,7 @@ def test_the_streamed_text_is_joined_once_per_new_piece(client: GatedClient, thr
 def test_a_partial_reply_is_saved_while_it_streams_and_replaced_at_the_end(
     client: GatedClient, threads, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(chat_mod, "PARTIAL_SAVE_S", 0.0)
+    monkeypatch.setattr("sloppy.providers.chat.PARTIAL_SAVE_S", 0.0)
     chat = ChatSession(client)
     chat.new("A")
     gate, t = _streaming(chat, client, threads, "p")
