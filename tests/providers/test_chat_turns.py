@@ -293,6 +293,8 @@ def test_a_partial_reply_is_saved_while_it_streams_and_replaced_at_the_end(
         ("user", "p", False),
         ("assistant", "part", True),
     ]
+    chat.set_system("be brief")  # a save while it streams: the partial is not a message
+    assert _shown(chat) == [("user", "p")] and chat.streaming == "part"
     gate.set()
     t.join(WAIT_S)
     assert _on_disk("A") == [("user", "p"), ("assistant", "answer to p")]

@@ -178,10 +178,13 @@ class ChatSession:
 
     @property
     def streaming(self) -> str | None:
-        """The open discussion's partial reply while it streams (None when it does not)."""
-        with self.lock:
-            st = self._streams.get(self.discussion.name)
-            return st.text() if st is not None else None
+        """The open discussion's partial reply while it streams (None when it does not).
+
+        Read every frame, so without the lock (a save may hold it): a dict lookup and a cached
+        join are safe against the stream's thread adding a piece (at worst a frame late).
+        """
+        st = self._streams.get(self.discussion.name)
+        return st.text() if st is not None else None
 
     @property
     def streaming_name(self) -> str | None:
@@ -617,5 +620,9 @@ class ChatSession:
             self._save_failing = True
             return
         self._save_failing = False
+        st = self._streams.get(d.name)
+        if st is not None and st.discussion is d:
+            # Its partial reply saved from the stream is shown as it streams, not as a message.
+            merged.messages = [m for m in merged.messages if m.id != st.reply_id]
         d.messages, d.cleared_at, d.dropped = merged.messages, merged.cleared_at, merged.dropped
         d.title, d.updated_at = merged.title, merged.updated_at
