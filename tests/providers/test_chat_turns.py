@@ -336,3 +336,11 @@ def test_a_stream_past_its_total_deadline_is_cut_and_never_sent(sloppy_home: Pat
     assert last.error and last.text.endswith("cut after 0.3 s")
     assert chat.history_for_model() == []
     assert not chat.busy
+
+
+def test_the_read_timeout_is_the_idle_limit_and_never_past_the_total(sloppy_home: Path) -> None:
+    chat = ChatSession(AIClient())
+    chat.set_stream_limits(60.0, 900.0)
+    assert chat.client.timeout_s == 60.0
+    chat.set_stream_limits(600.0, 5.0)  # a silent stream is cut by the total limit's time
+    assert chat.client.timeout_s == 5.0 and chat.stream_total_s == 5.0

@@ -163,9 +163,13 @@ class ChatSession:
         self.stream_idle_s = self.client.timeout_s
 
     def set_stream_limits(self, idle_s: float, total_s: float) -> None:
-        """Cut streams after ``idle_s`` without data (the read timeout) or ``total_s`` in all."""
-        self.stream_idle_s, self.stream_total_s = idle_s, total_s
-        self.client.timeout_s = idle_s
+        """Cut streams after ``idle_s`` without data (the read timeout) or ``total_s`` in all.
+
+        The read timeout is never longer than ``total_s``: a stream that stops sending is cut
+        by then too, with no timer of its own.
+        """
+        self.stream_idle_s, self.stream_total_s = min(idle_s, total_s), total_s
+        self.client.timeout_s = self.stream_idle_s
 
     @property
     def current_name(self) -> str:
