@@ -76,6 +76,7 @@ def test_four_endless_streams_hold_up_neither_a_fifth_reply_nor_the_pool(
             _until(functools.partial(_reached, stub, i + 1), f"stream {i} reached the stub")
         code, body = _send(api, "d0", "again")  # a reply into d0 is on its way
         assert code == 409, body
+        assert api.get("/api/status")["discussion"] == "d3"  # refused before opening d0
         t0 = time.monotonic()
         code, body = _send(api, "d4", "fifth")
         fifth_s = time.monotonic() - t0

@@ -168,6 +168,10 @@ def build_app(
             "current": chat.current_name,
         }
 
+    def refused(provider: str, message: str | None, code: int) -> Any:
+        body = {"provider": provider, "status": None, "message": message}
+        return fastapi.responses.JSONResponse({"error": body}, status_code=code)
+
     @app.post("/api/send")
     async def send(
         provider: Annotated[ProviderId, Body()],
@@ -175,12 +179,14 @@ def build_app(
         prompt: Annotated[str, Body(max_length=200_000)],
         discussion: Annotated[str | None, Body(min_length=1, max_length=200)] = None,
     ) -> Any:
+        if discussion is not None and discussion in chat.streaming_names():
+            # Refused at once, before the open: the window stays on what it shows.
+            return refused(provider, f"a reply into {discussion!r} is on its way", 409)
         if discussion is not None:
             # Opened first (the window shows it too); an unknown name is a 404, nothing sent.
             problem = await asyncio.wrap_future(controller.submit_io(chat.open, discussion))
             if chat.current_name != discussion:
-                body = {"provider": provider, "status": None, "message": problem}
-                return fastapi.responses.JSONResponse({"error": body}, status_code=404)
+                return refused(provider, problem, 404)
         # On the stream lane: a reply that streams for long never holds up the pool's jobs.
         future = controller.submit_stream(
             chat.send, prompt, provider=provider, model=model, expect=discussion
@@ -189,14 +195,12 @@ def build_app(
             reply = await asyncio.wrap_future(future)
         except (Busy, Moved) as exc:
             # A reply into it is on its way (one at a time), or another was opened meanwhile.
-            body = {"provider": provider, "status": None, "message": str(exc)}
-            return fastapi.responses.JSONResponse({"error": body}, status_code=409)
+            return refused(provider, str(exc), 409)
         except ProviderError as exc:
             code = 400 if exc.status is None and exc.message.startswith("no ") else 502
             return fastapi.responses.JSONResponse({"error": exc.to_json()}, status_code=code)
         except WarmupError as exc:
-            body = {"provider": provider, "status": None, "message": str(exc)}
-            return fastapi.responses.JSONResponse({"error": body}, status_code=503)
+            return refused(provider, str(exc), 503)
         return {"text": reply.text}
 
     return Guard(
