@@ -383,11 +383,14 @@ class ChatSession:
             if st.cut is not None:
                 raise ProviderError(settings.provider, st.cut)
         except ProviderError as exc:
+            shown = exc
             if exc.status is None and exc.message == TIMED_OUT and turn.stream:
-                exc = ProviderError(exc.provider, f"cut after {idle_s:g} s without data")
+                shown = ProviderError(exc.provider, f"cut after {idle_s:g} s without data")
             with self.lock:
-                d.messages.append(Message("assistant", str(exc), error=True, id=st.reply_id))
-            raise exc from None
+                d.messages.append(Message("assistant", str(shown), error=True, id=st.reply_id))
+            if shown is exc:
+                raise
+            raise shown from exc
         finally:
             with self.lock:
                 if self._streams.get(d.name) is st:
