@@ -1,7 +1,8 @@
 """A loopback server speaking the OpenAI, Anthropic and Gemini wire formats (JSON and SSE).
 
 Tests point the real SDKs at it through their base URLs. Faults are injected per provider:
-an HTTP status, a stream dropped after N chunks, a slow reply, a malformed body. Model lists
+an HTTP status, a stream dropped after N chunks, a stream that stalls after N chunks and never
+ends, a slow reply, a malformed body. Model lists
 answer each SDK's listing call (OpenAI and Anthropic ``GET /v1/models``, Gemini
 ``GET /v1beta/models``); a key in ``rejected_keys`` gets that provider's 401.
 """
@@ -49,6 +50,7 @@ class Fault:
     token_delay_s: float = 0.0  # sleep between streamed chunks
     malformed: bool = False  # answer 200 with a body that is not the format
     times: int | None = None  # apply to this many requests, then stop (None: always)
+    stall_after: int | None = None  # after this many chunks, send nothing more (never ends)
 
 
 @dataclass
@@ -57,6 +59,8 @@ class Stub:
     requests: list[dict[str, Any]] = field(default_factory=list)
     faults: dict[str, Fault] = field(default_factory=dict)
     reply_words: int = 5
+    #: Set when the stub stops (stalled streams end then).
+    closed: threading.Event = field(default_factory=threading.Event)
     rejected_keys: set[str] = field(default_factory=set)
     models: dict[str, list[str]] = field(
         default_factory=lambda: {
@@ -95,6 +99,7 @@ class Stub:
         return sum(1 for r in self.requests if r["provider"] == provider)
 
     def close(self) -> None:
+        self.closed.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -319,6 +324,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.close_connection = True
         for i, event in enumerate(self._events(provider, body)):
+            if fault.stall_after is not None and i >= fault.stall_after:
+                self._stall()
+                return
             if fault.drop_after is not None and i >= fault.drop_after:
                 self.wfile.flush()
                 self.connection.shutdown(2)  # drop mid-stream: no terminator
@@ -330,6 +338,19 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if fault.token_delay_s:
                 time.sleep(fault.token_delay_s)
+
+    def _stall(self) -> None:
+        """Keep the stream open without a byte until the client closes it (or the stub stops)."""
+        self.wfile.flush()
+        self.connection.settimeout(0.2)
+        while not self.stub.closed.is_set():
+            try:
+                if self.connection.recv(1) == b"":
+                    return  # the client went away (a cancelled or cut stream)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
 
     def _error(self, provider: str, status: int) -> None:
         message = "stub error, as the test asked"  # no status in it: sloppy adds it once

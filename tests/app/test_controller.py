@@ -318,3 +318,19 @@ def test_the_app_builds_its_controller_in_one_place() -> None:
                 ):
                     calls.append((path.name, getattr(top, "name", "<module>")))
     assert calls == [("runtime.py", "Runtime")]
+
+
+def test_replies_stream_on_their_own_lane_and_the_pool_stays_free(controller_factory) -> None:
+    c = controller_factory(warm_modules=[])
+    assert c._stream_pool is None  # created with the first reply
+    release = threading.Event()
+    streams = [c.submit_stream(release.wait, 10) for _ in range(4)]
+    try:
+        names = c.submit_stream(lambda: threading.current_thread().name).result(5)
+        assert names.startswith("controller-stream")
+        # The four replies never hold up the pool: a save runs at once.
+        assert c.submit_io(lambda: "saved").result(5) == "saved"
+    finally:
+        release.set()
+        for s in streams:
+            assert s.result(5) is True

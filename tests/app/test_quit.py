@@ -21,6 +21,7 @@ from sloppy.app.runtime import Runtime, RuntimeOptions
 from sloppy.providers.cancel import CancelToken
 from sloppy.providers.streams import Reply
 from sloppy.store import discussions
+from sloppy.store.messages import Message
 from tests.support.live import Proc
 from tests.support.quitting import QUIT_BOUND_S, is_partial, start_slow_stream, timed_exit
 
@@ -123,3 +124,52 @@ def test_sigterm_mid_reply_quits_at_once_and_keeps_the_partial_reply(stub) -> No
     (user, reply) = texts
     assert user == ("user", "tell me a long story")
     assert reply[0] == "assistant" and is_partial(reply[1], stub.reply("openai"))
+
+
+def test_quit_saves_the_discussion_being_answered_even_when_another_is_open(
+    runtime: Runtime,
+) -> None:
+    client = WaitingClient()
+    runtime.chat.client = client  # type: ignore[assignment]
+    runtime.chat.new("A")
+    job = runtime.controller.submit_stream(runtime.chat.send, "a question")
+    assert client.waiting.wait(10)
+    runtime.chat.new("B")
+    with runtime.chat.lock:  # changed in memory only (its save is the quit's)
+        runtime.chat._streams["A"].discussion.title = "renamed meanwhile"
+    try:
+        assert quit_timed(runtime) < QUIT_BOUND_S
+        found, _problem = discussions.load("A")
+        assert found is not None and found.title == "renamed meanwhile"
+        assert [(m.role, m.text) for m in found.messages] == [("user", "a question")]
+    finally:
+        client.release.set()
+        job.result(10)
+
+
+def test_a_rename_still_queued_at_quit_is_done(runtime: Runtime) -> None:
+    """The pool is full; the rename waits behind; quitting runs it instead of dropping it."""
+    c = runtime.controller
+    release = threading.Event()
+    started = threading.Barrier(5)
+
+    def block() -> None:
+        started.wait(10)
+        release.wait(10)
+
+    blockers = [c.submit_io(block) for _ in range(4)]
+    started.wait(10)
+    runtime.chat.new("R")
+    with runtime.chat.lock:
+        runtime.chat.discussion.messages.append(Message("user", "hi"))
+        runtime.chat._save()
+    renamed = c.spawn_durable(lambda: runtime.chat.rename("a better title"))
+    try:
+        runtime.shutdown()
+        assert renamed.cancelled()
+        found, _problem = discussions.load("R")
+        assert found is not None and found.title == "a better title"
+    finally:
+        release.set()
+        for b in blockers:
+            b.result(10)

@@ -83,6 +83,8 @@ WRONG: dict[str, Any] = {
     "send_key": "alt+enter",
     "font_scale": "big",
     "side_panel": 1,
+    "stream_idle_s": "long",
+    "stream_total_s": True,
 }
 
 
@@ -109,6 +111,24 @@ def test_a_value_of_the_wrong_type_gets_its_default_with_one_log_line(
 def test_font_scale_is_clamped(sloppy_home: Path, given: float, loaded: float) -> None:
     _write({"font_scale": given})
     assert settings.load().font_scale == loaded
+
+
+@pytest.mark.parametrize(
+    ("key", "given", "loaded"),
+    [
+        ("stream_idle_s", 0, 1.0),
+        ("stream_idle_s", 1e9, 600.0),
+        ("stream_idle_s", 30, 30.0),
+        ("stream_total_s", -5, 1.0),
+        ("stream_total_s", 1e9, 7200.0),
+        ("stream_total_s", 120.5, 120.5),
+    ],
+)
+def test_stream_limits_are_clamped(
+    sloppy_home: Path, key: str, given: float, loaded: float
+) -> None:
+    _write({key: given})
+    assert getattr(settings.load(), key) == loaded
 
 
 @pytest.mark.parametrize("value", ["1e999", "NaN", "true"])

@@ -28,6 +28,8 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 IO_WORKERS = 4
+#: Threads of the stream lane: replies streaming at once (more wait for one to end).
+STREAM_WORKERS = 8
 #: How long ``shutdown`` lets the jobs in flight finish (a cancelled reply being saved).
 SHUTDOWN_GRACE_S = 0.5
 
@@ -69,6 +71,11 @@ class AppController:
                 #: Jobs submitted and not yet done: ``shutdown`` gives them a short grace.
                 self._jobs: set[Future[Any]] = set()
                 self._jobs_lock = threading.Lock()
+                #: Replies streaming: their own lane, so the jobs on ``_io_pool`` never wait
+                #: behind them (created with the first reply).
+                self._stream_pool: ThreadPoolExecutor | None = None
+                #: Jobs that must run even if quitting cancels them (cheap disk writes).
+                self._durable: dict[Future[Any], Callable[[], Any]] = {}
             with self.profiler.phase("controller.warm_list"):
                 modules = (
                     list(warm_modules)
@@ -111,6 +118,35 @@ class AppController:
     def _job_done(self, future: Future[Any]) -> None:
         with self._jobs_lock:
             self._jobs.discard(future)
+            if not future.cancelled():  # a cancelled one runs at quit (``shutdown``)
+                self._durable.pop(future, None)
+
+    def spawn_durable(self, fn: Callable[[], Any]) -> Future[Any]:
+        """``spawn_io`` for a cheap job the user expects done (a rename, a delete): one
+        still queued at quit runs on the quitting thread instead of being dropped."""
+        future = self.spawn_io(fn)
+        with self._jobs_lock:
+            if not future.done():
+                self._durable[future] = fn
+        return future
+
+    def submit_stream(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        """Run ``fn`` (a streamed reply) on the stream lane, never on ``_io_pool``."""
+        with self._jobs_lock:
+            if self._stream_pool is None:
+                self._stream_pool = ThreadPoolExecutor(
+                    max_workers=STREAM_WORKERS, thread_name_prefix="controller-stream"
+                )
+            future = self._stream_pool.submit(fn, *args, **kwargs)
+            self._jobs.add(future)
+        future.add_done_callback(self._job_done)
+        return future
+
+    def spawn_stream(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        """``submit_stream`` for fire-and-forget replies: an exception is logged."""
+        future = self.submit_stream(fn, *args, **kwargs)
+        future.add_done_callback(_log_failure)
+        return future
 
     def spawn_io(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> Future[T]:
         """``submit_io`` for fire-and-forget jobs: an exception is logged, not left unread."""
@@ -235,6 +271,17 @@ class AppController:
         self._closed = True
         self.warmup.stop()
         self._io_pool.shutdown(wait=False, cancel_futures=True)
+        with self._jobs_lock:
+            stream_pool = self._stream_pool
+            durable = [fn for f, fn in self._durable.items() if f.cancelled()]
+        if stream_pool is not None:
+            stream_pool.shutdown(wait=False, cancel_futures=True)
+        with self.profiler.phase("quit.durable"):
+            for fn in durable:
+                try:
+                    fn()
+                except Exception:
+                    log.exception("a job left at quit failed")
         with self._jobs_lock:
             jobs = self._jobs - {self._lane_future}
         with self.profiler.phase("quit.jobs"):

@@ -121,6 +121,7 @@ class Runtime:
             with self.profiler.phase("headless.restore"):
                 saved = settings.load()
                 self.chat.restore(saved.discussion or "default")
+                self.chat.set_stream_limits(saved.stream_idle_s, saved.stream_total_s)
             provider = saved.provider if saved.provider in PROVIDERS else provider
         self.controller.on_warmup_complete(self._on_warm)
         self.controller.start_warmup()
@@ -177,12 +178,12 @@ class Runtime:
 
         A reply being streamed is cancelled first, so its job saves the partial reply within
         the controller's grace; the hook server stops taking requests meanwhile. Then the
-        discussion is saved once more (a send still waiting, e.g. for its SDK, has its prompt
-        in memory only), the hook server is forced down and the report written.
+        discussions are saved once more (the open one, and each with a reply on its way), the
+        hook server is forced down and the report written.
         """
         with self.profiler.phase("quit"):
             with self.profiler.phase("quit.cancel"):
-                self.chat.stop()
+                self.chat.stop_all()
                 if self.hooks is not None:
                     self.hooks.begin_stop()
             self.controller.shutdown()
@@ -194,12 +195,12 @@ class Runtime:
         self.report.write()
 
     def _save_discussion(self) -> None:
-        """Save the discussion unless a job holds it past ``SAVE_LOCK_S`` (it saves itself)."""
+        """Save the open discussion and those being answered, unless a job holds the lock past
+        ``SAVE_LOCK_S`` (it saves itself)."""
         if not self.chat.lock.acquire(timeout=SAVE_LOCK_S):
             log.warning("quitting while the discussion is locked: not saved again")
             return
         try:
-            if self.chat.busy:
-                self.chat._save()
+            self.chat.save_all()
         finally:
             self.chat.lock.release()

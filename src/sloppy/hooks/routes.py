@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 from sloppy import __version__
 from sloppy.hooks import DEFAULT_HOST
 from sloppy.hooks.guard import Guard
+from sloppy.providers.chat import Busy, Moved
 from sloppy.providers.client import ProviderError
 from sloppy.providers.table import HOOK_PROVIDERS
 from sloppy.store import aside
@@ -51,6 +52,9 @@ class Controller(Protocol):
     def is_warmup_done(self) -> bool: ...
     def on_warmup_complete(self, cb: Callable[[], None]) -> None: ...
     def submit_io(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]: ...
+    def submit_stream(
+        self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any
+    ) -> Future[Any]: ...
 
 
 def build_app(
@@ -164,6 +168,10 @@ def build_app(
             "current": chat.current_name,
         }
 
+    def refused(provider: str, message: str | None, code: int) -> Any:
+        body = {"provider": provider, "status": None, "message": message}
+        return fastapi.responses.JSONResponse({"error": body}, status_code=code)
+
     @app.post("/api/send")
     async def send(
         provider: Annotated[ProviderId, Body()],
@@ -171,21 +179,28 @@ def build_app(
         prompt: Annotated[str, Body(max_length=200_000)],
         discussion: Annotated[str | None, Body(min_length=1, max_length=200)] = None,
     ) -> Any:
+        if discussion is not None and discussion in chat.streaming_names():
+            # Refused at once, before the open: the window stays on what it shows.
+            return refused(provider, f"a reply into {discussion!r} is on its way", 409)
         if discussion is not None:
             # Opened first (the window shows it too); an unknown name is a 404, nothing sent.
             problem = await asyncio.wrap_future(controller.submit_io(chat.open, discussion))
             if chat.current_name != discussion:
-                body = {"provider": provider, "status": None, "message": problem}
-                return fastapi.responses.JSONResponse({"error": body}, status_code=404)
-        future = controller.submit_io(chat.send, prompt, provider=provider, model=model)
+                return refused(provider, problem, 404)
+        # On the stream lane: a reply that streams for long never holds up the pool's jobs.
+        future = controller.submit_stream(
+            chat.send, prompt, provider=provider, model=model, expect=discussion
+        )
         try:
             reply = await asyncio.wrap_future(future)
+        except (Busy, Moved) as exc:
+            # A reply into it is on its way (one at a time), or another was opened meanwhile.
+            return refused(provider, str(exc), 409)
         except ProviderError as exc:
             code = 400 if exc.status is None and exc.message.startswith("no ") else 502
             return fastapi.responses.JSONResponse({"error": exc.to_json()}, status_code=code)
         except WarmupError as exc:
-            body = {"provider": provider, "status": None, "message": str(exc)}
-            return fastapi.responses.JSONResponse({"error": body}, status_code=503)
+            return refused(provider, str(exc), 503)
         return {"text": reply.text}
 
     return Guard(

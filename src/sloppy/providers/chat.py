@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from sloppy.providers.client import AIClient, CancelToken, ProviderError, Reply
+from sloppy.providers.errors import TIMED_OUT
 from sloppy.providers.keys import KeyStore
 from sloppy.providers.model_catalog import ModelCatalog
 from sloppy.providers.table import DEFAULT_MODELS, DEFAULT_PROVIDER
@@ -53,7 +54,12 @@ class Undo:
 
 
 class Busy(RuntimeError):
-    """A reply is on its way: retry, regenerate and edit wait for it (or ``stop`` it)."""
+    """A reply into the discussion is on its way: a new prompt, retry, regenerate and edit
+    wait for it (or ``stop`` it)."""
+
+
+class Moved(ValueError):
+    """Another discussion was opened between the user's action and its doing: nothing done."""
 
 
 def new_name() -> str:
@@ -87,9 +93,55 @@ def _shown_only(m: Message) -> bool:
     return m.error or (m.stopped and not m.text.strip())
 
 
+class _Stream:
+    """A reply on its way into ``discussion``: its pieces so far, its stop, its last save."""
+
+    __slots__ = ("_joined", "cancel", "cut", "discussion", "pieces", "reply_id", "saved_at")
+
+    def __init__(self, discussion: Discussion) -> None:
+        self.discussion = discussion
+        self.cancel = CancelToken()
+        self.pieces: list[str] = []
+        self._joined: str | None = ""
+        #: The id of the reply when it arrives (its partial saves carry it too: replaced).
+        self.reply_id = Message("assistant", "").id
+        self.saved_at = time.monotonic()
+        #: Why the stream was cut (its deadline), if it was.
+        self.cut: str | None = None
+
+    def add(self, piece: str) -> None:
+        self.pieces.append(piece)
+        self._joined = None
+
+    def text(self) -> str:
+        """The pieces joined, once per new piece (the window reads it every frame)."""
+        if self._joined is None:
+            self._joined = "".join(self.pieces)
+        return self._joined
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """A prompt added and saved (``ChatSession.begin_*``), waiting for ``ChatSession.answer``."""
+
+    discussion: Discussion
+    history: list[Message]
+    prompt: str
+    provider: str | None = None
+    model: str | None = None
+    stream: bool = True
+
+
+#: At most one partial save of a streamed reply per this many seconds.
+PARTIAL_SAVE_S = 1.0
+
+
 class ChatSession:
     """Thread-safe holder of the open discussion; what blocks (sending, the disk) runs on the
     pool. ``on_switch`` callbacks get the name of each discussion opened (the GUI remembers it).
+
+    Each discussion has at most one reply on its way (``_streams``); replies into different
+    discussions may stream at the same time.
     """
 
     def __init__(self, client: AIClient | None = None) -> None:
@@ -99,19 +151,54 @@ class ChatSession:
         self.discussion = Discussion()
         self.settings = ProviderSettings()
         self.lock = threading.RLock()
-        self.streaming: str | None = None  # partial reply while a stream is open
-        #: The discussion the stream belongs to (another may have been opened meanwhile).
-        self.streaming_name: str | None = None
-        self.busy = False
         self.on_switch: list[Callable[[str], None]] = []
-        self._cancel: CancelToken | None = None
+        #: Replies on their way, by discussion name.
+        self._streams: dict[str, _Stream] = {}
         self._save_failing = False
         #: Discussions this session moved to the trash (never written back).
         self._gone: set[str] = set()
+        #: A stream is cut after ``stream_total_s`` in all (checked on each piece; a stream
+        #: without pieces is cut by the SDK's read timeout, ``stream_idle_s``).
+        self.stream_total_s = 900.0
+        self.stream_idle_s = self.client.timeout_s
+
+    def set_stream_limits(self, idle_s: float, total_s: float) -> None:
+        """Cut streams after ``idle_s`` without data (the read timeout) or ``total_s`` in all.
+
+        The read timeout is never longer than ``total_s``: a stream that stops sending is cut
+        by then too, with no timer of its own.
+        """
+        self.stream_idle_s, self.stream_total_s = min(idle_s, total_s), total_s
+        self.client.timeout_s = self.stream_idle_s
 
     @property
     def current_name(self) -> str:
         return self.discussion.name
+
+    @property
+    def busy(self) -> bool:
+        """A reply into the open discussion is on its way."""
+        return self.discussion.name in self._streams
+
+    @property
+    def streaming(self) -> str | None:
+        """The open discussion's partial reply while it streams (None when it does not).
+
+        Read every frame, so without the lock (a save may hold it): a dict lookup and a cached
+        join are safe against the stream's thread adding a piece (at worst a frame late).
+        """
+        st = self._streams.get(self.discussion.name)
+        return st.text() if st is not None else None
+
+    @property
+    def streaming_name(self) -> str | None:
+        """The open discussion's name while a reply into it streams."""
+        name = self.discussion.name
+        return name if name in self._streams else None
+
+    def streaming_names(self) -> list[str]:
+        with self.lock:
+            return list(self._streams)
 
     def select(self, provider: str, model: str | None = None, base_url: str | None = None) -> None:
         """Switch provider (and model/base URL); unknown names are rejected by ``send``."""
@@ -142,63 +229,106 @@ class ChatSession:
         model: str | None = None,
         on_token: Callable[[str], None] | None = None,
         stream: bool = True,
+        expect: str | None = None,
     ) -> Reply:
         """Append ``prompt``, ask the provider, append the reply (or the error) and save.
 
         A discussion without a title takes one from its first prompt.
         """
+        turn = self.begin_send(prompt, provider=provider, model=model, stream=stream, expect=expect)
+        return self.answer(turn, on_token=on_token)
+
+    def begin_send(
+        self,
+        prompt: str,
+        *,
+        provider: str | None = None,
+        model: str | None = None,
+        stream: bool = True,
+        expect: str | None = None,
+    ) -> Turn:
+        """Add ``prompt`` to the open discussion (``expect``: only if it is that one) and save
+        it at once: what waits (keys, the provider) comes after, in ``answer``.
+
+        Raises ``Busy`` if a reply into it is on its way.
+        """
         with self.lock:
-            d = self.discussion
+            d = self._idle(expect)
             history = history_for_model(d.messages)
             d.messages.append(Message("user", prompt))
             if not d.title:
                 d.title = title_of(prompt)
-        return self._ask(d, history, prompt, provider, model, on_token, stream)
+            return self._begin(d, history, prompt, provider, model, stream)
 
-    def retry(self, *, on_token: Callable[[str], None] | None = None) -> Reply:
-        """The last turn failed: remove the error and ask again with the same prompt."""
+    def begin_retry(self, *, expect: str | None = None) -> Turn:
+        """The last turn failed: remove the error, to ask again with the same prompt."""
         with self.lock:
-            d = self._idle()
+            d = self._idle(expect)
             if not d.messages or not d.messages[-1].error:
                 raise ValueError("the last turn did not fail: nothing to retry")
+            if len(d.messages) < 2 or d.messages[-2].role != "user":
+                raise ValueError("there is no prompt to answer")
             self._drop(d, len(d.messages) - 1)
-            history, prompt = self._trailing_prompt(d)
-        return self._ask(d, history, prompt, None, None, on_token, True)
+            history, prompt = history_for_model(d.messages[:-1]), d.messages[-1].text
+            return self._begin(d, history, prompt, None, None, True)
 
-    def regenerate(self, *, on_token: Callable[[str], None] | None = None) -> Reply:
-        """Drop the last reply and ask again for the prompt it answered."""
+    def begin_regenerate(self, *, expect: str | None = None) -> Turn:
+        """Drop the last reply, to ask again for the prompt it answered."""
         with self.lock:
-            d = self._idle()
+            d = self._idle(expect)
             if not d.messages or d.messages[-1].role != "assistant":
                 raise ValueError("there is no reply to regenerate")
+            if len(d.messages) < 2 or d.messages[-2].role != "user":
+                raise ValueError("there is no prompt to answer")
             self._drop(d, len(d.messages) - 1)
-            history, prompt = self._trailing_prompt(d)
-        return self._ask(d, history, prompt, None, None, on_token, True)
+            history, prompt = history_for_model(d.messages[:-1]), d.messages[-1].text
+            return self._begin(d, history, prompt, None, None, True)
 
-    def edit_last(self, text: str, *, on_token: Callable[[str], None] | None = None) -> Reply:
-        """Replace the last prompt with ``text``, drop what followed it, and ask again."""
+    def begin_edit_last(self, text: str, *, expect: str | None = None) -> Turn:
+        """Replace the last prompt with ``text`` and drop what followed it, to ask again."""
         with self.lock:
-            d = self._idle()
+            d = self._idle(expect)
             users = [i for i, m in enumerate(d.messages) if m.role == "user"]
             if not users:
                 raise ValueError("there is no prompt to edit")
             self._drop(d, users[-1])
             history = history_for_model(d.messages)
             d.messages.append(Message("user", text))
-        return self._ask(d, history, text, None, None, on_token, True)
+            return self._begin(d, history, text, None, None, True)
 
-    def _idle(self) -> Discussion:
-        """The open discussion, unless a reply is on its way (the lock is held)."""
-        if self.busy:
+    def retry(self, *, on_token: Callable[[str], None] | None = None) -> Reply:
+        return self.answer(self.begin_retry(), on_token=on_token)
+
+    def regenerate(self, *, on_token: Callable[[str], None] | None = None) -> Reply:
+        return self.answer(self.begin_regenerate(), on_token=on_token)
+
+    def edit_last(self, text: str, *, on_token: Callable[[str], None] | None = None) -> Reply:
+        return self.answer(self.begin_edit_last(text), on_token=on_token)
+
+    def _idle(self, expect: str | None = None) -> Discussion:
+        """The open discussion (``expect``: it must be that one), unless a reply into it is
+        on its way (the lock is held)."""
+        d = self.discussion
+        if expect is not None and d.name != expect:
+            raise Moved("another conversation was opened meanwhile: nothing done")
+        if d.name in self._streams:
             raise Busy("a reply is on its way: stop it first")
-        return self.discussion
+        return d
 
-    def _trailing_prompt(self, d: Discussion) -> tuple[list[Message], str]:
-        """The history before ``d``'s last message, a prompt, and its text (the lock is held)."""
-        if not d.messages or d.messages[-1].role != "user":
-            self._save_discussion(d)
-            raise ValueError("there is no prompt to answer")
-        return history_for_model(d.messages[:-1]), d.messages[-1].text
+    def _begin(
+        self,
+        d: Discussion,
+        history: list[Message],
+        prompt: str,
+        provider: str | None,
+        model: str | None,
+        stream: bool,
+    ) -> Turn:
+        """Mark ``d`` as answered and save it with its prompt (the lock is held)."""
+        self._streams[d.name] = _Stream(d)
+        d.updated_at = time.time()
+        self._save_discussion(d)
+        return Turn(d, history, prompt, provider, model, stream)
 
     @staticmethod
     def _drop(d: Discussion, start: int) -> None:
@@ -206,67 +336,117 @@ class ChatSession:
         d.dropped.extend(m.id for m in d.messages[start:])
         del d.messages[start:]
 
-    def _ask(
-        self,
-        d: Discussion,
-        history: list[Message],
-        prompt: str,
-        provider: str | None,
-        model: str | None,
-        on_token: Callable[[str], None] | None,
-        stream: bool,
-    ) -> Reply:
-        """Ask for a reply to ``prompt`` after ``history``; append it (or the error) to ``d``."""
-        self.keys.wait_loaded()  # a key saved in the app wins over the environment's
+    def answer(self, turn: Turn, *, on_token: Callable[[str], None] | None = None) -> Reply:
+        """Ask for a reply to ``turn``'s prompt; append it (or the error) to its discussion.
+
+        The partial reply is saved at most once per ``PARTIAL_SAVE_S`` while it streams (a
+        crash keeps it, as a stopped reply with the final reply's id: replaced at the end).
+        """
+        d = turn.discussion
+        idle_s = self.stream_idle_s
         with self.lock:
-            settings = replace(
-                self.settings,
-                provider=provider or self.settings.provider,
-                model=model or self.settings.model,
-            )
-            d.updated_at = time.time()
-            self.busy, self.streaming = True, "" if stream else None
-            self.streaming_name = d.name
-            cancel = self._cancel = CancelToken()
-
-        def token(piece: str) -> None:
-            with self.lock:
-                self.streaming = (self.streaming or "") + piece
-            if on_token is not None:
-                on_token(piece)
-
+            st = self._streams.get(d.name)
+            if st is None or st.discussion is not d:
+                raise ValueError("this turn is no longer waiting for its answer")
         try:
+            self.keys.wait_loaded()  # a key saved in the app wins over the environment's
+            with self.lock:
+                settings = replace(
+                    self.settings,
+                    provider=turn.provider or self.settings.provider,
+                    model=turn.model or self.settings.model,
+                )
+                total_s = self.stream_total_s
+            deadline = time.monotonic() + total_s
+
+            def token(piece: str) -> None:
+                if time.monotonic() > deadline:
+                    st.cut = f"cut after {total_s:g} s"
+                    st.cancel.cancel()
+                    return
+                with self.lock:
+                    st.add(piece)
+                    if time.monotonic() - st.saved_at >= PARTIAL_SAVE_S:
+                        self._save_partial(st)
+                if on_token is not None:
+                    on_token(piece)
+
             reply = self.client.send(
                 settings.provider,
                 settings.model,
-                history,
-                prompt,
+                turn.history,
+                turn.prompt,
                 system=d.system or None,
-                on_token=token if stream else None,
-                cancel=cancel,
+                on_token=token if turn.stream else None,
+                cancel=st.cancel,
             )
+            if st.cut is not None:
+                raise ProviderError(settings.provider, st.cut)
         except ProviderError as exc:
+            shown = exc
+            if exc.status is None and exc.message == TIMED_OUT and turn.stream:
+                shown = ProviderError(exc.provider, f"cut after {idle_s:g} s without data")
             with self.lock:
-                d.messages.append(Message("assistant", str(exc), error=True))
-            raise
+                d.messages.append(Message("assistant", str(shown), error=True, id=st.reply_id))
+            if shown is exc:
+                raise
+            raise shown from exc
         finally:
             with self.lock:
-                self.busy, self.streaming, self._cancel = False, None, None
-                self.streaming_name = None
+                if self._streams.get(d.name) is st:
+                    del self._streams[d.name]
                 self._save_discussion(d)
         with self.lock:
             # A stopped reply keeps what had arrived; the mark is the flag, not the text.
-            d.messages.append(Message("assistant", reply.text, stopped=reply.cancelled))
+            d.messages.append(
+                Message("assistant", reply.text, stopped=reply.cancelled, id=st.reply_id)
+            )
             d.updated_at = time.time()
             self._save_discussion(d)
         return reply
 
-    def stop(self) -> None:
-        """Cancel the reply being streamed, if any."""
+    def _save_partial(self, st: _Stream) -> None:
+        """Save ``st``'s discussion with the partial reply as a stopped one (the lock is held)."""
+        st.saved_at = time.monotonic()
+        d = st.discussion
+        if d.name in self._gone:
+            return
+        partial = Message("assistant", st.text(), stopped=True, id=st.reply_id)
+        snapshot = Discussion(
+            d.name,
+            d.system,
+            [*d.messages, partial],
+            d.cleared_at,
+            d.title,
+            d.updated_at,
+            list(d.dropped),
+        )
+        try:
+            discussions.save(snapshot)
+        except OSError as exc:
+            log.debug("could not save the partial reply of %r: %s", d.name, exc)
+
+    def stop(self, name: str | None = None) -> None:
+        """Cancel the reply being streamed into ``name`` (default: the open discussion)."""
         with self.lock:
-            cancel = self._cancel
-        if cancel is not None:
+            st = self._streams.get(self.discussion.name if name is None else name)
+        if st is not None:
+            st.cancel.cancel()
+
+    def stop_all(self) -> None:
+        """Cancel every reply on its way (quitting)."""
+        with self.lock:
+            cancels = [st.cancel for st in self._streams.values()]
+        for cancel in cancels:
             cancel.cancel()
+
+    def save_all(self) -> None:
+        """Save the open discussion and every one a reply is on its way into (quitting)."""
+        with self.lock:
+            self._save()
+            for st in list(self._streams.values()):
+                if st.discussion is not self.discussion:
+                    self._save_discussion(st.discussion)
 
     # -- conversations -----------------------------------------------------------------
 
@@ -290,6 +470,10 @@ class ChatSession:
         with self.lock:
             if name == self.discussion.name:
                 return None
+            st = self._streams.get(name)
+        if st is not None:  # its reply is on its way: the copy it adds to, not a stale one
+            self._switch(st.discussion)
+            return None
         if not discussions.exists(name):
             return f"there is no discussion {name!r}"
         found, problem = discussions.load(name)
@@ -305,26 +489,37 @@ class ChatSession:
         self._switch(fresh)
         return fresh.name
 
-    def rename(self, title: str) -> None:
+    def rename(self, title: str, *, expect: str | None = None) -> None:
+        """Retitle the open discussion (``expect``: only if it is that one)."""
         with self.lock:
-            self.discussion.title = title.strip()
+            self._current(expect).title = title.strip()
             self._save()
 
-    def set_system(self, text: str) -> None:
+    def set_system(self, text: str, *, expect: str | None = None) -> None:
         """The open discussion's system prompt (nothing is sent when it is empty)."""
         with self.lock:
-            self.discussion.system = text
+            self._current(expect).system = text
             self._save()
+
+    def _current(self, expect: str | None) -> Discussion:
+        if expect is not None and self.discussion.name != expect:
+            raise Moved("another conversation was opened meanwhile: nothing done")
+        return self.discussion
 
     def delete(self, name: str) -> Undo | None:
         """Move discussion ``name`` to the trash (the open one: a new one opens); None if it
         was never saved or cannot be moved (logged)."""
         with self.lock:
             current = name == self.discussion.name
-            if current:
-                self.stop()
-                title = self.discussion.shown_title()
-        if not current:
+            st = self._streams.get(name)
+            held = self.discussion if current else st.discussion if st is not None else None
+            if held is not None:
+                title = held.shown_title()
+                self._save_discussion(held)  # the trash keeps what is in memory too
+                self._gone.add(name)  # a reply still arriving must not write it back
+            if st is not None:
+                st.cancel.cancel()
+        if held is None:
             found, _problem = discussions.load(name)
             title = found.shown_title() if found is not None else ""
         gone = self._discard(name, title)
@@ -349,12 +544,14 @@ class ChatSession:
         return Undo("clear", d.name, title, gone)
 
     def _discard(self, name: str, title: str) -> trash.Trashed | None:
+        with self.lock:
+            self._gone.add(name)  # a reply still arriving must not write it back
         if not discussions.exists(name):
             return None
         gone = trash.discard(discussions.file_of(name), title=title)
-        if gone is not None:
+        if gone is None:
             with self.lock:
-                self._gone.add(name)  # a reply still arriving must not write it back
+                self._gone.discard(name)  # still on disk: saving it goes on
         return gone
 
     def undo(self, u: Undo) -> bool:
@@ -430,5 +627,9 @@ class ChatSession:
             self._save_failing = True
             return
         self._save_failing = False
+        st = self._streams.get(d.name)
+        if st is not None and st.discussion is d:
+            # Its partial reply saved from the stream is shown as it streams, not as a message.
+            merged.messages = [m for m in merged.messages if m.id != st.reply_id]
         d.messages, d.cleared_at, d.dropped = merged.messages, merged.cleared_at, merged.dropped
         d.title, d.updated_at = merged.title, merged.updated_at

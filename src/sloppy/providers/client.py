@@ -124,7 +124,8 @@ class AIClient:
         # hashlib is imported here, on a pool thread, to keep OpenSSL off the first frame.
         import hashlib
 
-        fingerprint = hashlib.sha256(f"{key}\0{base_url}".encode()).hexdigest()
+        # The timeout is in it too: a new read timeout (``stream_idle_s``) builds a new client.
+        fingerprint = hashlib.sha256(f"{key}\0{base_url}\0{self.timeout_s}".encode()).hexdigest()
         with self._lock:
             cached = self._clients.get(provider)
         if cached is not None and cached[0] == fingerprint:

@@ -43,6 +43,10 @@ class ProviderError(Exception):
         return ProviderErrorDict(provider=self.provider, status=self.status, message=self.message)
 
 
+#: The message of a request that timed out (a stream that got no data for the read timeout).
+TIMED_OUT = "the request timed out"
+
+
 def _status_of(exc: BaseException) -> int | None:
     """The HTTP error status; None for a success status (an error event inside a stream)."""
     for attr in ("status_code", "code"):
@@ -55,7 +59,7 @@ def _status_of(exc: BaseException) -> int | None:
 def _message_of(exc: BaseException, status: int | None) -> str:
     kind = type(exc).__name__
     if "Timeout" in kind or ("timeout" in str(exc).lower() and status is None):
-        return "the request timed out"
+        return TIMED_OUT
     if "Connect" in kind or "Connection" in kind:
         return "could not connect to the server"
     msg = _server_message(exc, status) or kind

@@ -21,6 +21,10 @@ log = logging.getLogger(__name__)
 #: ``send_key`` values: Enter sends (Shift+Enter is a new line), or Ctrl+Enter sends.
 SEND_KEYS = ("ctrl+enter", "enter")
 FONT_SCALE_MIN, FONT_SCALE_MAX = 0.6, 2.5
+#: Bounds of ``stream_idle_s`` (a stream without data is cut) and ``stream_total_s`` (any
+#: stream is cut), in seconds.
+STREAM_IDLE_MIN, STREAM_IDLE_MAX = 1.0, 600.0
+STREAM_TOTAL_MIN, STREAM_TOTAL_MAX = 1.0, 7200.0
 
 
 def clamp_font_scale(value: float) -> float:
@@ -37,6 +41,10 @@ class Settings:
     send_key: str = "ctrl+enter"
     font_scale: float = 1.0
     side_panel: bool = True
+    #: A streamed reply is cut after this many seconds without data, and after
+    #: ``stream_total_s`` in all (shown as an error on the reply; nothing of it is sent).
+    stream_idle_s: float = 60.0
+    stream_total_s: float = 900.0
 
     def model_for(self, provider: str) -> str:
         return self.providers.get(provider, {}).get("model", "")
@@ -140,14 +148,29 @@ def _flag(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def _scale(value: Any) -> float | None:
+def _number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     try:
         number = float(value)
     except OverflowError:
         return None
-    return clamp_font_scale(number) if math.isfinite(number) else None
+    return number if math.isfinite(number) else None
+
+
+def _scale(value: Any) -> float | None:
+    number = _number(value)
+    return clamp_font_scale(number) if number is not None else None
+
+
+def _idle(value: Any) -> float | None:
+    number = _number(value)
+    return min(STREAM_IDLE_MAX, max(STREAM_IDLE_MIN, number)) if number is not None else None
+
+
+def _total(value: Any) -> float | None:
+    number = _number(value)
+    return min(STREAM_TOTAL_MAX, max(STREAM_TOTAL_MIN, number)) if number is not None else None
 
 
 def _providers(value: Any) -> dict[str, dict[str, str]] | None:
@@ -171,6 +194,8 @@ _CHECKS = {
     "send_key": _send_key,
     "font_scale": _scale,
     "side_panel": _flag,
+    "stream_idle_s": _idle,
+    "stream_total_s": _total,
 }
 
 

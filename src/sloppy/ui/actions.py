@@ -9,47 +9,74 @@ from collections.abc import Callable
 from typing import Any
 
 from sloppy.providers import keys
-from sloppy.providers.chat import ChatSession, Undo
+from sloppy.providers.chat import ChatSession, Turn, Undo
 from sloppy.providers.table import PROVIDER_BY_ID
 
 
 class ChatActions:
-    """``spawn`` runs a job on the pool; ``post(kind, **data)`` posts a window event."""
+    """``spawn`` runs a job on the pool, ``stream`` a reply on the stream lane and ``durable``
+    a cheap job that must run even at quit (default: ``spawn``); ``post(kind, **data)`` posts
+    a window event.
+
+    A prompt is added and saved at once, on the calling (GUI) thread, so quitting never loses
+    it; each action names the discussion shown when the user acted, and does nothing if
+    another one was opened meanwhile.
+    """
 
     def __init__(
-        self, chat: ChatSession, spawn: Callable[..., Any], post: Callable[..., None]
+        self,
+        chat: ChatSession,
+        spawn: Callable[..., Any],
+        post: Callable[..., None],
+        *,
+        stream: Callable[..., Any] | None = None,
+        durable: Callable[..., Any] | None = None,
     ) -> None:
         self.chat = chat
         self._spawn = spawn
+        self._stream = stream or spawn
+        self._durable = durable or spawn
         self._post = post
 
     def run(self, fn: Callable[..., object], *args: object) -> None:
         """``fn(*args)`` on the pool; what it raises is toasted (a failed reply is also
         shown in the discussion)."""
+        self._spawn(self._toasting(fn, *args))
 
+    def _toasting(self, fn: Callable[..., object], *args: object) -> Callable[[], None]:
         def job() -> None:
             try:
                 fn(*args)
             except Exception as exc:
                 self._post("toast", text=str(exc), kind="error")
 
-        self._spawn(job)
+        return job
+
+    def _ask(self, begin: Callable[..., Turn], *args: object) -> None:
+        """``begin`` the turn here and now (its prompt saved), then answer it on the lane."""
+        try:
+            turn = begin(*args, expect=self.chat.current_name)
+        except Exception as exc:
+            self._post("toast", text=str(exc), kind="error")
+            return
+        self._stream(self._toasting(self.chat.answer, turn))
 
     def send(self, prompt: str) -> None:
-        self.run(self.chat.send, prompt)
+        self._ask(self.chat.begin_send, prompt)
 
     def edit_last(self, text: str) -> None:
         """Replace the last user message with ``text`` and ask again."""
-        self.run(self.chat.edit_last, text)
+        self._ask(self.chat.begin_edit_last, text)
 
     def retry(self) -> None:
-        self.run(self.chat.retry)
+        self._ask(self.chat.begin_retry)
 
     def regenerate(self) -> None:
-        self.run(self.chat.regenerate)
+        self._ask(self.chat.begin_regenerate)
 
     def set_system(self, text: str) -> None:
-        self.run(self.chat.set_system, text)
+        name = self.chat.current_name
+        self._durable(self._toasting(lambda: self.chat.set_system(text, expect=name)))
 
     def new(self) -> None:
         self.run(self.chat.new)
@@ -69,15 +96,15 @@ class ChatActions:
 
         def job() -> None:
             if self._open(name):
-                self.chat.rename(title)
+                self.chat.rename(title, expect=name)
 
-        self.run(job)
+        self._durable(self._toasting(job))
 
     def delete(self, name: str) -> None:
-        self.run(self._offer_undo, self.chat.delete, name)
+        self._durable(self._toasting(self._offer_undo, self.chat.delete, name))
 
     def clear(self) -> None:
-        self.run(self._offer_undo, self.chat.clear)
+        self._durable(self._toasting(self._offer_undo, self.chat.clear))
 
     def _offer_undo(self, fn: Callable[..., Undo | None], *args: object) -> None:
         undo = fn(*args)
@@ -89,7 +116,7 @@ class ChatActions:
             if not self.chat.undo(undo):
                 self._post("toast", text=f"Could not undo: {undo.text}", kind="error")
 
-        self.run(job)
+        self._durable(self._toasting(job))
 
     def save(self) -> None:
         def job() -> None:

@@ -120,6 +120,7 @@ class SloppyGui:
         )
         with PROFILER.phase("gui.chat_settings"):
             self.chat.select(provider, self.settings.model or None, self.settings.base_url)
+            self.chat.set_stream_limits(self.settings.stream_idle_s, self.settings.stream_total_s)
             self.chat.discussion.name = self.settings.discussion or "default"
             # Opened here, from the hook API or by clear/delete: the next start reopens it.
             self.chat.on_switch.append(lambda name: setattr(self.settings, "discussion", name))
@@ -140,7 +141,13 @@ class SloppyGui:
         self.style_digest = ""
         #: The title last given to the window (None: the one it started with).
         self.window_title: str | None = None
-        self.actions = ChatActions(self.chat, self.controller.spawn_io, self.events.post)
+        self.actions = ChatActions(
+            self.chat,
+            self.controller.spawn_io,
+            self.events.post,
+            stream=self.controller.spawn_stream,
+            durable=self.controller.spawn_durable,
+        )
         self.panels = panels.Panels(self)
         self.key_actions = KeyActions(
             self.chat, self.panels.key_notes, self.controller.spawn_io, self.events.post
