@@ -290,7 +290,7 @@ class ChatSession:
         with self.lock:
             if name == self.discussion.name:
                 return None
-        if not discussions.exists(name):
+        if not (discussions.valid_name(name) and discussions.exists(name)):
             return f"there is no discussion {name!r}"
         found, problem = discussions.load(name)
         if found is None:
@@ -431,4 +431,4 @@ class ChatSession:
             return
         self._save_failing = False
         d.messages, d.cleared_at, d.dropped = merged.messages, merged.cleared_at, merged.dropped
-        d.title, d.updated_at = merged.title, merged.updated_at
+        d.title, d.system, d.updated_at = merged.title, merged.system, merged.updated_at
