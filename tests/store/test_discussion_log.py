@@ -265,3 +265,28 @@ def test_a_repeated_id_keeps_the_later_copy(
     with caplog.at_level(logging.WARNING):
         assert _texts("dup") == ["second"]
     assert len([r for r in caplog.records if "repeat an id" in r.getMessage()]) == 1
+
+
+@pytest.mark.slow
+def test_a_big_conversation_loads_and_saves_one_more_message_as_an_append(
+    sloppy_home: Path,
+) -> None:
+    body = "lorem ipsum dolor sit amet " * 450  # about 12 kB a message
+    d = Discussion(name="big")
+    for batch in range(20):
+        d.messages += [
+            Message("user", f"{batch}-{i} {body}", at=batch * 100.0 + i) for i in range(100)
+        ]
+        d = discussions.save(d)
+    path = discussions.file_of("big")
+    assert path.stat().st_size > 20 * 1024 * 1024
+    _forget()
+    found, problem = discussions.load("big")
+    assert problem is None and found is not None and len(found.messages) == 2000
+    before = path.stat().st_size
+    found.messages.append(Message("assistant", "one more", at=1e6))
+    discussions.save(found)
+    added = path.stat().st_size - before
+    assert 0 < added < 1024  # the message, not the conversation
+    _forget()
+    assert _texts("big")[-1] == "one more"
