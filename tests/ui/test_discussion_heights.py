@@ -16,7 +16,7 @@ def test_a_frame_finds_the_messages_in_view_without_walking_them_all() -> None:
     assert heights.layout(messages, 600.0, 20.0) is tops  # unchanged: nothing rebuilt
     first = bisect.bisect_right(tops, tops[12_345] + 1) - 1
     assert first == 12_345
-    heights.measure(messages[10], 500.0)  # drawn: its real height moves the ones below
+    heights.measure(10, messages[10], 500.0)  # drawn: its real height moves the ones below
     moved = heights.layout(messages, 600.0, 20.0)
     assert moved[11] - moved[10] == 500.0 and moved[-1] > tops[-1]
     assert heights.layout(messages, 600.0, 20.0) is moved

@@ -40,33 +40,38 @@ class Heights:
     def __init__(self) -> None:
         self.measured: dict[str, float] = {}
         self.tops: list[float] = [0.0]
+        self._heights: list[float] = []
         self._key: tuple[int | str | float, ...] | None = None
-        self._width = 0.0
+        self._moved = False  # a height changed: the tops are summed again (not re-estimated)
 
     def layout(self, messages: list[Message], width: float, line_h: float) -> list[float]:
         """The tops of ``messages`` (one more: the end), rebuilt only when something changed."""
-        if width != self._width:
-            self.measured.clear()
-            self._width = width
         ends = (messages[0].id, messages[-1].id) if messages else ("", "")
         key = (len(messages), *ends, width)
         if key != self._key:
+            if self._key is not None and width != self._key[-1]:
+                self.measured.clear()
             per_line = max(1, int(width / max(line_h * 0.5, 1.0)))
-            heights = (
+            self._heights = [
                 self.measured.get(m.id) or line_h * (3 + len(m.text) // per_line) for m in messages
-            )
-            self.tops = [0.0, *itertools.accumulate(heights)]
-            self._key = key
+            ]
+            self._key, self._moved = key, True
+        if self._moved:
+            self.tops = [0.0, *itertools.accumulate(self._heights)]
+            self._moved = False
         return self.tops
 
     def stale(self) -> bool:
-        """A height changed this frame: the tops are rebuilt on the next."""
-        return self._key is None
+        """A height changed this frame: the tops are summed again on the next."""
+        return self._moved
 
-    def measure(self, m: Message, height: float) -> None:
+    def measure(self, i: int, m: Message, height: float) -> None:
+        """Message ``m``, the ``i``-th of the last ``layout``, was drawn ``height`` high."""
         if abs(self.measured.get(m.id, -1.0) - height) > 0.5:
             self.measured[m.id] = height
-            self._key = None  # the tops below it move
+            if i < len(self._heights):
+                self._heights[i] = height
+            self._moved = True  # the tops below it move
 
 
 def welcome(keychain_ok: bool | None) -> str:
@@ -135,7 +140,7 @@ class DiscussionPanel:
         while i < n and (tops[i] < high or i == first):
             start = imgui.get_cursor_pos_y()
             self._message(messages[i], last=i == n - 1, last_user=i == last_user)
-            self.heights.measure(messages[i], imgui.get_cursor_pos_y() - start)
+            self.heights.measure(i, messages[i], imgui.get_cursor_pos_y() - start)
             i += 1
         self.drawn = i - first
         if i < n:  # the rest is there for the scroll bar, not drawn
