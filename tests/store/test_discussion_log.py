@@ -240,14 +240,15 @@ def _write_old(name: str, messages: list[dict], **fields: object) -> None:
 
 
 def test_malformed_fields_are_neither_guessed_nor_stringified(sloppy_home: Path) -> None:
-    _write_old("nulls", [{"role": "user", "text": "hi"}], system=None, title=5)
+    _write_old("nulls", [{"role": None, "text": "hi"}], system=None, title=5)
     found, problem = discussions.load("nulls")
     assert problem is None and found is not None
-    assert (found.system, found.title) == ("", "hi")
+    assert (found.system, found.title, found.messages[0].role) == ("", "hi", "user")
     for name, doc in {
         "error_text": {"messages": [{"role": "assistant", "text": "a", "error": "false"}]},
         "stopped_int": {"messages": [{"role": "assistant", "text": "a", "stopped": 0}]},
         "system_list": {"messages": [], "system": ["x"]},
+        "role_list": {"messages": [{"role": ["user"], "text": "a"}]},
     }.items():
         _write_old(name, **doc)  # type: ignore[arg-type]
         found, problem = discussions.load(name)

@@ -84,7 +84,7 @@ class Message:
         """Parse one saved message; raises ValueError on anything malformed."""
         if not isinstance(m, dict) or not isinstance(m.get("text"), str):
             raise ValueError("malformed message")
-        role, text = _utf8(str(m.get("role", "user"))), _utf8(m["text"])
+        role, text = _text(m, "role", strict=True) or "user", _utf8(m["text"])
         at = _epoch(m.get("at", 0.0))
         given = m.get("id")
         # Files from before ids: the same message gets the same id in every instance.
