@@ -30,10 +30,14 @@ def test_twenty_thousand_messages_open_and_scroll(display: Display, sloppy_home:
             for i in range(start, start + 2_000)
         ]
         d = discussions.save(d)
+    # Long ones last (shown first): their estimated heights differ from what is drawn.
+    long = "word " * 2_000
+    d.messages += [Message("assistant", f"long {i} {long}", at=COUNT + i) for i in range(100)]
+    d = discussions.save(d)
     proc, api = start_gui(display, {"SLOPPY_HOOK_KEY": KEY})
     try:
-        shown = poll(lambda: api.get("/api/gui/state"), lambda s: len(s["messages"]) == COUNT)
-        assert shown["messages"][-1]["text"].startswith(f"message {COUNT - 1}")
+        shown = poll(lambda: api.get("/api/gui/state"), lambda s: len(s["messages"]) == COUNT + 100)
+        assert shown["messages"][-1]["text"].startswith("long 99")
         history = poll(lambda: panel(api)["rects"], lambda r: "history" in r)["history"]
         x, y = int((history[0] + history[2]) / 2), int((history[1] + history[3]) / 2)
         win = display.window()
@@ -45,5 +49,6 @@ def test_twenty_thousand_messages_open_and_scroll(display: Display, sloppy_home:
             poll(lambda: api.get("/api/gui/state")["frames"], lambda f: f > before + 2)  # noqa: B023
             drawn = panel(api)["drawn"]
             assert 0 < drawn < 200, drawn
+        assert proc.popen.poll() is None, "".join(proc.stderr)[-2000:]
     finally:
         proc.stop(within=30)

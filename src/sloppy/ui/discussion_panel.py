@@ -74,6 +74,12 @@ class Heights:
             self._moved = True  # the tops below it move
 
 
+def first_in_view(tops: list[float], low: float) -> int:
+    """The index of the message drawn first for a view starting at ``low``; past the end (the
+    drawn heights came out lower than their estimates) the last one, so that one is drawn."""
+    return min(max(0, bisect.bisect_right(tops, low) - 1), max(len(tops) - 2, 0))
+
+
 def welcome(keychain_ok: bool | None) -> str:
     """The first-run text; it names the keychain only where there is one."""
     return FIRST_RUN if keychain_ok is None else FIRST_RUN + KEYS_GO[keychain_ok]
@@ -132,7 +138,7 @@ class DiscussionPanel:
         origin = imgui.get_cursor_pos_y()
         view = imgui.get_window_height()
         low = imgui.get_scroll_y() - origin - MARGIN * view
-        first = max(0, bisect.bisect_right(tops, low) - 1)
+        first = first_in_view(tops, low)
         high = low + (1 + 2 * MARGIN) * view
         if first:
             imgui.set_cursor_pos_y(origin + tops[first])
