@@ -291,3 +291,18 @@ def test_a_big_conversation_loads_and_saves_one_more_message_as_an_append(
     assert 0 < added < 1024  # the message, not the conversation
     _forget()
     assert _texts("big")[-1] == "one more"
+
+
+def test_a_repeated_record_keeps_the_later_copy_in_its_place(
+    sloppy_home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    discussions.save(_talk())
+    path = discussions.file_of("talk")
+    lines = path.read_text().splitlines(keepends=True)
+    again = json.loads(lines[-1])  # m2, written twice (say by a copy of the file's tail)
+    with path.open("a") as fh:
+        fh.write(json.dumps({**again, "text": "m2 again"}) + "\n")
+    _forget()
+    with caplog.at_level(logging.WARNING):
+        assert _texts() == ["m0", "m1", "m2 again"]
+    assert len([r for r in caplog.records if "repeat an id" in r.getMessage()]) == 1

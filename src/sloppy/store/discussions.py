@@ -414,23 +414,27 @@ def _old(fh: IO[bytes], path: Path) -> Discussion:
 def _read_records(fh: IO[bytes], state: _State, path: Path) -> None:
     """Apply the records from the current position; a garbled line is skipped (logged), a cut
     off last one left for later (an append that is still being written, or a crash's)."""
-    garbled = 0
+    garbled = repeated = 0
     while True:
         line = fh.readline(MAX_LINE)
         if not line:
             break
         if not line.endswith(b"\n"):
-            if len(line) < MAX_LINE:
-                log.warning(
-                    "%s: the last line is cut off (%d bytes); skipped", path.name, len(line)
-                )
-                break
             while line and not line.endswith(b"\n"):  # far too long: skip to the next line
                 line = fh.readline(1 << 20)
+            if not line:  # the end of the file: left for later (the next append starts anew)
+                log.warning("%s: the last line is cut off; skipped", path.name)
+                break
             garbled += 1
         else:
             try:
-                state.apply(json.loads(line))
+                rec = json.loads(line)
+                repeated += (
+                    isinstance(rec, dict)
+                    and rec.get("k") == "m"
+                    and rec.get("id") in state.messages
+                )
+                state.apply(rec)
             except Exception:  # a line that cannot be used, whatever the reason: skip it
                 garbled += 1
         state.records += 1
@@ -439,6 +443,8 @@ def _read_records(fh: IO[bytes], state: _State, path: Path) -> None:
     state.tail = fh.read(state.end - fh.tell())
     if garbled:
         log.warning("%s: %d garbled line(s) skipped", path.name, garbled)
+    if repeated:
+        log.warning("%s: %d messages repeat an id; the later copy is kept", path.name, repeated)
 
 
 def _append(path: Path, state: _State, lines: list[str]) -> None:
