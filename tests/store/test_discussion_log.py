@@ -306,3 +306,33 @@ def test_a_repeated_record_keeps_the_later_copy_in_its_place(
     with caplog.at_level(logging.WARNING):
         assert _texts() == ["m0", "m1", "m2 again"]
     assert len([r for r in caplog.records if "repeat an id" in r.getMessage()]) == 1
+
+
+def test_a_lone_surrogate_is_saved_as_a_question_mark_and_the_rest_is_kept(
+    sloppy_home: Path,
+) -> None:
+    d = _talk()
+    d.messages.append(Message("assistant", "bad \ud800 char", at=9.0))
+    d.title = "title \udfff"
+    merged = discussions.save(d)
+    assert merged.messages[-1].text == "bad ? char" and merged.title == "title ?"
+    _forget()
+    assert _texts() == ["m0", "m1", "m2", "bad ? char"]
+
+
+def test_a_failed_write_is_not_taken_as_written(
+    sloppy_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    d = discussions.save(_talk())
+    d.messages.append(Message("user", "after a full disk", at=9.0))
+
+    def full(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files, "open_append", full)
+    with pytest.raises(OSError):
+        discussions.save(d)
+    monkeypatch.undo()
+    discussions.save(d)
+    _forget()
+    assert _texts()[-1] == "after a full disk"

@@ -191,17 +191,22 @@ def save(discussion: Discussion) -> Discussion:
         fresh = state is None
         state = _State() if state is None else state
         lines = _changes(discussion, state)
-        for line in lines:
-            state.apply(json.loads(line))
-        state.records += len(lines)
-        if (
-            fresh
-            or state.old
-            or (state.records >= COMPACT_MIN and state.garbage() * 2 > state.records)
-        ):
-            _rewrite(path, state, convert=state.old)
-        elif lines:
-            _append(path, state, lines)
+        try:
+            for line in lines:
+                state.apply(json.loads(line))
+            state.records += len(lines)
+            if (
+                fresh
+                or state.old
+                or (state.records >= COMPACT_MIN and state.garbage() * 2 > state.records)
+            ):
+                _rewrite(path, state, convert=state.old)
+            elif lines:
+                _append(path, state, lines)
+        except BaseException:  # not written (disk full...): what was read must be read again
+            with _cache_lock:
+                _states.pop(str(path), None)
+            raise
         merged = state.discussion(discussion.name)
         _remember(path, state)
     discussion.saved = merged.saved
@@ -307,20 +312,29 @@ def _changes(mine: Discussion, state: _State) -> list[str]:
     out = [_line({"k": "drop", "ids": taken})] if taken else []
     gone = state.dropped.keys() | set(taken)
     out += [
-        _line({"k": "m", **m.to_json()})
+        _line({"k": "m", **m.to_json(), "text": _clean(m.text)})
         for m in mine.messages
         if m.id not in state.messages and m.id not in gone
     ]
     saved_title, saved_system = mine.saved if mine.saved is not None else ("", "")
     # Changed here since read: this copy's wins (later records win); else the file's stays.
     if mine.title not in (saved_title, state.title):
-        out.append(_line({"k": "title", "text": mine.title}))
+        out.append(_line({"k": "title", "text": _clean(mine.title)}))
     if mine.system not in (saved_system, state.system):
-        out.append(_line({"k": "system", "text": mine.system}))
+        out.append(_line({"k": "system", "text": _clean(mine.system)}))
     last = max((m.at for m in state.messages.values()), default=0.0)
     if mine.updated_at > max(state.updated, last) and out:
         out.append(_line({"k": "touch", "at": mine.updated_at}))
     return out
+
+
+def _clean(text: str) -> str:
+    """``text`` as UTF-8 can hold it: a lone surrogate (a provider may send one) becomes "?"."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
 
 
 def _line(rec: dict[str, Any]) -> str:
