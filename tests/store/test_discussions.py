@@ -139,7 +139,9 @@ def test_unreadable_discussion_is_set_aside_then_saved_afresh(
 def test_an_unexpected_parse_error_is_set_aside_too(
     sloppy_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    discussions.save(Discussion(name="odd", messages=[Message("user", "kept")]))
+    path = discussions.file_of("odd")
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"schema": 1, "messages": [{"role": "user", "text": "kept"}]}))
 
     def explode(_obj: object) -> Discussion:
         raise KeyError("surprise")
@@ -194,14 +196,28 @@ def test_messages_without_ids_get_the_same_id_everywhere(sloppy_home: Path) -> N
 # -- two instances on one home ---------------------------------------------------------------
 
 
-def test_merge_keeps_both_sides_in_time_order_and_honours_a_clear() -> None:
+def test_merge_keeps_both_sides_in_time_order() -> None:
     mine = Discussion(messages=[Message("user", "a", at=1), Message("user", "c", at=3)])
     theirs = Discussion(messages=[Message("user", "b", at=2), mine.messages[0]])
     merged = discussions.merge(mine, theirs)
     assert [m.text for m in merged.messages] == ["a", "b", "c"]
-    cleared = Discussion(messages=[Message("user", "d", at=5)], cleared_at=4)
-    assert [m.text for m in discussions.merge(cleared, theirs).messages] == ["d"]
-    assert [m.text for m in discussions.merge(theirs, cleared).messages] == ["d"]
+
+
+def test_an_old_cleared_at_never_hides_a_message(sloppy_home: Path) -> None:
+    """Messages without a time (0.0) and a ``cleared_at`` in the future both survive saves."""
+    path = discussions.file_of("old")
+    path.parent.mkdir(parents=True)
+    future = time.time() + 86_400
+    doc = {"schema": 1, "cleared_at": future, "messages": [{"role": "user", "text": "no time"}]}
+    path.write_text(json.dumps(doc))
+    chat = ChatSession()
+    assert chat.restore("old") is None
+    with chat.lock:
+        chat.discussion.messages.append(Message("user", "new"))
+        chat._save()
+    assert [m.text for m in chat.discussion.messages] == ["no time", "new"]
+    loaded, _ = discussions.load("old")
+    assert loaded is not None and [m.text for m in loaded.messages] == ["no time", "new"]
 
 
 WRITER = """

@@ -474,7 +474,7 @@ class ChatSession:
         if st is not None:  # its reply is on its way: the copy it adds to, not a stale one
             self._switch(st.discussion)
             return None
-        if not discussions.exists(name):
+        if not (discussions.valid_name(name) and discussions.exists(name)):
             return f"there is no discussion {name!r}"
         found, problem = discussions.load(name)
         if found is None:
@@ -632,4 +632,4 @@ class ChatSession:
             # Its partial reply saved from the stream is shown as it streams, not as a message.
             merged.messages = [m for m in merged.messages if m.id != st.reply_id]
         d.messages, d.cleared_at, d.dropped = merged.messages, merged.cleared_at, merged.dropped
-        d.title, d.updated_at = merged.title, merged.updated_at
+        d.title, d.system, d.updated_at = merged.title, merged.system, merged.updated_at

@@ -62,24 +62,37 @@ class Unreadable(Exception):
     """A file that is there but cannot be used: not a regular file, too large, or unreadable."""
 
 
+#: Open and read errors that say nothing about the file (out of descriptors or memory, an
+#: interrupted or failing device): raised as the plain ``OSError``, so that the caller tries
+#: again later instead of setting a healthy file aside.
+TRANSIENT = frozenset(
+    getattr(errno, name)
+    for name in ("EMFILE", "ENFILE", "ENOMEM", "EINTR", "EAGAIN", "EIO", "ENOBUFS", "EBUSY")
+    if hasattr(errno, name)
+)
+
+
 DEFAULT_LIMIT = 16 * 1024 * 1024
 
 
 def open_regular(
-    path: Path, *, limit: int, private: bool = False
+    path: Path, *, limit: int, private: bool = False, transient: bool = False
 ) -> tuple[int, os.stat_result] | None:
     """Instead of ``open(path)``: a descriptor only for a regular file of at most ``limit`` bytes.
 
     A missing file gives None. Opened without blocking (a FIFO would) and checked on the open
     descriptor (no race between a check and the open); a directory, device, FIFO, a file over
     ``limit`` or an open error raise ``Unreadable`` with the reason. ``private``: the file must
-    also be the user's own (``foreign``). The caller closes the fd.
+    also be the user's own (``foreign``). ``transient``: an error in ``TRANSIENT`` is raised
+    as the ``OSError`` it is (try later). The caller closes the fd.
     """
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as exc:
+        if transient and exc.errno in TRANSIENT:
+            raise
         raise Unreadable(f"cannot open: {exc.strerror or exc}") from exc
     try:
         st = os.fstat(fd)

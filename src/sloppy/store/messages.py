@@ -8,12 +8,15 @@ sets the file aside instead of guessing.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import re
 import time
 import zlib
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 def _new_id() -> str:
@@ -81,12 +84,12 @@ class Message:
         """Parse one saved message; raises ValueError on anything malformed."""
         if not isinstance(m, dict) or not isinstance(m.get("text"), str):
             raise ValueError("malformed message")
-        role, text = _utf8(str(m.get("role", "user"))), _utf8(m["text"])
+        role, text = _text(m, "role", strict=True) or "user", _utf8(m["text"])
         at = _epoch(m.get("at", 0.0))
         given = m.get("id")
         # Files from before ids: the same message gets the same id in every instance.
         ident = given if isinstance(given, str) and given else _legacy_id(role, text, at)
-        error, stopped = bool(m.get("error", False)), bool(m.get("stopped", False))
+        error, stopped = _flag(m, "error"), _flag(m, "stopped")
         if role == "assistant" and not error and text.endswith(OLD_STOP_MARKER):
             text, stopped = text.removesuffix(OLD_STOP_MARKER), True
         return cls(role=role, text=text, at=at, error=error, id=ident, stopped=stopped)
@@ -110,6 +113,44 @@ def _epoch(value: Any) -> float:
     if not math.isfinite(at):
         raise ValueError("timestamp is not finite")
     return at
+
+
+def _flag(obj: dict[str, Any], key: str) -> bool:
+    """A real bool (missing: False); ``"false"`` is not false, so anything else is malformed."""
+    value = obj.get(key, False)
+    if not isinstance(value, bool):
+        raise ValueError(f"{key} is a {type(value).__name__}, not a bool")
+    return value
+
+
+def _text(obj: dict[str, Any], key: str, *, strict: bool) -> str:
+    """A text field: missing or null is "" (never "None"); another type is malformed when
+    ``strict``, else "" (a title that cannot be shown is made again from the first prompt)."""
+    value = obj.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        if strict:
+            raise ValueError(f"{key} is a {type(value).__name__}, not text")
+        return ""
+    return _utf8(value)
+
+
+def unique(messages: list[Message], where: str) -> list[Message]:
+    """``messages`` with one per id: a repeated id keeps its later copy (logged once)."""
+    by_id = {m.id: m for m in messages}
+    if len(by_id) == len(messages):
+        return messages
+    log.warning(
+        "%s: %d messages repeat an id; the later copy is kept", where, len(messages) - len(by_id)
+    )
+    return list(by_id.values())
+
+
+def is_schema(obj: dict[str, Any], number: int) -> bool:
+    """``obj["schema"] == number`` for a real integer (``true == 1`` in Python)."""
+    value = obj.get("schema")
+    return type(value) is int and value == number
 
 
 def _ids(value: Any) -> list[str]:
@@ -143,7 +184,16 @@ class Discussion:
     regenerated, edited). A merge brings back neither.
     """
 
-    __slots__ = ("cleared_at", "dropped", "messages", "name", "system", "title", "updated_at")
+    __slots__ = (
+        "cleared_at",
+        "dropped",
+        "messages",
+        "name",
+        "saved",
+        "system",
+        "title",
+        "updated_at",
+    )
 
     def __init__(
         self,
@@ -162,6 +212,9 @@ class Discussion:
         self.title = title
         self.updated_at = updated_at
         self.dropped: list[str] = [] if dropped is None else dropped
+        #: ``(title, system)`` as the file had them when this copy was read or saved (None: a
+        #: new copy); one that differs now was changed here and wins over the file's.
+        self.saved: tuple[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -200,17 +253,17 @@ class Discussion:
     @classmethod
     def from_json(cls, obj: Any) -> Discussion:
         """Parse a saved discussion; raises ValueError on anything malformed."""
-        if not isinstance(obj, dict) or obj.get("schema") != 1:
+        if not isinstance(obj, dict) or not is_schema(obj, 1):
             raise ValueError("not a schema-1 discussion")
         raw = obj.get("messages")
         if not isinstance(raw, list):
             raise ValueError("messages is not a list")
         found = cls(
-            name=_utf8(str(obj.get("name", "default"))),
-            system=_utf8(str(obj.get("system", ""))),
-            messages=[Message.from_json(m) for m in raw],
+            name=_text(obj, "name", strict=False) or "default",
+            system=_text(obj, "system", strict=True),
+            messages=unique([Message.from_json(m) for m in raw], "a discussion file"),
             cleared_at=_epoch(obj.get("cleared_at", 0.0)),
-            title=_utf8(str(obj.get("title", ""))),
+            title=_text(obj, "title", strict=False),
             updated_at=_epoch(obj.get("updated_at", 0.0)),
             dropped=_ids(obj.get("dropped", [])),
         )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from sloppy.store import files, paths
+from sloppy.store import discussions, files, paths
 
 SCHEMA = 1
 log = logging.getLogger(__name__)
@@ -140,6 +140,11 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _discussion(value: Any) -> str | None:
+    """A discussion's own name (a hand-edited alias or an overlong name would save elsewhere)."""
+    return value if isinstance(value, str) and discussions.valid_name(value) else None
+
+
 def _send_key(value: Any) -> str | None:
     return value if value in SEND_KEYS else None
 
@@ -189,7 +194,7 @@ def _providers(value: Any) -> dict[str, dict[str, str]] | None:
 _CHECKS = {
     "theme": _text,
     "provider": _text,
-    "discussion": _text,
+    "discussion": _discussion,
     "providers": _providers,
     "send_key": _send_key,
     "font_scale": _scale,

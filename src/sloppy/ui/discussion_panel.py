@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
+
 from imgui_bundle import imgui
 
 from sloppy.store.messages import Message
@@ -26,9 +29,64 @@ PROMPT_LINES = (2, 6)
 SEND_HINTS = {False: "Ctrl+Enter sends", True: "Shift+Enter: new line"}
 
 
+#: Messages this far (in window heights) above and below the view are drawn too.
+MARGIN = 0.5
+
+
+class Heights:
+    """Each message's height as last drawn (else an estimate from its length) and where each
+    starts: a frame draws only the messages in view, found by bisection, not all of them."""
+
+    def __init__(self) -> None:
+        self.measured: dict[str, float] = {}
+        self.tops: list[float] = [0.0]
+        self._heights: list[float] = []
+        self._key: tuple[int | str | float, ...] | None = None
+        self._moved = False  # a height changed: the tops are summed again (not re-estimated)
+
+    def layout(self, messages: list[Message], width: float, line_h: float) -> list[float]:
+        """The tops of ``messages`` (one more: the end), rebuilt only when something changed."""
+        ends = (messages[0].id, messages[-1].id) if messages else ("", "")
+        key = (len(messages), *ends, width)
+        if key != self._key:
+            if self._key is not None and width != self._key[-1]:
+                self.measured.clear()
+            per_line = max(1, int(width / max(line_h * 0.5, 1.0)))
+            self._heights = [
+                self.measured.get(m.id) or line_h * (3 + len(m.text) // per_line) for m in messages
+            ]
+            self._key, self._moved = key, True
+        if self._moved:
+            self.tops = [0.0, *itertools.accumulate(self._heights)]
+            self._moved = False
+        return self.tops
+
+    def stale(self) -> bool:
+        """A height changed this frame: the tops are summed again on the next."""
+        return self._moved
+
+    def measure(self, i: int, m: Message, height: float) -> None:
+        """Message ``m``, the ``i``-th of the last ``layout``, was drawn ``height`` high."""
+        if abs(self.measured.get(m.id, -1.0) - height) > 0.5:
+            self.measured[m.id] = height
+            if i < len(self._heights):
+                self._heights[i] = height
+            self._moved = True  # the tops below it move
+
+
+def first_in_view(tops: list[float], low: float) -> int:
+    """The index of the message drawn first for a view starting at ``low``; past the end (the
+    drawn heights came out lower than their estimates) the last one, so that one is drawn."""
+    return min(max(0, bisect.bisect_right(tops, low) - 1), max(len(tops) - 2, 0))
+
+
 def welcome(keychain_ok: bool | None) -> str:
     """The first-run text; it names the keychain only where there is one."""
     return FIRST_RUN if keychain_ok is None else FIRST_RUN + KEYS_GO[keychain_ok]
+
+
+def line_h() -> float:
+    return float(imgui.get_text_line_height_with_spacing())
 
 
 class DiscussionPanel:
@@ -45,6 +103,10 @@ class DiscussionPanel:
         self.rects: dict[str, list[float]] = {}
         self._next: dict[str, list[float]] = {}  # this frame's, published whole at the end
         self.message_view = message_view.MessageView(gui.controller.spawn_io)
+        self.heights = Heights()
+        self._at_end = True
+        #: How many messages the last frame drew (the rest were skipped).
+        self.drawn = 0
 
     def first_run(self) -> bool:
         """No key anywhere (app or environment) and nothing said yet: show ``FIRST_RUN``."""
@@ -70,19 +132,26 @@ class DiscussionPanel:
         hello = self.welcome_text()
         if hello:
             imgui.text_wrapped(hello)
-        last_user = max((i for i, m in enumerate(messages) if m.role == "user"), default=-1)
-        for i, m in enumerate(messages):
-            who = "You" if m.role == "user" else "Assistant"
-            if m.error:
-                who += " (error: not sent to the model)"
-            color = theme.error if m.error else (theme.accent if m.role == "user" else theme.ok)
-            imgui.text_colored(imgui.ImVec4(*color), who)
-            self.message_view.render(m.id, m.text)
-            if m.stopped:
-                imgui.text_disabled("(stopped)")
-            if not chat.busy:
-                self._actions(m, last=i == len(messages) - 1, last_user=i == last_user)
-            imgui.spacing()
+        n = len(messages)
+        last_user = next((i for i in range(n - 1, -1, -1) if messages[i].role == "user"), -1)
+        tops = self.heights.layout(messages, imgui.get_content_region_avail().x, line_h())
+        origin = imgui.get_cursor_pos_y()
+        view = imgui.get_window_height()
+        low = imgui.get_scroll_y() - origin - MARGIN * view
+        first = first_in_view(tops, low)
+        high = low + (1 + 2 * MARGIN) * view
+        if first:
+            imgui.set_cursor_pos_y(origin + tops[first])
+        i = first
+        while i < n and (tops[i] < high or i == first):
+            start = imgui.get_cursor_pos_y()
+            self._message(messages[i], last=i == n - 1, last_user=i == last_user)
+            self.heights.measure(i, messages[i], imgui.get_cursor_pos_y() - start)
+            i += 1
+        self.drawn = i - first
+        if i < n:  # the rest is there for the scroll bar, not drawn
+            imgui.set_cursor_pos_y(origin + tops[n])
+            imgui.dummy(imgui.ImVec2(0, 0))
         streaming = chat.streaming if chat.streaming_name == chat.current_name else None
         if chat.busy and chat.streaming_name in (None, chat.current_name):
             sdk = sdk_of(chat.settings.provider)
@@ -93,10 +162,15 @@ class DiscussionPanel:
                 self.message_view.render("streaming", streaming, streaming=True)
             else:
                 imgui.text_disabled("waiting for the reply...")
-        if len(messages) != self._last_count or chat.busy:
+        # Held at the end while heights measured in view replace the estimates (tops move).
+        moved = self._at_end and self.heights.stale()
+        at_end = imgui.get_scroll_y() >= imgui.get_scroll_max_y() - 20
+        self._at_end = at_end
+        if len(messages) != self._last_count or chat.busy or moved:
             self._last_count = len(messages)
-            if self._scroll_to_end or imgui.get_scroll_y() >= imgui.get_scroll_max_y() - 20:
+            if self._scroll_to_end or at_end or moved:
                 imgui.set_scroll_here_y(1.0)
+                self._at_end = True
         imgui.end_child()
         self._next["history"] = item_rect()
         if self.editing:
@@ -170,6 +244,20 @@ class DiscussionPanel:
                 self.gui.resend_edited()
         else:
             self.gui.send()
+
+    def _message(self, m: Message, *, last: bool, last_user: bool) -> None:
+        chat, theme = self.gui.chat, self.gui.theme
+        who = "You" if m.role == "user" else "Assistant"
+        if m.error:
+            who += " (error: not sent to the model)"
+        color = theme.error if m.error else (theme.accent if m.role == "user" else theme.ok)
+        imgui.text_colored(imgui.ImVec4(*color), who)
+        self.message_view.render(m.id, m.text)
+        if m.stopped:
+            imgui.text_disabled("(stopped)")
+        if not chat.busy:
+            self._actions(m, last=last, last_user=last_user)
+        imgui.spacing()
 
     def _actions(self, m: Message, *, last: bool, last_user: bool) -> None:
         """Retry a failed turn, regenerate the last reply, edit the last prompt."""

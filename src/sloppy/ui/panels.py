@@ -171,6 +171,7 @@ class Panels:
                 "prompt": self.gui.prompt,
                 "welcome": self.discussion.welcome_text(),
                 "editing": self.discussion.editing,
+                "drawn": self.discussion.drawn,
             },
             "conversations": self.conversations.state(
                 {"query": "", "items": [], "renaming": None, "rects": {}}
