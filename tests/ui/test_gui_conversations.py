@@ -174,6 +174,9 @@ def test_retry_regenerate_edit_stop_and_system_prompt(display: Display, stub: St
         click(display, rect(api, "discussion_panel", "edit"))
         poll(lambda: state(api)["discussion_panel"], lambda p: p["editing"])
         assert state(api)["discussion_panel"]["prompt"] == "first"
+        # Into the box before selecting: a Ctrl+A in the frame before it takes the keyboard
+        # back would select nothing and "second" would be typed before "first".
+        click(display, rect(api, "discussion_panel", "prompt"))
         display.chord("ctrl", "a")
         display.xdotool("type", "--delay", "20", "second")
         display.chord("ctrl", "Return")
