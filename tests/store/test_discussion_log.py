@@ -381,3 +381,18 @@ def test_an_error_replaces_a_partial_reply_and_a_shorter_partial_never_does(
     d.messages[-1] = _reply("openai: server error (HTTP 500)", error=True)
     discussions.save(d)
     assert _saved_reply().error
+
+
+def test_a_cut_off_last_line_is_reported_once_however_often_it_is_read(
+    sloppy_home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    discussions.save(_talk())
+    path = discussions.file_of("talk")
+    with path.open("ab") as fh:
+        fh.write(b'{"k":"m","role":"user","te')  # an append cut short (a crash's)
+    _forget()
+    with caplog.at_level(logging.WARNING, logger="sloppy.store.discussions"):
+        for _ in range(3):
+            assert _texts() == ["m0", "m1", "m2"]
+        discussions.listing()
+    assert sum("cut off" in r.getMessage() for r in caplog.records) == 1

@@ -78,6 +78,7 @@ class _State:
     """What one file holds, read up to byte ``end`` of inode ``ino``."""
 
     __slots__ = (
+        "cut_at",
         "dropped",
         "end",
         "ino",
@@ -98,6 +99,7 @@ class _State:
         self.title, self.system, self.updated = "", "", 0.0
         self.records = 0  # lines after the header, garbled ones too
         self.old = False  # read from a schema-1 file: rewritten on the next save
+        self.cut_at = -1  # where a cut-off last line was reported (once, not at every read)
 
     def apply(self, rec: Any) -> None:
         """Apply one parsed record; raises ValueError on anything malformed."""
@@ -450,7 +452,9 @@ def _read_records(fh: IO[bytes], state: _State, path: Path) -> None:
             while line and not line.endswith(b"\n"):  # far too long: skip to the next line
                 line = fh.readline(1 << 20)
             if not line:  # the end of the file: left for later (the next append starts anew)
-                log.warning("%s: the last line is cut off; skipped", path.name)
+                if state.cut_at != state.end:
+                    state.cut_at = state.end
+                    log.warning("%s: the last line is cut off; skipped", path.name)
                 break
             garbled += 1
         else:
