@@ -141,18 +141,29 @@ class _Handler(BaseHTTPRequestHandler):
         self.stub.requests.append(
             {"provider": provider, "path": self.path, "body": None, "headers": headers}
         )
+        if self._answered_by_fault(provider, headers, routed="models" in self.path) is None:
+            return
+        return self._json(200, self._model_list(provider))
+
+    def _answered_by_fault(
+        self, provider: str, headers: dict[str, str], *, routed: bool = True
+    ) -> Fault | None:
+        """The request's fault after its delay, or None when it was answered here already
+        (no such route, an error status, a rejected key, a malformed body)."""
         fault = self.stub.fault(provider) or Fault()
         if fault.delay_s:
             time.sleep(fault.delay_s)
-        if provider == "unknown" or "models" not in self.path:
-            return self._json(404, {"error": {"message": f"no route {self.path}"}})
-        if fault.status:
-            return self._error(provider, fault.status)
-        if self._key(headers) in self.stub.rejected_keys:
-            return self._error(provider, 401)
-        if fault.malformed:
-            return self._raw(200, b"<html>this is not JSON</html>", "application/json")
-        return self._json(200, self._model_list(provider))
+        if provider == "unknown" or not routed:
+            self._json(404, {"error": {"message": f"no route {self.path}"}})
+        elif fault.status:
+            self._error(provider, fault.status)
+        elif self._key(headers) in self.stub.rejected_keys:
+            self._error(provider, 401)
+        elif fault.malformed:
+            self._raw(200, b"<html>this is not JSON</html>", "application/json")
+        else:
+            return fault
+        return None
 
     def _model_list(self, provider: str) -> dict[str, Any]:
         names = self.stub.models.get(provider, [])
@@ -181,17 +192,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.stub.requests.append(
             {"provider": provider, "path": self.path, "body": body, "headers": headers}
         )
-        fault = self.stub.fault(provider) or Fault()
-        if fault.delay_s:
-            time.sleep(fault.delay_s)
-        if provider == "unknown":
-            return self._json(404, {"error": {"message": f"no route {self.path}"}})
-        if fault.status:
-            return self._error(provider, fault.status)
-        if self._key(headers) in self.stub.rejected_keys:
-            return self._error(provider, 401)
-        if fault.malformed:
-            return self._raw(200, b"<html>this is not JSON</html>", "application/json")
+        fault = self._answered_by_fault(provider, headers)
+        if fault is None:
+            return
         stream = (
             body.get("stream") is True
             if provider != "gemini"
