@@ -77,6 +77,8 @@ class AppController:
                 #: Jobs that must run even if quitting cancels them (cheap disk writes).
                 self._durable: dict[Future[Any], Callable[[], Any]] = {}
             with self.profiler.phase("controller.warm_list"):
+                # Here, on the main thread: putenv beside running threads is not safe.
+                warmlist.set_environment(os.environ)
                 modules = (
                     list(warm_modules)
                     if warm_modules is not None

@@ -7,7 +7,7 @@ PyInstaller spec (hidden imports), the gates and the benchmarks all read this ta
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from typing import NamedTuple
 
 #: Test escape hatch: comma-separated modules warmed after the list below (tests force a
@@ -51,6 +51,11 @@ WARM_LIST: tuple[WarmEntry, ...] = (
 
 #: Third-party packages allowed on the path to the first frame, beside the standard library
 #: and sloppy's own modules that are not on the warm list (platformdirs: 3 ms, paths only).
+#: Environment defaults for what the lane loads, set before it starts (a value the user set
+#: wins). numpy's OpenBLAS otherwise starts a thread per core at import that spins for about
+#: 0.1 s: the charts need no BLAS threads, and the spinning one takes a core from the window.
+WARM_ENVIRONMENT: Mapping[str, str] = {"OPENBLAS_NUM_THREADS": "1"}
+
 FIRST_FRAME_PACKAGES: tuple[str, ...] = ("imgui_bundle", "platformdirs")
 
 #: Modules that must never load on the main thread (the runtime purity test's denylist, and
@@ -74,6 +79,12 @@ def warm_modules(*, hooks: bool, extra: Sequence[str] = ()) -> list[str]:
     """The modules to warm, in declaration order (the default plan), then ``extra``."""
     listed = [e.module for e in WARM_LIST if hooks or not e.hooks_only]
     return listed + [m for m in extra if m not in listed]
+
+
+def set_environment(environ: MutableMapping[str, str]) -> None:
+    """``WARM_ENVIRONMENT`` into ``environ`` where unset (call before any thread starts)."""
+    for name, value in WARM_ENVIRONMENT.items():
+        environ.setdefault(name, value)
 
 
 def extra_from_env(environ: Mapping[str, str]) -> tuple[str, ...]:
