@@ -14,6 +14,7 @@ from sloppy_testkit.provider_stub import env_for
 
 from sloppy.ui.frame_cap import FREE_FPS
 from sloppy.ui.theme import DEFAULT as DEFAULT_THEME
+from sloppy.ui.theme_nerv import BLACK as NERV_BLACK
 from tests.support.gui import KEY, poll, shot, shot_until, start_gui
 from tests.support.live import Proc
 from tests.support.screenshot import Image
@@ -62,6 +63,17 @@ def test_first_frame_warmup_and_exit_when_warm(display: Display, tmp_path: Path)
     assert min(m["start_epoch"] for m in r["modules"]) >= r["first_frame_epoch"] - 0.05
 
 
+def clears_with_window_bg(api: ApiHookClient, img: Image, rgba: tuple[float, ...]) -> None:
+    """The dockspace paints no background under the panels: the GL clear colour is the
+    theme's window background, so no pixel of the window shows hello_imgui's black (where
+    the panels' rounded corners and the gaps between them let it through)."""
+    clear = api.get("/api/gui/state")["clear_color"]
+    assert clear == pytest.approx([*rgba[:3], 1.0], abs=1e-3)
+    w, h = api.get("/api/gui/state")["windows"]["viewport"][2:4]
+    black = [(x, y) for y in range(int(h)) for x in range(int(w)) if img.pixel(x, y) == (0, 0, 0)]
+    assert not black, black[:5]
+
+
 def test_chat_palette_theme_and_restore(display: Display, stub, sloppy_home: Path) -> None:
     env = {**env_for(stub), "SLOPPY_HOOK_KEY": KEY}
     proc, api = start_gui(display, env)
@@ -69,11 +81,12 @@ def test_chat_palette_theme_and_restore(display: Display, stub, sloppy_home: Pat
         bar = poll(lambda: api.get("/api/gui/state")["status_bar"], lambda b: b["dot"] == "ok")
         assert bar["text"] == "All imports ready" and bar["progress"] is None
         assert bar["provider"].startswith("OpenAI: ")
-        shot_until(
+        img = shot_until(
             display,
             "gui-1-default.png",
             lambda img: dot_pixels(img, OK_RGBA) > 10 and dot_pixels(img, WARN_RGBA) == 0,
         )
+        clears_with_window_bg(api, img, DEFAULT_THEME.colors["window_bg"])
         win = display.window()
         display.xdotool("windowfocus", "--sync", win)
         # Type a prompt into the input box and send it with Ctrl+Enter: a real keyboard.
@@ -97,12 +110,13 @@ def test_chat_palette_theme_and_restore(display: Display, stub, sloppy_home: Pat
             lambda: api.get("/api/gui/state"),
             lambda s: s["theme"] == "nerv" and not s["palette_open"],
         )
-        # Near-black NERV background.
-        shot_until(
+        # Near-black NERV background, between the panels too.
+        img = shot_until(
             display,
             "gui-2-nerv-chat.png",
             lambda img: all(c < 40 for c in img.mean(10, 60, 820, 640)),
         )
+        assert api.get("/api/gui/state")["clear_color"] == pytest.approx([*NERV_BLACK[:3], 1.0])
         display.xdotool("windowsize", win, "1000", "700")
         poll(lambda: window_size(display), lambda size: size == "1000x700")
         proc.stop(within=5)

@@ -185,7 +185,7 @@ class SloppyGui:
         else:
             p.ini_disable = True
         p.renderer_backend_options.open_gl_options.anti_aliasing_samples = MSAA_SAMPLES
-        # No idling while warming: the progress moves, and frame times must be real work.
+        # The first frame is drawn at once; ``_pace_idling`` decides from the second on.
         p.fps_idling.enable_idling = False
         p.callbacks.post_init = self._post_init
         p.callbacks.setup_imgui_style = self._setup_style
@@ -202,7 +202,14 @@ class SloppyGui:
     def _setup_style(self) -> None:
         # hello_imgui's own theme step: the Default theme is the look from the first frame on,
         # the same as when switching back to it.
-        theme.apply(self.theme)
+        self._set_style(self.theme)
+
+    def _set_style(self, look: Theme) -> None:
+        self.theme = look
+        theme.apply(look)
+        # The clear colour shows between the docked panels (``drop_dockspace_background``).
+        bg = imgui.get_style().color_(imgui.Col_.window_bg)
+        self.params.imgui_window_params.background_color = imgui.ImVec4(bg.x, bg.y, bg.z, 1.0)
         self.style_digest = theme.style_digest()
 
     def _post_init(self) -> None:
@@ -230,6 +237,7 @@ class SloppyGui:
 
     def _after_first_frame(self) -> None:
         """Everything that must not delay the first frame starts here."""
+        self.panels.drop_dockspace_background()
         with PROFILER.phase("gui.start_background"):
             self.controller.on_warmup_complete(self._on_warm_done)
             # The lane's progress changes the status bar: draw it (called on the lane).
@@ -450,9 +458,7 @@ class SloppyGui:
         return self.theme.name == name
 
     def _apply_theme(self, name: str) -> None:
-        self.theme = theme.get(name)
-        theme.apply(self.theme)
-        self.style_digest = theme.style_digest()
+        self._set_style(theme.get(name))
 
     def send(self) -> None:
         prompt = self.prompt.strip()
@@ -500,6 +506,9 @@ class SloppyGui:
             "font_scale": self.settings.font_scale,
             "send_key": self.settings.send_key,
             "style": self.style_digest,
+            "clear_color": [
+                getattr(self.params.imgui_window_params.background_color, c) for c in "xyzw"
+            ],
             "status_bar": self._status_bar_now()._asdict(),
             **self.panels.state(),
         }

@@ -109,6 +109,14 @@ class Panels:
         d.dockable_windows = windows
         return d
 
+    def drop_dockspace_background(self) -> None:
+        """From the second frame: the dockspace stops painting the window background under
+        the docked panels, which paint it again (one full-window fill less per frame on
+        software GL). The GL clear colour is the window background (``SloppyGui._set_style``),
+        so the gaps between panels look the same. Not on the first frame: no panel is docked
+        yet, and a dockspace that is not pass-through paints its empty node instead."""
+        self.gui.params.docking_params.main_dock_space_node_flags = imgui.DockNodeFlags_.none
+
     def _draw(self, label: str, fn: Callable[[], None]) -> None:
         lo, size = imgui.get_window_pos(), imgui.get_window_size()
         self.window_rects[label] = [lo.x, lo.y, lo.x + size.x, lo.y + size.y]
