@@ -42,7 +42,7 @@ from sloppy.ui.toasts import (
 )
 from sloppy.warm import import_recorder, warmlist
 from sloppy.warm.engine import WarmupError, _require_warmed, is_warm
-from sloppy.warm.pacer import FramePacer
+from sloppy.warm.pacer import FramePacer, one_cpu
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,7 @@ class SloppyGui:
             self.settings.provider if self.settings.provider in PROVIDERS else DEFAULT_PROVIDER
         )
         self.settings.use_provider(provider)
-        self.pacer = FramePacer()
+        self.pacer = FramePacer(whole_frame=one_cpu())
         self.frame_cap = FrameCap()
         self.runtime = Runtime(
             options,
@@ -194,7 +194,7 @@ class SloppyGui:
         p.callbacks.show_menus = functools.partial(commands.draw_menus, self.command_table)
         p.callbacks.after_swap = self._after_swap
         p.callbacks.pre_new_frame = self.pacer.ui_begin
-        p.callbacks.before_imgui_render = self.pacer.ui_end
+        p.callbacks.before_imgui_render = self.pacer.before_render
         p.callbacks.before_exit = self._before_exit
         p.docking_params = self.panels.docking()
         return p
@@ -220,6 +220,7 @@ class SloppyGui:
         self._post_init_epoch = time.time()
 
     def _after_swap(self) -> None:
+        self.pacer.after_swap()
         now = time.perf_counter()
         self.frames += 1
         if self.frames == 1:
