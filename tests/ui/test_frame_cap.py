@@ -1,4 +1,5 @@
-"""The warming frame cap: 50 fps on a free machine, fewer when other processes use a core."""
+"""Frames: idling (`pace_idling`), and the warming cap: 50 fps on a free machine, fewer when
+other processes use a core."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from imgui_bundle import hello_imgui
 
 from sloppy.ui import frame_cap
 from sloppy.ui.frame_cap import BUSY_FPS, FREE_FPS, SAMPLE_S, FrameCap
@@ -105,3 +107,31 @@ def test_proc_counters_reads_this_machine() -> None:
     assert own > first[1]
     tick = 1 / os.sysconf("SC_CLK_TCK")
     assert busy - first[0] >= (own - first[1]) - 2 * tick  # the machine's busy time includes ours
+
+
+@pytest.mark.parametrize(
+    ("warming", "busy", "fading", "effects", "want"),
+    [
+        # Warming: idle unless a reply streams; a fading toast or NERV's beam ask no more.
+        (True, False, True, True, (True, frame_cap.WARM_IDLE_FPS, 0.0, 40.0)),
+        (True, True, False, False, (False, frame_cap.WARM_IDLE_FPS, 0.0, 40.0)),
+        # Warm: hello_imgui's own idling, uncapped; a fading toast keeps drawing.
+        (False, False, False, False, (True, frame_cap.IDLE_FPS, frame_cap.ACTIVE_AFTER_EVENT_S, 0)),
+        (False, False, True, False, (False, frame_cap.IDLE_FPS, frame_cap.ACTIVE_AFTER_EVENT_S, 0)),
+        (False, False, False, True, (True, frame_cap.IDLE_FPS_EFFECTS, 3.0, 0.0)),
+    ],
+)
+def test_pace_idling(
+    warming: bool, busy: bool, fading: bool, effects: bool, want: tuple[Any, ...]
+) -> None:
+    idling = hello_imgui.FpsIdling()
+    frame_cap.pace_idling(
+        idling, warming=warming, busy=busy, fading=fading, effects=effects, cap_fps=40.0
+    )
+    got = (
+        idling.enable_idling,
+        idling.fps_idle,
+        idling.time_active_after_last_event,
+        idling.fps_max,
+    )
+    assert got == pytest.approx(want)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sloppy_build.bench import input_latency
 
-from sloppy.ui.gui_2 import WARM_IDLE_FPS
+from sloppy.ui.frame_cap import WARM_IDLE_FPS
 from tests.support.live import Proc
 from tests.support.xvfb import Display
 

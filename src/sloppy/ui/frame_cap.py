@@ -1,5 +1,6 @@
-"""Frames while warming: the rate cap (50 fps, 35 when other processes want the CPU), what
-wakes a frame from another thread, and which input asks for more than one frame.
+"""Frames: when the window idles (``pace_idling``), the rate cap while warming (50 fps, 35 when
+other processes want the CPU), what wakes a frame from another thread, and which input asks
+for more than one frame.
 
 Instead of one fixed ``fps_max``, ask ``FrameCap.fps()`` each frame. Every frame drawn while
 the lane imports is CPU the lane does not get; on a free machine 50 fps keeps frame times
@@ -16,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from imgui_bundle import imgui
+from imgui_bundle import hello_imgui, imgui
 
 from sloppy.ui.events import EventBus
 
@@ -26,6 +27,20 @@ log = logging.getLogger(__name__)
 #: anything else (a button, a key, text, the wheel, focus) may open, close or resize a window,
 #: which ImGui settles over the next frames.
 _ONE_FRAME_INPUT = frozenset({1, 4})  # ImGuiInputEventType_MousePos, _MouseViewport
+
+#: Frame rate while nothing moves (hello_imgui idles until an event or this timeout); NERV's
+#: beam and pulse are animated, so it idles faster. Busy rendering burned a core where idling
+#: barely shows (docs/design.md).
+IDLE_FPS = 9.0
+IDLE_FPS_EFFECTS = 30.0
+#: While warming, the window draws when something changes: input (at once), the lane's
+#: progress and posted events (woken from the pool: ``hello_imgui.request_refresh``), and
+#: otherwise at this rate (the ETA's countdown, a toast's fade). Frames nobody needs are CPU
+#: taken from the lane; animations (a fade, NERV's beam) run at this rate until warm.
+WARM_IDLE_FPS = 2.0
+#: hello_imgui keeps drawing at full speed this long after an input event (its default, once
+#: warm); while warming one frame answers a move, and a click or key gets ``input_wants_frames``.
+ACTIVE_AFTER_EVENT_S = 3.0
 
 FREE_FPS = 50.0
 BUSY_FPS = 35.0
@@ -88,6 +103,34 @@ class FrameCap:
                 BUSY_FPS if busy else FREE_FPS,
             )
         self._busy = busy
+
+
+def pace_idling(
+    idling: hello_imgui.FpsIdling,
+    *,
+    warming: bool,
+    busy: bool,
+    fading: bool,
+    effects: bool,
+    cap_fps: float,
+) -> None:
+    """Set hello_imgui's idling for the next frame (call once a frame).
+
+    While warming, draw only when something changed: a streamed reply (``busy``) draws every
+    frame, capped at ``cap_fps`` (Xvfb and llvmpipe have no vsync: frames beyond what the eye
+    needs are CPU taken from the lane); otherwise input, the lane and posted events wake a
+    frame and nothing animated asks for more than ``WARM_IDLE_FPS``. Once warm, idle as
+    hello_imgui does, uncapped, and draw every frame while a reply streams or a toast fades.
+    """
+    if warming:
+        idling.enable_idling = not busy
+        idling.fps_idle = WARM_IDLE_FPS
+        idling.time_active_after_last_event = 0.0
+    else:
+        idling.enable_idling = not (busy or fading)
+        idling.fps_idle = IDLE_FPS_EFFECTS if effects else IDLE_FPS
+        idling.time_active_after_last_event = ACTIVE_AFTER_EVENT_S
+    idling.fps_max = cap_fps if warming else 0.0
 
 
 def input_wants_frames() -> bool:

@@ -28,10 +28,11 @@ from sloppy.providers.table import (
 from sloppy.store import aside, paths, settings
 from sloppy.ui import commands, events, panel_host, panels, theme
 from sloppy.ui.actions import ChatActions, KeyActions
-from sloppy.ui.frame_cap import FrameCap, WakingEventBus, input_wants_frames
+from sloppy.ui.frame_cap import FrameCap, WakingEventBus, input_wants_frames, pace_idling
 from sloppy.ui.layout_ini import LAYOUT_FILE, check_layout
 from sloppy.ui.status_bar import StatusBar, draw_status_bar, status_bar
 from sloppy.ui.theme_models import Theme
+from sloppy.ui.theme_switch import ThemeSwitch
 from sloppy.ui.toasts import (
     ASIDE_TOAST_S,
     TOAST_S,
@@ -59,19 +60,6 @@ LANE_SWITCH_INTERVAL = 0.0005
 #: text, so screenshots with 8x and without differ only in toast fade timing, while on software
 #: GL (llvmpipe) 8x doubled the frame time during warmup (p50 43 -> 19 ms, docs/design.md).
 MSAA_SAMPLES = 0
-#: Frame rate while nothing moves (hello_imgui idles until an event or this timeout); NERV's
-#: beam and pulse are animated, so it idles faster. Busy rendering burned a core (4.3 s of
-#: CPU in 3.5 s here) where idling takes 0.4 s.
-IDLE_FPS = 9.0
-IDLE_FPS_EFFECTS = 30.0
-#: While warming, the window draws when something changes: input (at once), the lane's
-#: progress and posted events (woken from the pool: ``hello_imgui.request_refresh``), and
-#: otherwise at this rate (the ETA's countdown, a toast's fade). Frames nobody needs are CPU
-#: taken from the lane; animations (a fade, NERV's beam) run at this rate until warm.
-WARM_IDLE_FPS = 2.0
-#: hello_imgui keeps drawing at full speed this long after an input event (its default, once
-#: warm); while warming one frame answers a move, and a click or key gets ``input_wants_frames``.
-ACTIVE_AFTER_EVENT_S = 3.0
 #: sloppy's own hello_imgui assets: ``app_settings/icon.png`` is the window icon (drawn by
 #: packaging/icons/draw_icon.py); fonts still come from imgui_bundle's assets.
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
@@ -128,7 +116,6 @@ class SloppyGui:
             self._key_loads: list[Any] = []
             self.chat.keys.start_loading(self._key_loads.append)
         self.events: events.EventBus = WakingEventBus(hello_imgui.request_refresh)
-        self.theme: Theme = theme.DEFAULT
         self.toasts = Toasts()
         self.palette: Any = None
         self.palette_wanted = False
@@ -137,8 +124,6 @@ class SloppyGui:
         self.last_swap: float | None = None
         self._noting_input = True
         self.prompt = ""
-        #: ``theme.style_digest()`` after the last theme change (the hook API reports it).
-        self.style_digest = ""
         #: The title last given to the window (None: the one it started with).
         self.window_title: str | None = None
         self.actions = ChatActions(
@@ -155,6 +140,13 @@ class SloppyGui:
         self.command_table = commands.command_table(self)
         with PROFILER.phase("gui.runner_params"):
             self.params = self._runner_params()
+        self.themes = ThemeSwitch(
+            self.params, events=self.events, spawn=self.controller.spawn_io, toast=self.toast
+        )
+
+    @property
+    def theme(self) -> Theme:
+        return self.themes.current
 
     # -- set-up ------------------------------------------------------------------------
 
@@ -202,15 +194,7 @@ class SloppyGui:
     def _setup_style(self) -> None:
         # hello_imgui's own theme step: the Default theme is the look from the first frame on,
         # the same as when switching back to it.
-        self._set_style(self.theme)
-
-    def _set_style(self, look: Theme) -> None:
-        self.theme = look
-        theme.apply(look)
-        # The clear colour shows between the docked panels (``drop_dockspace_background``).
-        bg = imgui.get_style().color_(imgui.Col_.window_bg)
-        self.params.imgui_window_params.background_color = imgui.ImVec4(bg.x, bg.y, bg.z, 1.0)
-        self.style_digest = theme.style_digest()
+        self.themes.apply(self.theme)
 
     def _post_init(self) -> None:
         # Window, GL context and font atlas: hello_imgui's part of the first frame.
@@ -276,7 +260,7 @@ class SloppyGui:
 
     def _frame(self) -> None:
         if self.frames == 0:  # the style the first frame is drawn with, whoever set it
-            self.style_digest = theme.style_digest()
+            self.themes.style_digest = theme.style_digest()
         for ev in self.events.drain():
             self._handle(ev)
         for event in aside.events(self.last_aside):
@@ -330,25 +314,18 @@ class SloppyGui:
             _require_warmed(WINDOW_TITLE).set_title(wanted)
 
     def _pace_idling(self) -> None:
-        """While warming, draw only when something changed; once warm, idle as hello_imgui does
-        (every frame while a reply streams or a toast fades)."""
         warming = not self.controller.is_warmup_done()
-        idling = self.params.fps_idling
-        if warming:
-            # A streamed reply draws every frame (capped); otherwise input, the lane and posted
-            # events wake a frame, and nothing animated asks for more than WARM_IDLE_FPS.
-            idling.enable_idling = not self.chat.busy
-            idling.fps_idle = WARM_IDLE_FPS
-            idling.time_active_after_last_event = 0.0
-            if input_wants_frames():
-                hello_imgui.request_refresh()
-        else:
-            idling.enable_idling = not (self.chat.busy or len(self.toasts) > 0)
-            idling.fps_idle = IDLE_FPS_EFFECTS if self.theme.effects else IDLE_FPS
-            idling.time_active_after_last_event = ACTIVE_AFTER_EVENT_S
-        # Capped from the second frame until warm: frames beyond what the eye needs are CPU
-        # taken from the lane (Xvfb/llvmpipe has no vsync).
-        idling.fps_max = self.frame_cap.fps() if warming and self.frames > 0 else 0.0
+        pace_idling(
+            self.params.fps_idling,
+            warming=warming,
+            busy=self.chat.busy,
+            fading=len(self.toasts) > 0,
+            effects=self.theme.effects,
+            # From the second frame: the first is drawn at once.
+            cap_fps=self.frame_cap.fps() if self.frames > 0 else 0.0,
+        )
+        if warming and input_wants_frames():
+            hello_imgui.request_refresh()
 
     def _handle(self, ev: events.Event) -> None:
         if ev.kind == "toast":
@@ -357,7 +334,7 @@ class SloppyGui:
             n_done = len(self.controller.warmup_status()["completed"])
             self.toast(*warm_done_toast(ev.data["failed"], n_done))
         elif ev.kind == "theme_ready":
-            self._apply_theme(ev.data["name"])
+            self.themes.ready(ev.data["name"])
         elif ev.kind == "undo":
             undo = ev.data["undo"]
             listing = self.panels.conversations.get()
@@ -440,26 +417,10 @@ class SloppyGui:
         if save:
             self.settings.theme = name
             self.controller.spawn_io(settings.save, self.settings)
-        if theme.available(name):
-            self._apply_theme(name)
-            return
-        self.toast(f"Loading {theme.LABELS[name]} theme...")
-
-        def load() -> None:
-            try:
-                theme.get(name)
-            except WarmupError as exc:
-                self.events.post("toast", text=str(exc), kind="error")
-                return
-            self.events.post("theme_ready", name=name)
-
-        self.controller.spawn_io(load)
+        self.themes.switch(name)
 
     def is_theme(self, name: str) -> bool:
         return self.theme.name == name
-
-    def _apply_theme(self, name: str) -> None:
-        self._set_style(theme.get(name))
 
     def send(self) -> None:
         prompt = self.prompt.strip()
@@ -506,10 +467,8 @@ class SloppyGui:
             "toast_rects": dict(self.toasts.rects),
             "font_scale": self.settings.font_scale,
             "send_key": self.settings.send_key,
-            "style": self.style_digest,
-            "clear_color": [
-                getattr(self.params.imgui_window_params.background_color, c) for c in "xyzw"
-            ],
+            "style": self.themes.style_digest,
+            "clear_color": self.themes.clear_color(),
             "status_bar": self._status_bar_now()._asdict(),
             **self.panels.state(),
         }

@@ -28,11 +28,12 @@ class PanelHost(Protocol):
     chat: ChatSession
     report: ReportWriter
     settings: Settings
-    theme: Theme
     prompt: str
     actions: ChatActions
     key_actions: KeyActions
 
+    @property
+    def theme(self) -> Theme: ...
     def send(self) -> None: ...
     def save_settings(self) -> None: ...
     def resend_edited(self) -> None: ...

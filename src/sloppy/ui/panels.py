@@ -112,7 +112,7 @@ class Panels:
     def drop_dockspace_background(self) -> None:
         """From the second frame: the dockspace stops painting the window background under
         the docked panels, which paint it again (one full-window fill less per frame on
-        software GL). The GL clear colour is the window background (``SloppyGui._set_style``),
+        software GL). The GL clear colour is the window background (``ThemeSwitch.apply``),
         so the gaps between panels look the same. Not on the first frame: no panel is docked
         yet, and a dockspace that is not pass-through paints its empty node instead."""
         self.gui.params.docking_params.main_dock_space_node_flags = imgui.DockNodeFlags_.none
