@@ -290,7 +290,8 @@ def test_a_file_split_inside_sloppy_needs_no_accept(trees: dict[str, Path], tmp_
         "--no-cachegrind",
         f"--json={out}",
     )
-    assert proc.returncode == 3, proc.stderr[-2000:]  # only the timed gate is open
+    # Only the timed gate may stay open (3); a quiet machine can bound it in 4 runs (0).
+    assert proc.returncode in (0, 3), proc.stderr[-2000:]
     result = json.loads(out.read_text())
     modules = result["metrics"]["startup_modules"]
     assert modules["head"] - modules["base"] == 1 and modules["verdict"] == "same"

@@ -282,8 +282,10 @@ def test_bench_compare_runs_a_bundle_against_itself(built, tmp_path: Path) -> No
     quiet = {"log": lambda _m: None, "status": lambda _m: None}
     opts = Options(mode="headless", runs=4, cachegrind=False, **quiet)  # type: ignore[arg-type]
     result = compare(str(built.bundle), str(built.bundle), opts)
-    assert result["base"]["kind"] == "bundle" and result["exit_code"] == 3  # 4 runs: open
+    # 4 runs leave a timed interval open (3) unless the machine is quiet enough to bound it (0).
+    assert result["base"]["kind"] == "bundle" and result["exit_code"] in (0, 3)
     metrics = result["metrics"]
+    assert not [m for m, v in metrics.items() if v.get("verdict") == "slower"], metrics
     assert {"warm_done_s", "startup_modules", "startup_code_kib"} <= set(metrics)
     assert metrics["startup_modules"]["base"] > 50 and metrics["startup_modules"]["change"] == 0
     assert metrics["startup_code_kib"]["base"] > 100
