@@ -14,6 +14,8 @@ from imgui_bundle import hello_imgui
 
 from sloppy.ui import frame_cap
 from sloppy.ui.frame_cap import BUSY_FPS, FREE_FPS, SAMPLE_S, FrameCap
+from tests.support.modules import ModuleFactory
+from tests.support.warmed import warmed
 
 
 class Machine:
@@ -135,3 +137,32 @@ def test_pace_idling(
         idling.fps_max,
     )
     assert got == pytest.approx(want)
+
+
+def test_waker_posts_one_glfw_wake_only_while_the_window_is_open(
+    modules: ModuleFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wake goes through the warm GLFW module (one frame) while the window is open; before
+    the module is warm, before ``opened``, after ``closing`` or when it cannot, through
+    hello_imgui's ``request_refresh`` (two frames)."""
+    glfw = modules.make("CALLS = []\nOK = True\ndef wake():\n    CALLS.append(1)\n    return OK\n")
+    refreshes: list[int] = []
+    monkeypatch.setattr(hello_imgui, "request_refresh", lambda: refreshes.append(1))
+    waker = frame_cap.Waker(glfw)
+    waker.opened()
+    waker("a progress callback's argument")  # the module is not warm: no GLFW call
+    assert refreshes == [1]
+    controller = warmed([glfw])
+    try:
+        mod: Any = sys.modules[glfw]
+        waker()
+        assert (mod.CALLS, refreshes) == ([1], [1])
+        mod.OK = False  # no GLFW library
+        waker()
+        assert (mod.CALLS, refreshes) == ([1, 1], [1, 1])
+        mod.OK = True
+        waker.closing()
+        waker()
+        assert (mod.CALLS, refreshes) == ([1, 1], [1, 1, 1])
+    finally:
+        controller.shutdown()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +21,7 @@ from typing import Any
 from imgui_bundle import hello_imgui, imgui
 
 from sloppy.ui.events import EventBus
+from sloppy.warm.engine import _require_warmed, is_warm
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,7 @@ _ONE_FRAME_INPUT = frozenset({1, 4})  # ImGuiInputEventType_MousePos, _MouseView
 IDLE_FPS = 9.0
 IDLE_FPS_EFFECTS = 30.0
 #: While warming, the window draws when something changes: input (at once), the lane's
-#: progress and posted events (woken from the pool: ``hello_imgui.request_refresh``), and
+#: progress and posted events (woken from the pool: ``Waker``), and
 #: otherwise at this rate (the ETA's countdown, a toast's fade). Frames nobody needs are CPU
 #: taken from the lane; animations (a fade, NERV's beam) run at this rate until warm.
 WARM_IDLE_FPS = 2.0
@@ -138,6 +140,36 @@ def input_wants_frames() -> bool:
     the wheel): a window that appears is sized on its second frame, a popup opens on the next."""
     trail = imgui.get_current_context().input_events_trail
     return any(int(trail[i].type) not in _ONE_FRAME_INPUT for i in range(trail.size()))
+
+
+class Waker:
+    """Wakes the window's idle wait from any thread: ``waker()`` (arguments ignored, so it can be
+    a callback of anything).
+
+    Instead of ``hello_imgui.request_refresh``, which draws two frames, GLFW's
+    ``glfwPostEmptyEvent`` draws one: through ``glfw_module`` (``ui.window_title``, which holds
+    imgui_bundle's GLFW library) once it is warm and while the window is open (``opened`` at
+    ``post_init``, ``closing`` at ``before_exit``: GLFW must not be called once it is torn down).
+    """
+
+    def __init__(self, glfw_module: str) -> None:
+        self._module = glfw_module
+        self._lock = threading.Lock()
+        self._open = False
+
+    def opened(self) -> None:
+        with self._lock:
+            self._open = True
+
+    def closing(self) -> None:
+        with self._lock:
+            self._open = False
+
+    def __call__(self, *_args: object) -> None:
+        with self._lock:
+            if self._open and is_warm(self._module) and _require_warmed(self._module).wake():
+                return
+        hello_imgui.request_refresh()
 
 
 class WakingEventBus(EventBus):

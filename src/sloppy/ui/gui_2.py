@@ -28,7 +28,13 @@ from sloppy.providers.table import (
 from sloppy.store import aside, paths, settings
 from sloppy.ui import commands, events, panel_host, panels, theme
 from sloppy.ui.actions import ChatActions, KeyActions
-from sloppy.ui.frame_cap import FrameCap, WakingEventBus, input_wants_frames, pace_idling
+from sloppy.ui.frame_cap import (
+    FrameCap,
+    Waker,
+    WakingEventBus,
+    input_wants_frames,
+    pace_idling,
+)
 from sloppy.ui.layout_ini import LAYOUT_FILE, check_layout
 from sloppy.ui.status_bar import StatusBar, draw_status_bar, status_bar
 from sloppy.ui.theme_models import Theme
@@ -115,7 +121,9 @@ class SloppyGui:
             # Asked for now (the panel says "checking the keychain..."), read after frame one.
             self._key_loads: list[Any] = []
             self.chat.keys.start_loading(self._key_loads.append)
-        self.events: events.EventBus = WakingEventBus(hello_imgui.request_refresh)
+        #: Wakes the idle wait from any thread (the lane's progress, posted events, warm done).
+        self.waker = Waker(WINDOW_TITLE)
+        self.events: events.EventBus = WakingEventBus(self.waker)
         self.toasts = Toasts()
         self.palette: Any = None
         self.palette_wanted = False
@@ -201,6 +209,7 @@ class SloppyGui:
         PROFILER.record("gui.window", self._run_epoch, time.time())
         with PROFILER.phase("gui.post_init"):
             imgui.get_style().font_scale_main = settings.clamp_font_scale(self.settings.font_scale)
+        self.waker.opened()
         self._post_init_epoch = time.time()
 
     def _after_swap(self) -> None:
@@ -226,10 +235,10 @@ class SloppyGui:
         with PROFILER.phase("gui.start_background"):
             self.controller.on_warmup_complete(self._on_warm_done)
             # The lane's progress changes the status bar: draw it (called on the lane).
-            self.controller.warmup.on_progress.append(lambda _name: hello_imgui.request_refresh())
+            self.controller.warmup.on_progress.append(self.waker)
             self.runtime.start(gui_state=self.state)
             # Last of the completion callbacks: after the report and the stop request.
-            self.controller.on_warmup_complete(hello_imgui.request_refresh)
+            self.controller.on_warmup_complete(self.waker)
             # Saved keys come from the keychain (warm-listed: this demand moves it up the lane).
             for load in self._key_loads:
                 self._load_keys(load)
@@ -253,6 +262,7 @@ class SloppyGui:
         self.events.post("warm_done", failed=len(failed))
 
     def _before_exit(self) -> None:
+        self.waker.closing()
         with PROFILER.phase("gui.before_exit"):
             settings.save(self.settings)
 

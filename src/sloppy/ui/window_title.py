@@ -1,9 +1,11 @@
-"""The window title at run time: hello_imgui sets it once, GLFW can change it.
+"""The window title at run time (hello_imgui sets it once, GLFW can change it), and waking
+the window's event wait for exactly one frame.
 
 imgui_bundle's native module links the ``libglfw`` it ships; asking the dynamic loader for
 that library by its soname returns the copy already loaded, so ``glfwSetWindowTitle`` acts on
-the window hello_imgui made. Warm-listed (``ctypes`` stays off the first frame); call on the
-GUI thread (GLFW's rule for window functions).
+the window hello_imgui made. Warm-listed (``ctypes`` stays off the first frame); call
+``set_title`` on the GUI thread (GLFW's rule for window functions), ``wake`` from any thread
+while the window is open (``glfwPostEmptyEvent``; ``frame_cap.Waker`` keeps to that).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ def _load() -> ctypes.CDLL | None:
                 continue
             lib.glfwSetWindowTitle.argtypes = (ctypes.c_void_p, ctypes.c_char_p)
             lib.glfwSetWindowTitle.restype = None
+            lib.glfwPostEmptyEvent.argtypes = ()
+            lib.glfwPostEmptyEvent.restype = None
             return lib
     log.info("window title: no GLFW library found; the title stays as it started")
     return None
@@ -51,4 +55,12 @@ def set_title(title: str) -> bool:
     if _glfw is None or not window:
         return False
     _glfw.glfwSetWindowTitle(ctypes.c_void_p(window), title.encode("utf-8"))
+    return True
+
+
+def wake() -> bool:
+    """End the window's event wait now (one frame); False without the GLFW library."""
+    if _glfw is None:
+        return False
+    _glfw.glfwPostEmptyEvent()
     return True
