@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import statistics
 import time
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ import pytest
 from sloppy_testkit.hook_client import ApiHookClient
 from sloppy_testkit.provider_stub import env_for
 
-from sloppy.ui.frame_cap import FREE_FPS
+from sloppy.ui.frame_cap import FREE_FPS, STARTUP_FRAMES
 from sloppy.ui.theme import DEFAULT as DEFAULT_THEME
 from sloppy.ui.theme_nerv import BLACK as NERV_BLACK
 from tests.support.gui import KEY, poll, shot, shot_until, start_gui
@@ -54,9 +53,11 @@ def test_first_frame_warmup_and_exit_when_warm(display: Display, tmp_path: Path)
     assert spawned < r["process_start_epoch"] < r["first_frame_epoch"] < r["warm_done_epoch"]
     assert r["first_frame_epoch"] - spawned < 10
     assert len(r["frame_times_ms"]) >= 2 and all(t > 0 for t in r["frame_times_ms"])
-    # Capped while warming: no frame rate beyond FREE_FPS takes CPU from the lane.
-    cap_ms = 1000 / FREE_FPS
-    assert statistics.median(r["frame_times_ms"]) >= 0.9 * cap_ms, r["frame_times_ms"]
+    # While warming the window idles between changes: after hello_imgui's startup frames (drawn
+    # whatever sloppy asks) the lane's few wakes and warm done draw a handful more, not a stream
+    # at FREE_FPS (``pace_idling`` and the cap themselves: tests/ui/test_frame_cap.py).
+    warming_s = r["warm_done_epoch"] - r["first_frame_epoch"]
+    assert len(r["frame_times_ms"]) < STARTUP_FRAMES + warming_s * FREE_FPS / 2, r
     names = {p["name"] for p in r["phases"]}
     assert {"gui.init", "gui.controller", "gui.post_init", "gui.start_background"} <= names
     # Warmup started only after the first frame was presented.

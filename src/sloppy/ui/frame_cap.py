@@ -44,6 +44,11 @@ WARM_IDLE_FPS = 2.0
 #: warm); while warming one frame answers a move, and a click or key gets ``input_wants_frames``.
 ACTIVE_AFTER_EVENT_S = 3.0
 
+#: hello_imgui never idles during its first frames (``mIdxFrame < 12`` in its runner): they are
+#: drawn whatever sloppy asks, so they are not capped either. A cap would only spread them out,
+#: and input arriving meanwhile would wait behind them longer.
+STARTUP_FRAMES = 12
+
 FREE_FPS = 50.0
 BUSY_FPS = 35.0
 #: Other processes' CPU use, in cores, from which the machine counts as busy.

@@ -29,6 +29,7 @@ from sloppy.store import aside, paths, settings
 from sloppy.ui import commands, events, panel_host, panels, theme
 from sloppy.ui.actions import ChatActions, KeyActions
 from sloppy.ui.frame_cap import (
+    STARTUP_FRAMES,
     FrameCap,
     Waker,
     WakingEventBus,
@@ -331,8 +332,7 @@ class SloppyGui:
             busy=self.chat.busy,
             fading=len(self.toasts) > 0,
             effects=self.theme.effects,
-            # From the second frame: the first is drawn at once.
-            cap_fps=self.frame_cap.fps() if self.frames > 0 else 0.0,
+            cap_fps=self.frame_cap.fps() if self.frames >= STARTUP_FRAMES else 0.0,
         )
         if warming and input_wants_frames():
             hello_imgui.request_refresh()
