@@ -332,7 +332,8 @@ class SloppyGui:
             busy=self.chat.busy,
             fading=len(self.toasts) > 0,
             effects=self.theme.effects,
-            cap_fps=self.frame_cap.fps() if self.frames >= STARTUP_FRAMES else 0.0,
+            # Sampled only while warming (it reads /proc/stat): the cap ends with warmup.
+            cap_fps=self.frame_cap.fps() if warming and self.frames >= STARTUP_FRAMES else 0.0,
         )
         if warming and input_wants_frames():
             hello_imgui.request_refresh()
