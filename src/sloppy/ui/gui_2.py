@@ -271,7 +271,7 @@ class SloppyGui:
 
     def _frame(self) -> None:
         if self.frames == 0:  # the style the first frame is drawn with, whoever set it
-            self.themes.style_digest = theme.style_digest()
+            self.themes.note_style()
         for ev in self.events.drain():
             self._handle(ev)
         for event in aside.events(self.last_aside):

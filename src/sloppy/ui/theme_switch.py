@@ -41,6 +41,10 @@ class ThemeSwitch:
         theme.apply(look)
         bg = imgui.get_style().color_(imgui.Col_.window_bg)
         self._params.imgui_window_params.background_color = imgui.ImVec4(bg.x, bg.y, bg.z, 1.0)
+        self.note_style()
+
+    def note_style(self) -> None:
+        """Fingerprint imgui's style as it is now (whoever set it last)."""
         self.style_digest = theme.style_digest()
 
     def switch(self, name: str) -> None:
